@@ -1,0 +1,201 @@
+//! Phone numbers, parsed and validated with libphonenumber's metadata (the `phonenumber` crate)
+//! and stored in E.164.
+//!
+//! People type numbers with spaces, dashes, parentheses, a leading `+`, or a national trunk
+//! prefix (`011 98765-4321` in Brazil, `07911 123456` in the UK); all of those are accepted when
+//! the country calling code is known, and the stored form is always `+<cc><national>`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A valid phone number: country calling code plus national significant number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone {
+    country_code: u16,
+    national: String,
+}
+
+/// Why a phone number was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct InvalidPhone {
+    pub reason: String,
+}
+
+fn invalid(reason: impl Into<String>) -> InvalidPhone {
+    InvalidPhone { reason: reason.into() }
+}
+
+/// Reads a country calling code written as `55`, `+55` or ` 055 `.
+pub fn parse_country_code(text: &str) -> Result<u16, InvalidPhone> {
+    let t = text.trim();
+    let t = t.strip_prefix('+').unwrap_or(t).trim_start_matches('0');
+    if t.is_empty() || t.len() > 3 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(format!(
+            "{:?} is not a country calling code (1 to 3 digits, e.g. 55 for Brazil)",
+            text.trim()
+        )));
+    }
+    let cc: u16 = t.parse().map_err(|_| invalid("bad country code"))?;
+    if phonenumber::metadata::DATABASE.region(&cc).is_none() {
+        return Err(invalid(format!("+{cc} is not an assigned country calling code")));
+    }
+    Ok(cc)
+}
+
+impl Phone {
+    /// Parses `number` in the country given by `country_code` (digits, `+` optional). A number
+    /// written with a leading `+` carries its own country code, which must agree with
+    /// `country_code` when both are given.
+    pub fn parse(country_code: Option<&str>, number: &str) -> Result<Phone, InvalidPhone> {
+        let number = number.trim();
+        if number.is_empty() {
+            return Err(invalid("the phone number is empty"));
+        }
+        if let Some(c) = number
+            .chars()
+            .find(|c| !(c.is_ascii_digit() || " -().+/\u{a0}".contains(*c)))
+        {
+            return Err(invalid(format!("the phone number contains {c:?}; use digits only")));
+        }
+        let cc = match country_code.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => Some(parse_country_code(c)?),
+            None => None,
+        };
+        let international = number.starts_with('+');
+        let parsed = if international {
+            phonenumber::parse(None, number)
+        } else {
+            let Some(cc) = cc else {
+                return Err(invalid("the phone number has no country code: give one (e.g. 55) or write it as +55…"));
+            };
+            let region = phonenumber::metadata::DATABASE
+                .region(&cc)
+                .and_then(|r| r.first().and_then(|id| id.parse::<phonenumber::country::Id>().ok()));
+            match region {
+                Some(id) => phonenumber::parse(Some(id), number),
+                // Non-geographic codes (e.g. +800) have no region: read the digits as international.
+                None => phonenumber::parse(None, format!("+{cc}{number}")),
+            }
+        };
+        let pn = parsed.map_err(|e| invalid(format!("{number:?} is not a phone number ({e})")))?;
+        let got = pn.code().value();
+        if let (true, Some(cc)) = (international, cc) {
+            if cc != got {
+                return Err(invalid(format!(
+                    "the number is written with +{got} but the country code column says {cc}"
+                )));
+            }
+        }
+        if !pn.is_valid() {
+            return Err(invalid(format!(
+                "{number:?} is not a valid phone number for country code +{got}"
+            )));
+        }
+        let e164 = pn.format().mode(phonenumber::Mode::E164).to_string();
+        let national = e164
+            .strip_prefix(&format!("+{got}"))
+            .map(str::to_string)
+            .ok_or_else(|| invalid("the number could not be formatted"))?;
+        Ok(Phone { country_code: got, national })
+    }
+
+    /// Reads a stored E.164 value (`+5511987654321`).
+    pub fn from_e164(e164: &str) -> Result<Phone, InvalidPhone> {
+        if !e164.starts_with('+') {
+            return Err(invalid(format!("{e164:?} is not in E.164 form")));
+        }
+        Phone::parse(None, e164)
+    }
+
+    /// Reads back a value the store wrote with [`Phone::e164`], without re-validating it: country
+    /// calling codes are prefix-free, so the first 1 to 3 digits that name one are it.
+    pub fn from_stored(e164: &str) -> Option<Phone> {
+        let digits = e164.strip_prefix('+')?;
+        (1..=3).find_map(|n| {
+            let cc: u16 = digits.get(..n)?.parse().ok()?;
+            phonenumber::metadata::DATABASE.region(&cc)?;
+            Some(Phone { country_code: cc, national: digits.get(n..)?.to_string() })
+        })
+    }
+
+    /// The country calling code, e.g. 55.
+    pub fn country_code(&self) -> u16 {
+        self.country_code
+    }
+
+    /// The national significant number, digits only (leading zeros kept where they belong).
+    pub fn national(&self) -> &str {
+        &self.national
+    }
+
+    /// `+5511987654321`.
+    pub fn e164(&self) -> String {
+        format!("+{}{}", self.country_code, self.national)
+    }
+}
+
+impl fmt::Display for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "+{}{}", self.country_code, self.national)
+    }
+}
+
+impl TryFrom<String> for Phone {
+    type Error = InvalidPhone;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Phone::from_e164(&s)
+    }
+}
+
+impl From<Phone> for String {
+    fn from(p: Phone) -> String {
+        p.e164()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e164(cc: Option<&str>, n: &str) -> Result<String, String> {
+        Phone::parse(cc, n).map(|p| p.e164()).map_err(|e| e.reason)
+    }
+
+    #[test]
+    fn messy_brazilian_numbers() {
+        for n in ["11987654321", "(11) 98765-4321", " 11 98765 4321 ", "+55 11 98765-4321", "011987654321"] {
+            assert_eq!(e164(Some("55"), n), Ok("+5511987654321".into()), "{n}");
+        }
+        assert_eq!(e164(Some("+55"), "11987654321"), Ok("+5511987654321".into()));
+    }
+
+    #[test]
+    fn uk_trunk_prefix_and_italian_leading_zero() {
+        assert_eq!(e164(Some("44"), "07911 123456"), Ok("+447911123456".into()));
+        let it = Phone::parse(Some("39"), "06 6982 1234");
+        assert_eq!(it.as_ref().map(|p| p.national().to_string()), Ok("0669821234".into()));
+    }
+
+    #[test]
+    fn rejections_say_why() {
+        assert!(e164(None, "11987654321").is_err_and(|m| m.contains("no country code")));
+        assert!(e164(Some("55"), "12").is_err());
+        assert!(e164(Some("55"), "abc").is_err_and(|m| m.contains("digits only")));
+        assert!(e164(Some("999"), "123456").is_err_and(|m| m.contains("not an assigned")));
+        assert!(e164(Some("1"), "+55 11 98765-4321").is_err_and(|m| m.contains("says 1")));
+    }
+
+    #[test]
+    fn e164_round_trip() {
+        let p = Phone::parse(Some("55"), "11987654321").map_err(|e| e.reason);
+        let back = p.clone().and_then(|p| Phone::from_e164(&p.e164()).map_err(|e| e.reason));
+        assert_eq!(p, back);
+        let stored = p.as_ref().ok().and_then(|p| Phone::from_stored(&p.e164()));
+        assert_eq!(p.ok(), stored);
+        assert_eq!(Phone::from_stored("+447911123456").map(|p| p.country_code()), Some(44));
+        assert_eq!(Phone::from_stored("+12125550100").map(|p| p.national().to_string()), Some("2125550100".into()));
+    }
+}

@@ -1,0 +1,2 @@
+mod csv_corpus;
+mod csv_fuzz;

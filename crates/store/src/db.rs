@@ -1,0 +1,65 @@
+//! Small pieces every operation shares: error mapping, the acting user, sequence numbers.
+
+use omni_core::error::Result;
+use omni_core::model::{Id, Role};
+use omni_core::policy::Actor;
+use omni_core::Error;
+use sqlx::SqliteConnection;
+
+use crate::Caller;
+
+/// A storage failure, for the person: says the database failed and what it said.
+pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
+    Error::internal(format!("The database failed: {e}."))
+}
+
+/// True when `e` is a UNIQUE constraint violation.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => d.is_unique_violation(),
+        _ => false,
+    }
+}
+
+/// The caller as the policy sees them, with their role as stored now.
+pub(crate) async fn actor(conn: &mut SqliteConnection, caller: &Caller) -> Result<Actor> {
+    let row: Option<(Id, String)> = sqlx::query_as(
+        "SELECT id, role FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(caller.user)
+    .bind(caller.org)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(internal)?;
+    let Some((id, role)) = row else {
+        return Err(Error::denied(
+            "Your account is not a registered user of this organization (it may have been deleted).",
+        ));
+    };
+    let role = Role::from_stored(&role).ok_or_else(|| internal(format!("unknown role {role}")))?;
+    Ok(Actor { id, role })
+}
+
+/// The caller's email, for the audit log.
+pub(crate) async fn actor_email(conn: &mut SqliteConnection, caller: &Caller) -> Result<String> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+        .bind(caller.user)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(internal)?;
+    Ok(row.map(|r| r.0).unwrap_or_default())
+}
+
+/// Reserves `n` consecutive sequence numbers of the organization's change feed and returns the
+/// first. The row lock on the organization serialises writers, so sequence numbers become
+/// visible in order (a reader never skips a number that commits later).
+pub(crate) async fn reserve_seq(conn: &mut SqliteConnection, org: Id, n: i64) -> Result<i64> {
+    let (last,): (i64,) =
+        sqlx::query_as("UPDATE orgs SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq")
+            .bind(n)
+            .bind(org)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(internal)?;
+    Ok(last - n + 1)
+}

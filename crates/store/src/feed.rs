@@ -1,0 +1,184 @@
+//! The per-organization change feed: every change, deletions included, in commit order.
+//!
+//! Each change names an entity and whether it now exists (`upsert`) or not (`delete`). Readers
+//! fetch the entity's current state with the page, so replaying a page is harmless and a client
+//! that applies every page in order ends with the server's data. Sequence numbers come from
+//! [`crate::db::reserve_seq`] inside the writing transaction.
+
+use omni_core::error::Result;
+use omni_core::model::{Id, Timestamp, User};
+use omni_core::Error;
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqliteConnection};
+
+use crate::db::{internal, reserve_seq};
+use crate::directory::{DirectoryItem, LinkRow};
+use crate::rows::{user_from_row, USER_COLUMNS};
+use crate::{Caller, Store};
+
+/// What kind of thing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedEntity {
+    User,
+    Directory,
+    Link,
+    Org,
+}
+
+impl FeedEntity {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            FeedEntity::User => "user",
+            FeedEntity::Directory => "directory",
+            FeedEntity::Link => "link",
+            FeedEntity::Org => "org",
+        }
+    }
+    fn parse(s: &str) -> Option<FeedEntity> {
+        Some(match s {
+            "user" => FeedEntity::User,
+            "directory" => FeedEntity::Directory,
+            "link" => FeedEntity::Link,
+            "org" => FeedEntity::Org,
+            _ => return None,
+        })
+    }
+}
+
+/// Whether the entity exists after the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOp {
+    Upsert,
+    Delete,
+}
+
+/// One entry of the feed, with the entity's state as of the read (absent for deletions, and for
+/// entities deleted later — a later `delete` entry follows for those).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: i64,
+    pub entity: FeedEntity,
+    pub id: Id,
+    pub op: ChangeOp,
+    pub at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<DirectoryItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<LinkRow>,
+}
+
+/// A page of the feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangePage {
+    pub changes: Vec<Change>,
+    /// Pass this as `after` to read the next page.
+    pub next: i64,
+    /// True when there is nothing after `next` yet.
+    pub done: bool,
+}
+
+/// Appends one change.
+pub(crate) async fn append(
+    conn: &mut SqliteConnection,
+    org: Id,
+    entity: FeedEntity,
+    id: Id,
+    op: ChangeOp,
+    now: Timestamp,
+) -> Result<()> {
+    let seq = reserve_seq(conn, org, 1).await?;
+    sqlx::query("INSERT INTO changes (org_id, seq, entity, entity_id, op, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(org)
+        .bind(seq)
+        .bind(entity.as_str())
+        .bind(id)
+        .bind(match op {
+            ChangeOp::Upsert => "upsert",
+            ChangeOp::Delete => "delete",
+        })
+        .bind(now.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+impl Store {
+    /// The changes after sequence number `after`, at most `limit`. A caller whose `after` is older
+    /// than what the feed still keeps gets [`omni_core::ErrorCode::StaleVersion`] and must resync.
+    pub async fn changes(&self, caller: &Caller, after: i64, limit: u32, now: Timestamp) -> Result<ChangePage> {
+        let mut conn = self.pool().acquire().await.map_err(internal)?;
+        let actor = crate::db::actor(&mut conn, caller).await?;
+        omni_core::policy::authorize(&actor, &omni_core::policy::Action::ViewUsers)?;
+        let (floor,): (i64,) = sqlx::query_as("SELECT feed_floor FROM orgs WHERE id = $1")
+            .bind(caller.org)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(internal)?;
+        if after < floor {
+            return Err(Error::new(
+                omni_core::ErrorCode::StaleVersion,
+                format!("The change feed no longer holds changes after {after}: resynchronise from a full copy."),
+            ));
+        }
+        let limit = limit.clamp(1, 10_000);
+        let rows = sqlx::query(
+            "SELECT seq, entity, entity_id, op, at FROM changes WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(caller.org)
+        .bind(after)
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?;
+        let done = rows.len() <= limit as usize;
+        let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+        let month = now.month_start().0;
+        for row in rows.iter().take(limit as usize) {
+            let entity: String = row.try_get(1).map_err(internal)?;
+            let entity = FeedEntity::parse(&entity).ok_or_else(|| internal("unknown feed entity"))?;
+            let op: String = row.try_get(3).map_err(internal)?;
+            let op = if op == "delete" { ChangeOp::Delete } else { ChangeOp::Upsert };
+            let id: Id = row.try_get(2).map_err(internal)?;
+            let mut change = Change {
+                seq: row.try_get(0).map_err(internal)?,
+                entity,
+                id,
+                op,
+                at: Timestamp(row.try_get(4).map_err(internal)?),
+                user: None,
+                item: None,
+                link: None,
+            };
+            if op == ChangeOp::Upsert {
+                match entity {
+                    FeedEntity::User => {
+                        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL");
+                        let r = sqlx::query(&sql)
+                            .bind(month)
+                            .bind(id)
+                            .bind(caller.org)
+                            .fetch_optional(&mut *conn)
+                            .await
+                            .map_err(internal)?;
+                        change.user = r.as_ref().map(user_from_row).transpose()?;
+                    }
+                    FeedEntity::Directory => {
+                        change.item = crate::directory::item_by_id(&mut conn, caller.org, id).await?;
+                    }
+                    FeedEntity::Link => {
+                        change.link = crate::directory::link_by_id(&mut conn, caller.org, id).await?;
+                    }
+                    FeedEntity::Org => {}
+                }
+            }
+            changes.push(change);
+        }
+        let next = changes.last().map(|c| c.seq).unwrap_or(after);
+        Ok(ChangePage { changes, next, done })
+    }
+}

@@ -1,0 +1,225 @@
+//! The organization: creating it with its owner, the dashboard counters, the seat pool, and
+//! resolving who acts.
+
+use omni_core::error::Result;
+use omni_core::model::{Id, Role, Seats, Summary, Timestamp};
+use omni_core::policy::{self, Action};
+use omni_core::{Email, Error, ErrorCode};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+use crate::db::{actor, internal};
+use crate::feed::{self, ChangeOp, FeedEntity};
+use crate::{audit, Caller, Store};
+
+/// An organization as its administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Org {
+    pub id: Id,
+    pub name: String,
+    pub owner_email: String,
+    pub entra_tenant: Option<String>,
+    pub created_at: Timestamp,
+}
+
+type OrgRow = (Id, String, String, Option<String>, i64);
+
+fn org_from(r: OrgRow) -> Org {
+    Org { id: r.0, name: r.1, owner_email: r.2, entra_tenant: r.3, created_at: Timestamp(r.4) }
+}
+
+/// The seat pool and counters, read in a transaction.
+pub(crate) struct Counters {
+    pub purchased: i64,
+    pub total: i64,
+    pub licensed: i64,
+    pub admins: i64,
+}
+
+pub(crate) async fn counters(conn: &mut SqliteConnection, org: Id) -> Result<Counters> {
+    let (purchased, total, licensed, admins): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT seats_purchased, users_total, users_licensed, users_admins FROM orgs WHERE id = $1",
+    )
+    .bind(org)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(internal)?;
+    Ok(Counters { purchased, total, licensed, admins })
+}
+
+/// Adds to the organization's counters (negative to subtract).
+pub(crate) async fn bump_counters(conn: &mut SqliteConnection, org: Id, total: i64, licensed: i64, admins: i64) -> Result<()> {
+    if total == 0 && licensed == 0 && admins == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE orgs SET users_total = users_total + $1, users_licensed = users_licensed + $2, \
+         users_admins = users_admins + $3 WHERE id = $4",
+    )
+    .bind(total)
+    .bind(licensed)
+    .bind(admins)
+    .bind(org)
+    .execute(&mut *conn)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+impl Store {
+    /// Creates an organization whose owner is its first Administrator, with `seats` purchased.
+    /// Returns the owner as a [`Caller`].
+    pub async fn create_org(&self, name: &str, owner: &Email, seats: i64, entra_tenant: Option<&str>, now: Timestamp) -> Result<Caller> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid("The organization needs a name."));
+        }
+        policy::ensure_seat_count(seats, 0)?;
+        let mut tx = self.begin_write().await?;
+        let (org,): (Id,) = sqlx::query_as(
+            "INSERT INTO orgs (name, owner_email, seats_purchased, entra_tenant, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(name)
+        .bind(owner.as_str())
+        .bind(seats)
+        .bind(entra_tenant)
+        .bind(now.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if crate::db::is_unique_violation(&e) {
+                Error::new(ErrorCode::AlreadyExists, "An organization is already bound to that Entra ID tenant.")
+            } else {
+                internal(e)
+            }
+        })?;
+        let (user,): (Id,) = sqlx::query_as(
+            "INSERT INTO users (org_id, email, role, created_at, updated_at) VALUES ($1, $2, 'administrator', $3, $3) RETURNING id",
+        )
+        .bind(org)
+        .bind(owner.as_str())
+        .bind(now.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+        bump_counters(&mut tx, org, 1, 0, 1).await?;
+        feed::append(&mut tx, org, FeedEntity::Org, org, ChangeOp::Upsert, now).await?;
+        feed::append(&mut tx, org, FeedEntity::User, user, ChangeOp::Upsert, now).await?;
+        let caller = Caller { org, user };
+        audit::record(&mut tx, &caller, now, "org.create", name, None, Some(json!({"owner": owner.as_str(), "seats": seats}))).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(caller)
+    }
+
+    /// The organizations in this database, oldest first (the local app and CLI use the first).
+    pub async fn orgs(&self) -> Result<Vec<Org>> {
+        let rows: Vec<OrgRow> = sqlx::query_as("SELECT id, name, owner_email, entra_tenant, created_at FROM orgs ORDER BY id")
+            .fetch_all(self.pool())
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(org_from).collect())
+    }
+
+    /// The organization bound to an Entra ID tenant.
+    pub async fn org_by_tenant(&self, tenant: &str) -> Result<Option<Org>> {
+        let row: Option<OrgRow> = sqlx::query_as("SELECT id, name, owner_email, entra_tenant, created_at FROM orgs WHERE entra_tenant = $1")
+            .bind(tenant)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(internal)?;
+        Ok(row.map(org_from))
+    }
+
+    /// The local organization: the only one in a desktop or CLI database.
+    pub async fn local_org(&self) -> Result<Org> {
+        self.orgs().await?.into_iter().next().ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotInitialized,
+                "No organization here yet: create one with `omni init --org NAME --owner EMAIL`.",
+            )
+        })
+    }
+
+    /// The live user with `email` in `org`, as a caller.
+    pub async fn caller_by_email(&self, org: Id, email: &Email) -> Result<Caller> {
+        let row: Option<(Id,)> = sqlx::query_as("SELECT id FROM users WHERE org_id = $1 AND email = $2 AND deleted_at IS NULL")
+            .bind(org)
+            .bind(email.as_str())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(internal)?;
+        row.map(|(user,)| Caller { org, user })
+            .ok_or_else(|| Error::denied(format!("{email} is not a registered user of this organization.")))
+    }
+
+    /// The organization's owner as a caller (falls back to the oldest Administrator when the
+    /// owner's account was deleted).
+    pub async fn owner(&self, org: &Org) -> Result<Caller> {
+        if let Ok(email) = Email::parse(&org.owner_email) {
+            if let Ok(c) = self.caller_by_email(org.id, &email).await {
+                return Ok(c);
+            }
+        }
+        let row: Option<(Id,)> = sqlx::query_as(
+            "SELECT id FROM users WHERE org_id = $1 AND role = 'administrator' AND deleted_at IS NULL ORDER BY id LIMIT 1",
+        )
+        .bind(org.id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(internal)?;
+        row.map(|(user,)| Caller { org: org.id, user })
+            .ok_or_else(|| internal("the organization has no Administrator"))
+    }
+
+    /// The dashboard counters and the seat pool. O(1): read from counters kept by every write.
+    pub async fn summary(&self, caller: &Caller) -> Result<Summary> {
+        let mut conn = self.pool().acquire().await.map_err(internal)?;
+        let actor = actor(&mut conn, caller).await?;
+        policy::authorize(&actor, &Action::ViewUsers)?;
+        let c = counters(&mut conn, caller.org).await?;
+        Ok(Summary {
+            total_users: c.total,
+            licensed: c.licensed,
+            unlicensed: c.total - c.licensed,
+            administrators: c.admins,
+            seats: Seats::new(c.purchased, c.licensed),
+        })
+    }
+
+    /// Sets the number of purchased seats (never below those assigned).
+    pub async fn set_seats(&self, caller: &Caller, seats: i64, now: Timestamp) -> Result<Seats> {
+        let mut tx = self.begin_write().await?;
+        let actor = actor(&mut tx, caller).await?;
+        policy::authorize(&actor, &Action::SetSeats)?;
+        let c = counters(&mut tx, caller.org).await?;
+        policy::ensure_seat_count(seats, c.licensed)?;
+        sqlx::query("UPDATE orgs SET seats_purchased = $1 WHERE id = $2")
+            .bind(seats)
+            .bind(caller.org)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        feed::append(&mut tx, caller.org, FeedEntity::Org, caller.org, ChangeOp::Upsert, now).await?;
+        audit::record(&mut tx, caller, now, "seats.set", "license pool", Some(json!({"seats": c.purchased})), Some(json!({"seats": seats}))).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(Seats::new(seats, c.licensed))
+    }
+
+    /// Recounts users from the rows themselves (for checks and tests): (total, licensed, admins).
+    pub async fn recount(&self, org: Id) -> Result<(i64, i64, i64)> {
+        sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(licensed), 0), COALESCE(SUM(CASE WHEN role = 'administrator' THEN 1 ELSE 0 END), 0) \
+             FROM users WHERE org_id = $1 AND deleted_at IS NULL",
+        )
+        .bind(org)
+        .fetch_one(self.pool())
+        .await
+        .map_err(internal)
+    }
+}
+
+/// The role counter delta for a role change.
+pub(crate) fn admin_delta(from: Role, to: Role) -> i64 {
+    i64::from(to == Role::Administrator) - i64::from(from == Role::Administrator)
+}

@@ -1,0 +1,427 @@
+//! Users: create, edit (phone, role, budget), delete and restore, licenses, usage metering.
+//!
+//! Every operation loads the caller's current role and the targets inside one write transaction,
+//! asks the policy, checks the invariants against counters read in that transaction, writes, and
+//! appends to the change feed and the audit log before committing. Operations over several users
+//! are all-or-nothing.
+
+use omni_core::error::Result;
+use omni_core::model::{Id, Role, Timestamp, Usd, User, RESTORE_WINDOW_DAYS};
+use omni_core::policy::{self, Action, Actor};
+use omni_core::{Email, Error, ErrorCode, Phone};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+use crate::db::{actor, internal, is_unique_violation};
+use crate::feed::{self, ChangeOp, FeedEntity};
+use crate::org::{admin_delta, bump_counters, counters};
+use crate::rows::{user_from_row, USER_COLUMNS};
+use crate::{audit, Caller, Store};
+
+/// A user to create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub email: Email,
+    pub phone: Option<Phone>,
+    pub role: Role,
+}
+
+/// Changes to one user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserEdit {
+    /// `Some(None)` clears the phone.
+    pub phone: Option<Option<Phone>>,
+    pub role: Option<Role>,
+    /// `Some(None)` removes the limit.
+    pub budget: Option<Option<Usd>>,
+    /// The version the editor read; a newer stored version fails with `stale_version`.
+    pub expected_version: Option<i64>,
+}
+
+async fn load(conn: &mut SqliteConnection, org: Id, id: Id, now: Timestamp, deleted: bool) -> Result<User> {
+    let cond = if deleted { "deleted_at IS NOT NULL" } else { "deleted_at IS NULL" };
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $2 AND org_id = $3 AND {cond}");
+    let row = sqlx::query(&sql)
+        .bind(now.month_start().0)
+        .bind(id)
+        .bind(org)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(internal)?;
+    match row {
+        Some(r) => user_from_row(&r),
+        None if deleted => Err(Error::not_found(format!("No recently deleted user has id {id}."))),
+        None => Err(Error::not_found(format!("No user has id {id} in this organization."))),
+    }
+}
+
+fn snapshot(u: &User) -> serde_json::Value {
+    json!({
+        "email": u.email.as_str(),
+        "phone": u.phone.as_ref().map(Phone::e164),
+        "role": u.role.as_str(),
+        "licensed": u.licensed,
+        "budget": u.budget.map(Usd::decimal),
+    })
+}
+
+/// Writes the user's row from `u` (bumping its version) and records the change in the feed.
+async fn save(conn: &mut SqliteConnection, org: Id, u: &User, now: Timestamp) -> Result<User> {
+    sqlx::query(
+        "UPDATE users SET phone = $1, role = $2, licensed = $3, budget_micros = $4, updated_at = $5, \
+         version = version + 1 WHERE id = $6 AND org_id = $7",
+    )
+    .bind(u.phone.as_ref().map(Phone::e164))
+    .bind(u.role.as_str())
+    .bind(u.licensed)
+    .bind(u.budget.map(|b| b.0))
+    .bind(now.0)
+    .bind(u.id)
+    .bind(org)
+    .execute(&mut *conn)
+    .await
+    .map_err(internal)?;
+    feed::append(conn, org, FeedEntity::User, u.id, ChangeOp::Upsert, now).await?;
+    let mut saved = u.clone();
+    saved.version += 1;
+    saved.updated_at = now;
+    Ok(saved)
+}
+
+fn check_version(u: &User, expected: Option<i64>) -> Result<()> {
+    match expected {
+        Some(v) if v != u.version => Err(Error::new(
+            ErrorCode::StaleVersion,
+            format!("{} was changed by someone else since you opened it: reload and try again.", u.email),
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl Store {
+    /// Creates an unlicensed user.
+    pub async fn create_user(&self, caller: &Caller, new: NewUser, now: Timestamp) -> Result<User> {
+        let mut tx = self.begin_write().await?;
+        let actor = actor(&mut tx, caller).await?;
+        policy::authorize(&actor, &Action::CreateUser { role: new.role })?;
+        let (id,): (Id,) = sqlx::query_as(
+            "INSERT INTO users (org_id, email, phone, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(caller.org)
+        .bind(new.email.as_str())
+        .bind(new.phone.as_ref().map(Phone::e164))
+        .bind(new.role.as_str())
+        .bind(now.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                Error::new(ErrorCode::AlreadyExists, format!("{} is already a user of this organization.", new.email))
+            } else {
+                internal(e)
+            }
+        })?;
+        bump_counters(&mut tx, caller.org, 1, 0, i64::from(new.role == Role::Administrator)).await?;
+        feed::append(&mut tx, caller.org, FeedEntity::User, id, ChangeOp::Upsert, now).await?;
+        let user = load(&mut tx, caller.org, id, now, false).await?;
+        audit::record(&mut tx, caller, now, "user.create", new.email.as_str(), None, Some(snapshot(&user))).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(user)
+    }
+
+    /// One live user.
+    pub async fn user(&self, caller: &Caller, id: Id, now: Timestamp) -> Result<User> {
+        let mut conn = self.pool().acquire().await.map_err(internal)?;
+        let a = actor(&mut conn, caller).await?;
+        policy::authorize(&a, &Action::ViewUsers)?;
+        load(&mut conn, caller.org, id, now, false).await
+    }
+
+    /// The live user with this email.
+    pub async fn user_by_email(&self, caller: &Caller, email: &Email, now: Timestamp) -> Result<User> {
+        let id = self.user_id(caller.org, email).await?;
+        self.user(caller, id, now).await
+    }
+
+    /// The id of the live user with this email.
+    pub async fn user_id(&self, org: Id, email: &Email) -> Result<Id> {
+        let row: Option<(Id,)> = sqlx::query_as("SELECT id FROM users WHERE org_id = $1 AND email = $2 AND deleted_at IS NULL")
+            .bind(org)
+            .bind(email.as_str())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(internal)?;
+        row.map(|r| r.0).ok_or_else(|| Error::not_found(format!("{email} is not a user of this organization.")))
+    }
+
+    /// Edits one user: phone, role and budget at once, each checked by the policy.
+    pub async fn edit_user(&self, caller: &Caller, id: Id, edit: UserEdit, now: Timestamp) -> Result<User> {
+        let mut tx = self.begin_write().await?;
+        let actor = actor(&mut tx, caller).await?;
+        let before = load(&mut tx, caller.org, id, now, false).await?;
+        check_version(&before, edit.expected_version)?;
+        let mut after = before.clone();
+        if let Some(phone) = edit.phone {
+            policy::authorize(&actor, &Action::EditUser { target: before.role })?;
+            after.phone = phone;
+        }
+        if let Some(budget) = edit.budget {
+            policy::authorize(&actor, &Action::SetBudget)?;
+            after.budget = budget.filter(|b| b.0 > 0);
+        }
+        if let Some(role) = edit.role.filter(|r| *r != before.role) {
+            authorize_role_change(&mut tx, caller, &actor, &before, role).await?;
+            after.role = role;
+        }
+        if after == before {
+            return Ok(before);
+        }
+        let saved = save(&mut tx, caller.org, &after, now).await?;
+        bump_counters(&mut tx, caller.org, 0, 0, admin_delta(before.role, after.role)).await?;
+        let action = if before.role != after.role { "user.role" } else { "user.edit" };
+        audit::record(&mut tx, caller, now, action, before.email.as_str(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(saved)
+    }
+
+    /// Changes the role of several users at once (all or nothing).
+    pub async fn set_role(&self, caller: &Caller, ids: &[Id], role: Role, now: Timestamp) -> Result<Vec<User>> {
+        let mut tx = self.begin_write().await?;
+        let actor = actor(&mut tx, caller).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let before = load(&mut tx, caller.org, id, now, false).await?;
+            if before.role == role {
+                policy::authorize(&actor, &Action::ViewUsers)?;
+                out.push(before);
+                continue;
+            }
+            authorize_role_change(&mut tx, caller, &actor, &before, role).await?;
+            let mut after = before.clone();
+            after.role = role;
+            let saved = save(&mut tx, caller.org, &after, now).await?;
+            bump_counters(&mut tx, caller.org, 0, 0, admin_delta(before.role, role)).await?;
+            audit::record(&mut tx, caller, now, "user.role", before.email.as_str(), Some(json!({"role": before.role})), Some(json!({"role": role}))).await?;
+            out.push(saved);
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(out)
+    }
+
+    /// Sets or clears (`None` or zero) a user's monthly budget.
+    pub async fn set_budget(&self, caller: &Caller, id: Id, budget: Option<Usd>, now: Timestamp) -> Result<User> {
+        self.edit_user(caller, id, UserEdit { budget: Some(budget), ..UserEdit::default() }, now).await
+    }
+
+    /// Assigns (`licensed = true`) or unassigns licenses for several users at once. All or
+    /// nothing: when the pool cannot cover every user in `ids`, nothing changes.
+    pub async fn set_licensed(&self, caller: &Caller, ids: &[Id], licensed: bool, now: Timestamp) -> Result<Vec<User>> {
+        let mut tx = self.begin_write().await?;
+        let actor = actor(&mut tx, caller).await?;
+        policy::authorize(&actor, &Action::ManageLicenses)?;
+        let mut targets = Vec::with_capacity(ids.len());
+        for &id in ids {
+            targets.push(load(&mut tx, caller.org, id, now, false).await?);
+        }
+        targets.sort_by_key(|u| u.id);
+        targets.dedup_by_key(|u| u.id);
+        let changing: Vec<&User> = targets.iter().filter(|u| u.licensed != licensed).collect();
+        let delta = if licensed { changing.len() as i64 } else { -(changing.len() as i64) };
+        if licensed {
+            let c = counters(&mut tx, caller.org).await?;
+            policy::ensure_seats(c.purchased, c.licensed + delta)?;
+        }
+        let mut out = Vec::with_capacity(targets.len());
+        for u in &targets {
+            if u.licensed == licensed {
+                out.push(u.clone());
+                continue;
+            }
+            let mut after = u.clone();
+            after.licensed = licensed;
+            out.push(save(&mut tx, caller.org, &after, now).await?);
+            let action = if licensed { "license.assign" } else { "license.unassign" };
+            audit::record(&mut tx, caller, now, action, u.email.as_str(), Some(json!({"licensed": !licensed})), Some(json!({"licensed": licensed}))).await?;
+        }
+        bump_counters(&mut tx, caller.org, 0, delta, 0).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(out)
+    }
+
+    /// Deletes users (all or nothing). Their licenses return to the pool; they stay restorable
+    /// for 30 days.
+    pub async fn delete_users(&self, caller: &Caller, ids: &[Id], now: Timestamp) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let actor = actor(&mut tx, caller).await?;
+        let (mut total, mut licensed, mut admins) = (0, 0, 0);
+        for &id in ids {
+            let Ok(u) = load(&mut tx, caller.org, id, now, false).await else {
+                // Deleting someone already deleted (e.g. twice in a selection) is not an error.
+                if load(&mut tx, caller.org, id, now, true).await.is_ok() {
+                    continue;
+                }
+                return Err(Error::not_found(format!("No user has id {id} in this organization.")));
+            };
+            policy::authorize(&actor, &Action::DeleteUser { target_id: u.id, target: u.role })?;
+            sqlx::query("UPDATE users SET deleted_at = $1, licensed = 0, updated_at = $1, version = version + 1 WHERE id = $2")
+                .bind(now.0)
+                .bind(u.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+            feed::append(&mut tx, caller.org, FeedEntity::User, u.id, ChangeOp::Delete, now).await?;
+            audit::record(&mut tx, caller, now, "user.delete", u.email.as_str(), Some(snapshot(&u)), None).await?;
+            total -= 1;
+            licensed -= i64::from(u.licensed);
+            admins -= i64::from(u.role == Role::Administrator);
+        }
+        let c = counters(&mut tx, caller.org).await?;
+        if admins < 0 {
+            policy::ensure_administrator_remains(c.admins + admins)?;
+        }
+        bump_counters(&mut tx, caller.org, total, licensed, admins).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(())
+    }
+
+    /// Users deleted in the last 30 days, newest first.
+    pub async fn deleted_users(&self, caller: &Caller, now: Timestamp) -> Result<Vec<(User, Timestamp)>> {
+        let mut conn = self.pool().acquire().await.map_err(internal)?;
+        let a = actor(&mut conn, caller).await?;
+        policy::authorize(&a, &Action::ViewUsers)?;
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, deleted_at FROM users WHERE org_id = $2 AND deleted_at IS NOT NULL AND deleted_at > $3 ORDER BY deleted_at DESC LIMIT 10000"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(now.month_start().0)
+            .bind(caller.org)
+            .bind(now.plus_days(-RESTORE_WINDOW_DAYS).0)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(internal)?;
+        rows.iter()
+            .map(|r| {
+                let at: i64 = sqlx::Row::try_get(r, 10).map_err(internal)?;
+                Ok((user_from_row(r)?, Timestamp(at)))
+            })
+            .collect()
+    }
+
+    /// Brings back a user deleted in the last 30 days, unlicensed.
+    pub async fn restore_user(&self, caller: &Caller, id: Id, now: Timestamp) -> Result<User> {
+        let mut tx = self.begin_write().await?;
+        let actor = actor(&mut tx, caller).await?;
+        let u = load(&mut tx, caller.org, id, now, true).await?;
+        policy::authorize(&actor, &Action::RestoreUser { target: u.role })?;
+        let (deleted_at,): (i64,) = sqlx::query_as("SELECT deleted_at FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if Timestamp(deleted_at).plus_days(RESTORE_WINDOW_DAYS) < now {
+            return Err(Error::not_found(format!(
+                "{} was deleted more than {RESTORE_WINDOW_DAYS} days ago and can no longer be restored.",
+                u.email
+            )));
+        }
+        sqlx::query("UPDATE users SET deleted_at = NULL, licensed = 0, updated_at = $1, version = version + 1 WHERE id = $2")
+            .bind(now.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    Error::new(ErrorCode::AlreadyExists, format!("{} cannot be restored: another user now has that email.", u.email))
+                } else {
+                    internal(e)
+                }
+            })?;
+        bump_counters(&mut tx, caller.org, 1, 0, i64::from(u.role == Role::Administrator)).await?;
+        feed::append(&mut tx, caller.org, FeedEntity::User, id, ChangeOp::Upsert, now).await?;
+        let restored = load(&mut tx, caller.org, id, now, false).await?;
+        audit::record(&mut tx, caller, now, "user.restore", u.email.as_str(), None, Some(snapshot(&restored))).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(restored)
+    }
+
+    /// Removes for good the users deleted more than 30 days before `now`, and their links.
+    /// Returns how many were purged.
+    pub async fn purge_deleted(&self, org: Id, now: Timestamp) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let cutoff = now.plus_days(-RESTORE_WINDOW_DAYS).0;
+        let links: Vec<(Id,)> = sqlx::query_as(
+            "SELECT l.id FROM links l JOIN users u ON u.id = l.a_id AND l.kind IN ('user_group', 'user_workspace') \
+             WHERE l.org_id = $1 AND u.deleted_at < $2 \
+             UNION SELECT l.id FROM links l JOIN users u ON u.id = l.b_id AND l.kind = 'agent_user' \
+             WHERE l.org_id = $1 AND u.deleted_at < $2",
+        )
+        .bind(org)
+        .bind(cutoff)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        for (link,) in &links {
+            sqlx::query("DELETE FROM links WHERE id = $1").bind(link).execute(&mut *tx).await.map_err(internal)?;
+            feed::append(&mut tx, org, FeedEntity::Link, *link, ChangeOp::Delete, now).await?;
+        }
+        let done = sqlx::query("DELETE FROM users WHERE org_id = $1 AND deleted_at < $2")
+            .bind(org)
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(done.rows_affected())
+    }
+
+    /// Records AI spend reported by the platform's metering. Idempotent by `event_id`: a
+    /// repeated event changes nothing and returns `false`. Usage counts the calendar month of `at`.
+    pub async fn record_usage(&self, org: Id, event_id: &str, user: Id, amount: Usd, at: Timestamp) -> Result<bool> {
+        if amount.0 < 0 {
+            return Err(Error::invalid("Usage cannot be negative."));
+        }
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO usage_events (org_id, event_id, user_id, micros, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(org)
+        .bind(event_id)
+        .bind(user)
+        .bind(amount.0)
+        .bind(at.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let month = at.month_start().0;
+        let updated = sqlx::query(
+            "UPDATE users SET usage_micros = CASE WHEN usage_month = $1 THEN usage_micros + $2 ELSE $2 END, \
+             usage_month = $1, version = version + 1 WHERE id = $3 AND org_id = $4 AND usage_month <= $1",
+        )
+        .bind(month)
+        .bind(amount.0)
+        .bind(user)
+        .bind(org)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        if updated.rows_affected() > 0 {
+            feed::append(&mut tx, org, FeedEntity::User, user, ChangeOp::Upsert, at).await?;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(true)
+    }
+}
+
+/// Asks the policy about a role change and keeps the last Administrator.
+async fn authorize_role_change(conn: &mut SqliteConnection, caller: &Caller, actor: &Actor, before: &User, to: Role) -> Result<()> {
+    policy::authorize(actor, &Action::ChangeRole { target_id: before.id, from: before.role, to })?;
+    if before.role == Role::Administrator && to != Role::Administrator {
+        let c = counters(conn, caller.org).await?;
+        policy::ensure_administrator_remains(c.admins - 1)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! Fixtures: a fresh database file per test, and a few users of each role.
+#![allow(dead_code)]
+
+use omni_core::model::{Id, Role, Timestamp};
+use omni_core::Email;
+use omni_store::{Caller, NewUser, Store};
+
+/// 2026-11-29T12:00:00Z.
+pub const NOW: Timestamp = Timestamp(1_796_040_000_000);
+
+pub struct Db {
+    pub store: Store,
+    pub owner: Caller,
+    _dir: tempfile::TempDir,
+}
+
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+pub fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+pub async fn db(seats: i64) -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("omni.db")).await.unwrap();
+    let owner = store.create_org("Acme", &email("owner@acme.com"), seats, None, NOW).await.unwrap();
+    Db { store, owner, _dir: dir }
+}
+
+impl Db {
+    pub async fn add(&self, e: &str, role: Role) -> Id {
+        let u = NewUser { email: email(e), phone: None, role };
+        self.store.create_user(&self.owner, u, NOW).await.unwrap().id
+    }
+    pub fn caller(&self, user: Id) -> Caller {
+        Caller { org: self.owner.org, user }
+    }
+    /// Everything a denial must leave untouched: counters, every user row, the feed position.
+    pub async fn snapshot(&self) -> String {
+        let s = self.store.summary(&self.owner).await.unwrap();
+        let q = omni_store::UserQuery { limit: 1000, ..Default::default() };
+        let users = self.store.list_users(&self.owner, &q, NOW).await.unwrap();
+        let feed = self.store.changes(&self.owner, 0, 10_000, NOW).await.unwrap();
+        let groups = self.store.items(&self.owner, omni_store::DirectoryKind::Group).await.unwrap();
+        format!("{s:?}\n{:?}\n{}\n{groups:?}", users.users, feed.next)
+    }
+}
+
+impl Db {
+    /// Adds a user with `by` acting (the owner may no longer be an Administrator).
+    pub async fn add_as(&self, by: Id, e: &str, role: Role) -> Id {
+        let u = NewUser { email: email(e), phone: None, role };
+        self.store.create_user(&self.caller(by), u, NOW).await.unwrap().id
+    }
+}
