@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "omni", version, about = "Manage your Power Omni organization's users, licenses and access.")]
+#[command(
+    name = "omni",
+    version,
+    about = "Manage your Power Omni organization's users, licenses and access."
+)]
 pub struct Cli {
     /// The database file (default: the desktop app's data file).
     #[arg(long, global = true, env = "OMNI_DB")]
@@ -205,9 +209,16 @@ pub struct LinkTarget {
 #[derive(Debug, Subcommand)]
 pub enum DirectoryCommand {
     List,
-    Add { name: String },
-    Rename { name: String, new_name: String },
-    Delete { name: String },
+    Add {
+        name: String,
+    },
+    Rename {
+        name: String,
+        new_name: String,
+    },
+    Delete {
+        name: String,
+    },
     Link {
         name: String,
         #[command(flatten)]

@@ -13,7 +13,8 @@ pub struct Out {
 }
 
 fn print_json<T: Serialize + ?Sized>(v: &T) -> Result<()> {
-    let s = serde_json::to_string_pretty(v).map_err(|e| Error::internal(format!("Cannot print JSON: {e}.")))?;
+    let s = serde_json::to_string_pretty(v)
+        .map_err(|e| Error::internal(format!("Cannot print JSON: {e}.")))?;
     println!("{s}");
     Ok(())
 }
@@ -45,7 +46,10 @@ impl Out {
         println!("Licensed        {}", s.licensed);
         println!("Unlicensed      {}", s.unlicensed);
         println!("Administrators  {}", s.administrators);
-        println!("Seats           {} purchased, {} assigned, {} available", s.seats.purchased, s.seats.assigned, s.seats.available);
+        println!(
+            "Seats           {} purchased, {} assigned, {} available",
+            s.seats.purchased, s.seats.assigned, s.seats.available
+        );
         Ok(())
     }
 
@@ -81,7 +85,10 @@ impl Out {
 
     pub fn deleted(&self, d: &[(User, Timestamp)]) -> Result<()> {
         if self.json {
-            let v: Vec<_> = d.iter().map(|(u, at)| json!({"user": u, "deleted_at": at.rfc3339()})).collect();
+            let v: Vec<_> = d
+                .iter()
+                .map(|(u, at)| json!({"user": u, "deleted_at": at.rfc3339()}))
+                .collect();
             return print_json(&v);
         }
         for (u, at) in d {
@@ -121,7 +128,9 @@ impl Out {
             return print_json(a);
         }
         if a.is_empty() {
-            println!("{who} can reach no agent: share one with them, their group or their workspace.");
+            println!(
+                "{who} can reach no agent: share one with them, their group or their workspace."
+            );
         }
         for x in a {
             let paths: Vec<String> = x.paths.iter().map(|p| p.describe()).collect();
@@ -141,7 +150,14 @@ impl Out {
                 (Some(b), None) => format!("{b} → (removed)"),
                 (None, None) => String::new(),
             };
-            println!("{} {} {} {} {}", e.at.rfc3339(), e.actor, e.action, e.target, change);
+            println!(
+                "{} {} {} {} {}",
+                e.at.rfc3339(),
+                e.actor,
+                e.action,
+                e.target,
+                change
+            );
         }
         Ok(())
     }
@@ -153,7 +169,11 @@ impl Out {
         for c in &p.changes {
             println!("{} {:?} {} {:?}", c.seq, c.entity, c.id, c.op);
         }
-        println!("(next: {}{})", p.next, if p.done { ", up to date" } else { "" });
+        println!(
+            "(next: {}{})",
+            p.next,
+            if p.done { ", up to date" } else { "" }
+        );
         Ok(())
     }
 }
@@ -163,20 +183,36 @@ pub fn import_report(out: &Out, r: &ImportReport) -> Result<()> {
     if out.json {
         return print_json(r);
     }
-    let verb = if r.committed { "Imported" } else { "Preview (nothing written)" };
-    println!("{verb}: {} created, {} updated, {} unchanged, {} invalid, {} duplicates in the file.", r.created, r.updated, r.unchanged, r.invalid, r.duplicates_in_file);
+    let verb = if r.committed {
+        "Imported"
+    } else {
+        "Preview (nothing written)"
+    };
+    println!(
+        "{verb}: {} created, {} updated, {} unchanged, {} invalid, {} duplicates in the file.",
+        r.created, r.updated, r.unchanged, r.invalid, r.duplicates_in_file
+    );
     println!("File: {}, separator {}", r.encoding, r.delimiter);
     for w in &r.warnings {
         println!("warning: line {}: {}", w.line, w.reason);
     }
     for u in r.updates.iter().take(20) {
-        println!("update: line {}: {} phone {} → {}", u.line, u.email, u.before.as_deref().unwrap_or("(none)"), u.after);
+        println!(
+            "update: line {}: {} phone {} → {}",
+            u.line,
+            u.email,
+            u.before.as_deref().unwrap_or("(none)"),
+            u.after
+        );
     }
     for e in r.errors.iter().take(50) {
         println!("rejected: line {}: {} ({})", e.line, e.value, e.reason);
     }
     if r.errors.len() > 50 {
-        println!("… and {} more rejected lines (use --rejected OUT.csv to save them all).", r.errors.len() - 50);
+        println!(
+            "… and {} more rejected lines (use --rejected OUT.csv to save them all).",
+            r.errors.len() - 50
+        );
     }
     Ok(())
 }

@@ -9,23 +9,31 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Role, Timestamp, Usd};
 use omni_core::{Email, Error, Phone};
 use omni_store::{
-    Caller, DemoSpec, DirectoryKind, ExportScope, ImportOptions, LinkKind, Progress, SortField, Store, UserEdit,
-    UserQuery,
+    Caller, DemoSpec, DirectoryKind, ExportScope, ImportOptions, LinkKind, Progress, SortField,
+    Store, UserEdit, UserQuery,
 };
 
-use crate::args::{Cli, Command, DirectoryCommand, LicensesCommand, LinkTarget, ListFilter, PhoneArgs, UsersCommand};
+use crate::args::{
+    Cli, Command, DirectoryCommand, LicensesCommand, LinkTarget, ListFilter, PhoneArgs,
+    UsersCommand,
+};
 use crate::output::{self, Out};
 
 /// The desktop app's data file: `<data dir>/com.poweromni.admin/omni.db`.
 fn default_db() -> Result<PathBuf> {
     dirs::data_dir()
         .map(|d| d.join("com.poweromni.admin").join("omni.db"))
-        .ok_or_else(|| Error::invalid("Cannot find your data folder: pass --db PATH or set OMNI_DB."))
+        .ok_or_else(|| {
+            Error::invalid("Cannot find your data folder: pass --db PATH or set OMNI_DB.")
+        })
 }
 
 /// The one place the clock is read.
 fn now() -> Timestamp {
-    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
     Timestamp(ms)
 }
 
@@ -48,7 +56,13 @@ fn query(f: &ListFilter) -> Result<UserQuery> {
     Ok(UserQuery {
         search: f.search.clone(),
         role: f.role.as_deref().map(role).transpose()?,
-        licensed: if f.licensed { Some(true) } else if f.unlicensed { Some(false) } else { None },
+        licensed: if f.licensed {
+            Some(true)
+        } else if f.unlicensed {
+            Some(false)
+        } else {
+            None
+        },
         near_or_over_budget: f.over_budget,
         sort: f.sort.parse::<SortField>()?,
         descending: f.desc,
@@ -63,7 +77,8 @@ fn progress_bar(json: bool, what: &str) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(0);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {percent}% {eta}") {
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {percent}% {eta}")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message(what.to_string());
@@ -103,9 +118,14 @@ async fn dispatch(store: &Store, cli: &Cli, out: &Out) -> Result<()> {
     let now = now();
     if let Command::Init { org, owner, seats } = &cli.command {
         if !store.orgs().await?.is_empty() {
-            return Err(Error::new(omni_core::ErrorCode::AlreadyExists, "This database already holds an organization."));
+            return Err(Error::new(
+                omni_core::ErrorCode::AlreadyExists,
+                "This database already holds an organization.",
+            ));
         }
-        let c = store.create_org(org, &email(owner)?, *seats, None, now).await?;
+        let c = store
+            .create_org(org, &email(owner)?, *seats, None, now)
+            .await?;
         return out.summary(&store.summary(&c).await?);
     }
     if let Command::Demo { users, seats } = &cli.command {
@@ -124,8 +144,13 @@ async fn dispatch(store: &Store, cli: &Cli, out: &Out) -> Result<()> {
             store.set_seats(&c, *seats, now).await?;
             out.summary(&store.summary(&c).await?)
         }
-        Command::Licenses(LicensesCommand::Assign { emails } | LicensesCommand::Unassign { emails }) => {
-            let assign = matches!(cli.command, Command::Licenses(LicensesCommand::Assign { .. }));
+        Command::Licenses(
+            LicensesCommand::Assign { emails } | LicensesCommand::Unassign { emails },
+        ) => {
+            let assign = matches!(
+                cli.command,
+                Command::Licenses(LicensesCommand::Assign { .. })
+            );
             let mut ids = Vec::new();
             for e in emails {
                 ids.push(uid(e).await?);
@@ -133,60 +158,145 @@ async fn dispatch(store: &Store, cli: &Cli, out: &Out) -> Result<()> {
             let users = store.set_licensed(&c, &ids, assign, now).await?;
             out.users(&users)
         }
-        Command::Import { file, dry_run, rejected, role: r, licensed } => {
-            let opts = ImportOptions { role: role(r)?, licensed: *licensed };
-            import(store, &c, out, file, *dry_run, rejected.as_deref(), opts, now).await
+        Command::Import {
+            file,
+            dry_run,
+            rejected,
+            role: r,
+            licensed,
+        } => {
+            let opts = ImportOptions {
+                role: role(r)?,
+                licensed: *licensed,
+            };
+            import(
+                store,
+                &c,
+                out,
+                file,
+                *dry_run,
+                rejected.as_deref(),
+                opts,
+                now,
+            )
+            .await
         }
         Command::Export { file, filter } => {
             let q = query(filter)?;
-            let scope = if q == (UserQuery { limit: 50, ..UserQuery::default() }) { ExportScope::All } else { ExportScope::View { query: q } };
+            let scope = if q
+                == (UserQuery {
+                    limit: 50,
+                    ..UserQuery::default()
+                }) {
+                ExportScope::All
+            } else {
+                ExportScope::View { query: q }
+            };
             let bar = progress_bar(out.json || file == "-", "Exporting");
             let n = if file == "-" {
                 let stdout = std::io::stdout();
-                store.export(&c, &scope, BufWriter::with_capacity(1 << 20, stdout), &report_to(&bar), now).await?.1
+                store
+                    .export(
+                        &c,
+                        &scope,
+                        BufWriter::with_capacity(1 << 20, stdout),
+                        &report_to(&bar),
+                        now,
+                    )
+                    .await?
+                    .1
             } else {
-                let f = File::create(file).map_err(|e| Error::invalid(format!("Cannot create {file}: {e}.")))?;
-                let (w, n) = store.export(&c, &scope, BufWriter::with_capacity(1 << 20, f), &report_to(&bar), now).await?;
-                w.into_inner().map_err(|e| Error::internal(format!("Cannot write {file}: {e}.")))?;
+                let f = File::create(file)
+                    .map_err(|e| Error::invalid(format!("Cannot create {file}: {e}.")))?;
+                let (w, n) = store
+                    .export(
+                        &c,
+                        &scope,
+                        BufWriter::with_capacity(1 << 20, f),
+                        &report_to(&bar),
+                        now,
+                    )
+                    .await?;
+                w.into_inner()
+                    .map_err(|e| Error::internal(format!("Cannot write {file}: {e}.")))?;
                 n
             };
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
             if file != "-" {
-                out.done(&format!("Exported {n} users to {file}."), serde_json::json!({"exported": n, "file": file}))?;
+                out.done(
+                    &format!("Exported {n} users to {file}."),
+                    serde_json::json!({"exported": n, "file": file}),
+                )?;
             }
             Ok(())
         }
         Command::Groups(cmd) => directory(store, &c, out, DirectoryKind::Group, cmd, now).await,
-        Command::Workspaces(cmd) => directory(store, &c, out, DirectoryKind::Workspace, cmd, now).await,
+        Command::Workspaces(cmd) => {
+            directory(store, &c, out, DirectoryKind::Workspace, cmd, now).await
+        }
         Command::Agents(cmd) => directory(store, &c, out, DirectoryKind::Agent, cmd, now).await,
         Command::Access { email: e } => {
             let id = uid(e).await?;
             out.access(e, &store.access(&c, id).await?)
         }
         Command::Audit { limit } => out.audit(&store.audit(&c, *limit, None).await?),
-        Command::Changes { after, limit } => out.changes(&store.changes(&c, *after, *limit, now).await?),
+        Command::Changes { after, limit } => {
+            out.changes(&store.changes(&c, *after, *limit, now).await?)
+        }
     }
 }
 
-async fn users(store: &Store, c: &Caller, out: &Out, cmd: &UsersCommand, now: Timestamp) -> Result<()> {
+async fn users(
+    store: &Store,
+    c: &Caller,
+    out: &Out,
+    cmd: &UsersCommand,
+    now: Timestamp,
+) -> Result<()> {
     let uid = |e: &str| {
         let e = e.to_string();
         async move { store.user_id(c.org, &email(&e)?).await }
     };
     match cmd {
-        UsersCommand::List { filter, limit, offset } => {
-            let q = UserQuery { limit: *limit, offset: *offset, ..query(filter)? };
+        UsersCommand::List {
+            filter,
+            limit,
+            offset,
+        } => {
+            let q = UserQuery {
+                limit: *limit,
+                offset: *offset,
+                ..query(filter)?
+            };
             out.page(&store.list_users(c, &q, now).await?)
         }
-        UsersCommand::Add { email: e, phone: p, role: r } => {
-            let new = omni_store::NewUser { email: email(e)?, phone: phone(p)?, role: role(r)? };
+        UsersCommand::Add {
+            email: e,
+            phone: p,
+            role: r,
+        } => {
+            let new = omni_store::NewUser {
+                email: email(e)?,
+                phone: phone(p)?,
+                role: role(r)?,
+            };
             out.user(&store.create_user(c, new, now).await?)
         }
-        UsersCommand::Edit { email: e, phone: p, clear_phone, role: r, budget } => {
+        UsersCommand::Edit {
+            email: e,
+            phone: p,
+            clear_phone,
+            role: r,
+            budget,
+        } => {
             let edit = UserEdit {
-                phone: if *clear_phone { Some(None) } else { phone(p)?.map(Some) },
+                phone: if *clear_phone {
+                    Some(None)
+                } else {
+                    phone(p)?.map(Some)
+                },
                 role: r.as_deref().map(role).transpose()?,
                 budget: budget.as_deref().map(parse_budget).transpose()?,
                 expected_version: None,
@@ -203,7 +313,13 @@ async fn users(store: &Store, c: &Caller, out: &Out, cmd: &UsersCommand, now: Ti
                 ids.push(uid(e).await?);
             }
             store.delete_users(c, &ids, now).await?;
-            out.done(&format!("Deleted {} user(s); they can be restored for 30 days.", ids.len()), serde_json::json!({"deleted": ids.len()}))
+            out.done(
+                &format!(
+                    "Deleted {} user(s); they can be restored for 30 days.",
+                    ids.len()
+                ),
+                serde_json::json!({"deleted": ids.len()}),
+            )
         }
         UsersCommand::Restore { email: e } => {
             let e = email(e)?;
@@ -212,13 +328,19 @@ async fn users(store: &Store, c: &Caller, out: &Out, cmd: &UsersCommand, now: Ti
                 .iter()
                 .find(|(u, _)| u.email == e)
                 .map(|(u, _)| u.id)
-                .ok_or_else(|| Error::not_found(format!("{e} is not among the users deleted in the last 30 days.")))?;
+                .ok_or_else(|| {
+                    Error::not_found(format!(
+                        "{e} is not among the users deleted in the last 30 days."
+                    ))
+                })?;
             out.user(&store.restore_user(c, id, now).await?)
         }
         UsersCommand::Deleted => out.deleted(&store.deleted_users(c, now).await?),
-        UsersCommand::Budget { email: e, amount } => {
-            out.user(&store.set_budget(c, uid(e).await?, parse_budget(amount)?, now).await?)
-        }
+        UsersCommand::Budget { email: e, amount } => out.user(
+            &store
+                .set_budget(c, uid(e).await?, parse_budget(amount)?, now)
+                .await?,
+        ),
     }
 }
 
@@ -231,21 +353,38 @@ fn parse_budget(s: &str) -> Result<Option<Usd>> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn import(store: &Store, c: &Caller, out: &Out, file: &Path, dry_run: bool, rejected: Option<&Path>, opts: ImportOptions, now: Timestamp) -> Result<()> {
-    let open = || File::open(file).map_err(|e| Error::invalid(format!("Cannot open {}: {e}.", file.display())));
+async fn import(
+    store: &Store,
+    c: &Caller,
+    out: &Out,
+    file: &Path,
+    dry_run: bool,
+    rejected: Option<&Path>,
+    opts: ImportOptions,
+    now: Timestamp,
+) -> Result<()> {
+    let open = || {
+        File::open(file)
+            .map_err(|e| Error::invalid(format!("Cannot open {}: {e}.", file.display())))
+    };
     let size = open()?.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = progress_bar(out.json, if dry_run { "Checking" } else { "Importing" });
     let reader = std::io::BufReader::with_capacity(1 << 20, open()?);
     let report = if dry_run {
-        store.import_preview(c, reader, opts, size, &report_to(&bar), now).await?
+        store
+            .import_preview(c, reader, opts, size, &report_to(&bar), now)
+            .await?
     } else {
-        store.import_commit(c, reader, opts, size, &report_to(&bar), None, now).await?
+        store
+            .import_commit(c, reader, opts, size, &report_to(&bar), None, now)
+            .await?
     };
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     if let Some(path) = rejected {
-        let f = File::create(path).map_err(|e| Error::invalid(format!("Cannot create {}: {e}.", path.display())))?;
+        let f = File::create(path)
+            .map_err(|e| Error::invalid(format!("Cannot create {}: {e}.", path.display())))?;
         let mut w = BufWriter::new(f);
         omni_core::csv::write_rejected(&mut w, &report.errors)
             .and_then(|_| w.flush())
@@ -254,10 +393,19 @@ async fn import(store: &Store, c: &Caller, out: &Out, file: &Path, dry_run: bool
     output::import_report(out, &report)
 }
 
-async fn demo(store: &Store, cli: &Cli, out: &Out, users: u64, seats: Option<i64>, now: Timestamp) -> Result<()> {
+async fn demo(
+    store: &Store,
+    cli: &Cli,
+    out: &Out,
+    users: u64,
+    seats: Option<i64>,
+    now: Timestamp,
+) -> Result<()> {
     let want = seats.unwrap_or(((users as i64) * 7 / 10).max(1));
     let c = if store.orgs().await?.is_empty() {
-        store.create_org("Acme (demo)", &email("owner@acme.com")?, want, None, now).await?
+        store
+            .create_org("Acme (demo)", &email("owner@acme.com")?, want, None, now)
+            .await?
     } else {
         let c = caller(store, cli.as_user.as_deref()).await?;
         let s = store.summary(&c).await?;
@@ -267,14 +415,23 @@ async fn demo(store: &Store, cli: &Cli, out: &Out, users: u64, seats: Option<i64
         c
     };
     let bar = progress_bar(out.json, "Generating");
-    store.generate_demo(&c, DemoSpec { users }, &report_to(&bar), now).await?;
+    store
+        .generate_demo(&c, DemoSpec { users }, &report_to(&bar), now)
+        .await?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     out.summary(&store.summary(&c).await?)
 }
 
-async fn directory(store: &Store, c: &Caller, out: &Out, kind: DirectoryKind, cmd: &DirectoryCommand, now: Timestamp) -> Result<()> {
+async fn directory(
+    store: &Store,
+    c: &Caller,
+    out: &Out,
+    kind: DirectoryKind,
+    cmd: &DirectoryCommand,
+    now: Timestamp,
+) -> Result<()> {
     let id = |name: &str| {
         let name = name.to_string();
         async move { store.item_by_name(c, kind, &name).await.map(|i| i.id) }
@@ -282,29 +439,47 @@ async fn directory(store: &Store, c: &Caller, out: &Out, kind: DirectoryKind, cm
     match cmd {
         DirectoryCommand::List => out.items(&store.items(c, kind).await?),
         DirectoryCommand::Add { name } => out.item(&store.create_item(c, kind, name, now).await?),
-        DirectoryCommand::Rename { name, new_name } => out.item(&store.rename_item(c, id(name).await?, new_name, now).await?),
+        DirectoryCommand::Rename { name, new_name } => {
+            out.item(&store.rename_item(c, id(name).await?, new_name, now).await?)
+        }
         DirectoryCommand::Delete { name } => {
             store.delete_item(c, id(name).await?, now).await?;
-            out.done(&format!("Deleted the {} {name}.", kind.as_str()), serde_json::json!({"deleted": name}))
+            out.done(
+                &format!("Deleted the {} {name}.", kind.as_str()),
+                serde_json::json!({"deleted": name}),
+            )
         }
         DirectoryCommand::Link { name, to } | DirectoryCommand::Unlink { name, to } => {
             let this = id(name).await?;
             let (link, a, b) = link_ends(store, c, kind, this, to).await?;
             let linking = matches!(cmd, DirectoryCommand::Link { .. });
-            let changed = if linking { store.link(c, link, a, b, now).await? } else { store.unlink(c, link, a, b, now).await? };
+            let changed = if linking {
+                store.link(c, link, a, b, now).await?
+            } else {
+                store.unlink(c, link, a, b, now).await?
+            };
             let verb = match (linking, changed) {
                 (true, true) => "Linked",
                 (true, false) => "Already linked:",
                 (false, true) => "Unlinked",
                 (false, false) => "Was not linked:",
             };
-            out.done(&format!("{verb} {} {name}.", kind.as_str()), serde_json::json!({"changed": changed}))
+            out.done(
+                &format!("{verb} {} {name}.", kind.as_str()),
+                serde_json::json!({"changed": changed}),
+            )
         }
     }
 }
 
 /// Which link kind `kind --user/--group/--workspace` means, and its two ends.
-async fn link_ends(store: &Store, c: &Caller, kind: DirectoryKind, this: Id, to: &LinkTarget) -> Result<(LinkKind, Id, Id)> {
+async fn link_ends(
+    store: &Store,
+    c: &Caller,
+    kind: DirectoryKind,
+    this: Id,
+    to: &LinkTarget,
+) -> Result<(LinkKind, Id, Id)> {
     let user = match &to.user {
         Some(e) => Some(store.user_id(c.org, &email(e)?).await?),
         None => None,

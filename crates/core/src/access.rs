@@ -79,7 +79,10 @@ pub struct UserLinks {
 pub fn effective_access(role: Role, links: &UserLinks) -> Vec<AgentAccess> {
     let mut by_agent: BTreeMap<(String, Id), Vec<AccessPath>> = BTreeMap::new();
     let mut add = |agent: &Named, path: AccessPath| {
-        by_agent.entry((agent.name.clone(), agent.id)).or_default().push(path);
+        by_agent
+            .entry((agent.name.clone(), agent.id))
+            .or_default()
+            .push(path);
     };
     if role != Role::User {
         for a in &links.all_agents {
@@ -92,7 +95,12 @@ pub fn effective_access(role: Role, links: &UserLinks) -> Vec<AgentAccess> {
     let groups: HashMap<Id, &Named> = links.groups.iter().map(|g| (g.id, g)).collect();
     for (gid, a) in &links.group_agents {
         if let Some(g) = groups.get(gid) {
-            add(a, AccessPath::Group { group: (*g).clone() });
+            add(
+                a,
+                AccessPath::Group {
+                    group: (*g).clone(),
+                },
+            );
         }
     }
     let mut agents_in: HashMap<Id, Vec<&Named>> = HashMap::new();
@@ -101,13 +109,24 @@ pub fn effective_access(role: Role, links: &UserLinks) -> Vec<AgentAccess> {
     }
     for w in &links.workspaces {
         for a in agents_in.get(&w.id).into_iter().flatten() {
-            add(a, AccessPath::Workspace { workspace: w.clone() });
+            add(
+                a,
+                AccessPath::Workspace {
+                    workspace: w.clone(),
+                },
+            );
         }
     }
     for (gid, w) in &links.group_workspaces {
         let Some(g) = groups.get(gid) else { continue };
         for a in agents_in.get(&w.id).into_iter().flatten() {
-            add(a, AccessPath::GroupWorkspace { group: (*g).clone(), workspace: w.clone() });
+            add(
+                a,
+                AccessPath::GroupWorkspace {
+                    group: (*g).clone(),
+                    workspace: w.clone(),
+                },
+            );
         }
     }
     by_agent
@@ -115,7 +134,10 @@ pub fn effective_access(role: Role, links: &UserLinks) -> Vec<AgentAccess> {
         .map(|((name, id), mut paths)| {
             paths.sort();
             paths.dedup();
-            AgentAccess { agent: Named { id, name }, paths }
+            AgentAccess {
+                agent: Named { id, name },
+                paths,
+            }
         })
         .collect()
 }
@@ -125,7 +147,10 @@ mod tests {
     use super::*;
 
     fn n(id: Id, name: &str) -> Named {
-        Named { id, name: name.into() }
+        Named {
+            id,
+            name: name.into(),
+        }
     }
 
     #[test]
@@ -136,11 +161,18 @@ mod tests {
             group_workspaces: vec![(10, n(21, "Deals"))],
             direct_agents: vec![n(1, "Alpha")],
             group_agents: vec![(10, n(2, "Beta"))],
-            workspace_agents: vec![(20, n(3, "Gamma")), (21, n(4, "Delta")), (99, n(5, "Hidden"))],
+            workspace_agents: vec![
+                (20, n(3, "Gamma")),
+                (21, n(4, "Delta")),
+                (99, n(5, "Hidden")),
+            ],
             all_agents: vec![],
         };
         let got = effective_access(Role::User, &links);
-        let names: Vec<_> = got.iter().map(|a| (a.agent.name.as_str(), a.paths[0].describe())).collect();
+        let names: Vec<_> = got
+            .iter()
+            .map(|a| (a.agent.name.as_str(), a.paths[0].describe()))
+            .collect();
         assert_eq!(
             names,
             vec![
@@ -154,7 +186,10 @@ mod tests {
 
     #[test]
     fn collaborators_see_all_agents() {
-        let links = UserLinks { all_agents: vec![n(1, "A"), n(2, "B")], ..Default::default() };
+        let links = UserLinks {
+            all_agents: vec![n(1, "A"), n(2, "B")],
+            ..Default::default()
+        };
         assert_eq!(effective_access(Role::Collaborator, &links).len(), 2);
         assert!(effective_access(Role::User, &links).is_empty());
     }

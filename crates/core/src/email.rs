@@ -22,7 +22,9 @@ pub struct InvalidEmail {
 }
 
 fn invalid(reason: impl Into<String>) -> InvalidEmail {
-    InvalidEmail { reason: reason.into() }
+    InvalidEmail {
+        reason: reason.into(),
+    }
 }
 
 const LOCAL_SPECIALS: &str = "!#$%&'*+/=?^_`{|}~-.";
@@ -45,13 +47,17 @@ impl Email {
             return Err(invalid("the email has nothing before the @"));
         }
         if local.chars().count() > 64 {
-            return Err(invalid("the part before the @ is longer than 64 characters"));
+            return Err(invalid(
+                "the part before the @ is longer than 64 characters",
+            ));
         }
         if let Some(c) = local
             .chars()
             .find(|c| !(c.is_alphanumeric() || LOCAL_SPECIALS.contains(*c)))
         {
-            return Err(invalid(format!("the email contains {c:?}, which is not allowed before the @")));
+            return Err(invalid(format!(
+                "the email contains {c:?}, which is not allowed before the @"
+            )));
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return Err(invalid("the part before the @ has a misplaced dot"));
@@ -61,7 +67,9 @@ impl Email {
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2 {
-            return Err(invalid(format!("the domain {domain:?} has no dot (e.g. acme.com)")));
+            return Err(invalid(format!(
+                "the domain {domain:?} has no dot (e.g. acme.com)"
+            )));
         }
         for label in &labels {
             if label.is_empty() {
@@ -71,15 +79,21 @@ impl Email {
                 return Err(invalid("a part of the domain is longer than 63 characters"));
             }
             if let Some(c) = label.chars().find(|c| !(c.is_alphanumeric() || *c == '-')) {
-                return Err(invalid(format!("the domain contains {c:?}, which is not allowed")));
+                return Err(invalid(format!(
+                    "the domain contains {c:?}, which is not allowed"
+                )));
             }
             if label.starts_with('-') || label.ends_with('-') {
-                return Err(invalid(format!("the domain {domain:?} has a part that starts or ends with -")));
+                return Err(invalid(format!(
+                    "the domain {domain:?} has a part that starts or ends with -"
+                )));
             }
         }
         let tld = labels.last().copied().unwrap_or_default();
         if tld.chars().count() < 2 || tld.chars().all(|c| c.is_ascii_digit()) {
-            return Err(invalid(format!("the domain {domain:?} does not end in a valid top-level domain")));
+            return Err(invalid(format!(
+                "the domain {domain:?} does not end in a valid top-level domain"
+            )));
         }
         Ok(Email(lower))
     }
@@ -131,12 +145,20 @@ mod tests {
 
     #[test]
     fn normalises_case_and_spaces() {
-        assert_eq!(Email::parse("  Ana@ACME.com ").map(String::from), Ok("ana@acme.com".into()));
+        assert_eq!(
+            Email::parse("  Ana@ACME.com ").map(String::from),
+            Ok("ana@acme.com".into())
+        );
     }
 
     #[test]
     fn formula_like_local_parts_are_valid() {
-        for e in ["=1+2@acme.com", "+sum@acme.com", "-x@acme.com", "@a@acme.com"] {
+        for e in [
+            "=1+2@acme.com",
+            "+sum@acme.com",
+            "-x@acme.com",
+            "@a@acme.com",
+        ] {
             // `@a@acme.com` has two @: the last one splits, and '@' is not a local character.
             let r = Email::parse(e);
             if e.starts_with('@') {
@@ -169,6 +191,9 @@ mod tests {
     #[test]
     fn international_addresses() {
         assert!(Email::parse("joão@exemplo.com.br").is_ok());
-        assert_eq!(Email::parse("ANA@acme.com").map(|e| e.domain().to_string()), Ok("acme.com".into()));
+        assert_eq!(
+            Email::parse("ANA@acme.com").map(|e| e.domain().to_string()),
+            Ok("acme.com".into())
+        );
     }
 }

@@ -69,7 +69,10 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
-        Error { code, message: message.into() }
+        Error {
+            code,
+            message: message.into(),
+        }
     }
     pub fn denied(message: impl Into<String>) -> Error {
         Error::new(ErrorCode::PermissionDenied, message)

@@ -66,7 +66,9 @@ impl FromStr for Role {
 }
 
 /// An amount of US dollars in whole micro-dollars (1 USD = 1_000_000). Never a float.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Usd(pub i64);
 
@@ -108,7 +110,11 @@ impl Usd {
         if frac.len() > 6 || whole.len() > 12 {
             return Err(bad());
         }
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad())?
+        };
         let mut micros: i64 = 0;
         for (i, b) in frac.bytes().enumerate() {
             micros += i64::from(b - b'0') * 10_i64.pow(5 - i as u32);
@@ -243,7 +249,11 @@ pub struct Seats {
 
 impl Seats {
     pub fn new(purchased: i64, assigned: i64) -> Seats {
-        Seats { purchased, assigned, available: (purchased - assigned).max(0) }
+        Seats {
+            purchased,
+            assigned,
+            available: (purchased - assigned).max(0),
+        }
     }
 }
 
@@ -287,10 +297,22 @@ mod tests {
     #[test]
     fn budget_states() {
         assert_eq!(budget_state(None, Usd::dollars(5)), BudgetState::NoLimit);
-        assert_eq!(budget_state(Some(Usd(0)), Usd::dollars(5)), BudgetState::NoLimit);
-        assert_eq!(budget_state(Some(Usd::dollars(10)), Usd::dollars(5)), BudgetState::Within);
-        assert_eq!(budget_state(Some(Usd::dollars(10)), Usd::dollars(8)), BudgetState::Near);
-        assert_eq!(budget_state(Some(Usd::dollars(10)), Usd::dollars(11)), BudgetState::Over);
+        assert_eq!(
+            budget_state(Some(Usd(0)), Usd::dollars(5)),
+            BudgetState::NoLimit
+        );
+        assert_eq!(
+            budget_state(Some(Usd::dollars(10)), Usd::dollars(5)),
+            BudgetState::Within
+        );
+        assert_eq!(
+            budget_state(Some(Usd::dollars(10)), Usd::dollars(8)),
+            BudgetState::Near
+        );
+        assert_eq!(
+            budget_state(Some(Usd::dollars(10)), Usd::dollars(11)),
+            BudgetState::Over
+        );
     }
 
     #[test]

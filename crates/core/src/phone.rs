@@ -25,7 +25,9 @@ pub struct InvalidPhone {
 }
 
 fn invalid(reason: impl Into<String>) -> InvalidPhone {
-    InvalidPhone { reason: reason.into() }
+    InvalidPhone {
+        reason: reason.into(),
+    }
 }
 
 /// Reads a country calling code written as `55`, `+55` or ` 055 `.
@@ -40,7 +42,9 @@ pub fn parse_country_code(text: &str) -> Result<u16, InvalidPhone> {
     }
     let cc: u16 = t.parse().map_err(|_| invalid("bad country code"))?;
     if phonenumber::metadata::DATABASE.region(&cc).is_none() {
-        return Err(invalid(format!("+{cc} is not an assigned country calling code")));
+        return Err(invalid(format!(
+            "+{cc} is not an assigned country calling code"
+        )));
     }
     Ok(cc)
 }
@@ -58,7 +62,9 @@ impl Phone {
             .chars()
             .find(|c| !(c.is_ascii_digit() || " -().+/\u{a0}".contains(*c)))
         {
-            return Err(invalid(format!("the phone number contains {c:?}; use digits only")));
+            return Err(invalid(format!(
+                "the phone number contains {c:?}; use digits only"
+            )));
         }
         let cc = match country_code.map(str::trim).filter(|c| !c.is_empty()) {
             Some(c) => Some(parse_country_code(c)?),
@@ -69,11 +75,14 @@ impl Phone {
             phonenumber::parse(None, number)
         } else {
             let Some(cc) = cc else {
-                return Err(invalid("the phone number has no country code: give one (e.g. 55) or write it as +55…"));
+                return Err(invalid(
+                    "the phone number has no country code: give one (e.g. 55) or write it as +55…",
+                ));
             };
-            let region = phonenumber::metadata::DATABASE
-                .region(&cc)
-                .and_then(|r| r.first().and_then(|id| id.parse::<phonenumber::country::Id>().ok()));
+            let region = phonenumber::metadata::DATABASE.region(&cc).and_then(|r| {
+                r.first()
+                    .and_then(|id| id.parse::<phonenumber::country::Id>().ok())
+            });
             match region {
                 Some(id) => phonenumber::parse(Some(id), number),
                 // Non-geographic codes (e.g. +800) have no region: read the digits as international.
@@ -99,7 +108,10 @@ impl Phone {
             .strip_prefix(&format!("+{got}"))
             .map(str::to_string)
             .ok_or_else(|| invalid("the number could not be formatted"))?;
-        Ok(Phone { country_code: got, national })
+        Ok(Phone {
+            country_code: got,
+            national,
+        })
     }
 
     /// Reads a stored E.164 value (`+5511987654321`).
@@ -117,7 +129,10 @@ impl Phone {
         (1..=3).find_map(|n| {
             let cc: u16 = digits.get(..n)?.parse().ok()?;
             phonenumber::metadata::DATABASE.region(&cc)?;
-            Some(Phone { country_code: cc, national: digits.get(n..)?.to_string() })
+            Some(Phone {
+                country_code: cc,
+                national: digits.get(n..)?.to_string(),
+            })
         })
     }
 
@@ -166,17 +181,29 @@ mod tests {
 
     #[test]
     fn messy_brazilian_numbers() {
-        for n in ["11987654321", "(11) 98765-4321", " 11 98765 4321 ", "+55 11 98765-4321", "011987654321"] {
+        for n in [
+            "11987654321",
+            "(11) 98765-4321",
+            " 11 98765 4321 ",
+            "+55 11 98765-4321",
+            "011987654321",
+        ] {
             assert_eq!(e164(Some("55"), n), Ok("+5511987654321".into()), "{n}");
         }
-        assert_eq!(e164(Some("+55"), "11987654321"), Ok("+5511987654321".into()));
+        assert_eq!(
+            e164(Some("+55"), "11987654321"),
+            Ok("+5511987654321".into())
+        );
     }
 
     #[test]
     fn uk_trunk_prefix_and_italian_leading_zero() {
         assert_eq!(e164(Some("44"), "07911 123456"), Ok("+447911123456".into()));
         let it = Phone::parse(Some("39"), "06 6982 1234");
-        assert_eq!(it.as_ref().map(|p| p.national().to_string()), Ok("0669821234".into()));
+        assert_eq!(
+            it.as_ref().map(|p| p.national().to_string()),
+            Ok("0669821234".into())
+        );
     }
 
     #[test]
@@ -191,11 +218,19 @@ mod tests {
     #[test]
     fn e164_round_trip() {
         let p = Phone::parse(Some("55"), "11987654321").map_err(|e| e.reason);
-        let back = p.clone().and_then(|p| Phone::from_e164(&p.e164()).map_err(|e| e.reason));
+        let back = p
+            .clone()
+            .and_then(|p| Phone::from_e164(&p.e164()).map_err(|e| e.reason));
         assert_eq!(p, back);
         let stored = p.as_ref().ok().and_then(|p| Phone::from_stored(&p.e164()));
         assert_eq!(p.ok(), stored);
-        assert_eq!(Phone::from_stored("+447911123456").map(|p| p.country_code()), Some(44));
-        assert_eq!(Phone::from_stored("+12125550100").map(|p| p.national().to_string()), Some("2125550100".into()));
+        assert_eq!(
+            Phone::from_stored("+447911123456").map(|p| p.country_code()),
+            Some(44)
+        );
+        assert_eq!(
+            Phone::from_stored("+12125550100").map(|p| p.national().to_string()),
+            Some("2125550100".into())
+        );
     }
 }

@@ -56,14 +56,18 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<()> {
         Action::ViewUsers | Action::ManageDirectory => Ok(()),
         Action::CreateUser { role: new } => {
             if new == Administrator && !admin {
-                Err(Error::denied("Only an Administrator can create an Administrator."))
+                Err(Error::denied(
+                    "Only an Administrator can create an Administrator.",
+                ))
             } else {
                 Ok(())
             }
         }
         Action::EditUser { target } => {
             if target == Administrator && !admin {
-                Err(Error::denied("Only an Administrator can edit an Administrator."))
+                Err(Error::denied(
+                    "Only an Administrator can edit an Administrator.",
+                ))
             } else {
                 Ok(())
             }
@@ -74,21 +78,31 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<()> {
                     "You cannot delete your own account; ask another Administrator.",
                 ))
             } else if target == Administrator && !admin {
-                Err(Error::denied("Only an Administrator can delete an Administrator."))
+                Err(Error::denied(
+                    "Only an Administrator can delete an Administrator.",
+                ))
             } else {
                 Ok(())
             }
         }
         Action::RestoreUser { target } => {
             if target == Administrator && !admin {
-                Err(Error::denied("Only an Administrator can restore an Administrator."))
+                Err(Error::denied(
+                    "Only an Administrator can restore an Administrator.",
+                ))
             } else {
                 Ok(())
             }
         }
-        Action::ChangeRole { target_id, from, to } => {
+        Action::ChangeRole {
+            target_id,
+            from,
+            to,
+        } => {
             if target_id == actor.id {
-                Err(Error::denied("Nobody can change their own role; ask another Administrator."))
+                Err(Error::denied(
+                    "Nobody can change their own role; ask another Administrator.",
+                ))
             } else if admin {
                 Ok(())
             } else if to == Administrator {
@@ -96,7 +110,9 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<()> {
                     "Only an Administrator can give the Administrator role.",
                 ))
             } else if from == Administrator {
-                Err(Error::denied("Only an Administrator can change an Administrator's role."))
+                Err(Error::denied(
+                    "Only an Administrator can change an Administrator's role.",
+                ))
             } else {
                 Ok(())
             }
@@ -104,7 +120,10 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<()> {
         Action::ManageLicenses => require_admin(admin, "assign or unassign licenses"),
         Action::SetSeats => require_admin(admin, "change the number of seats"),
         Action::SetBudget => require_admin(admin, "set budgets"),
-        Action::Import { role: new, licenses } => {
+        Action::Import {
+            role: new,
+            licenses,
+        } => {
             if new == Administrator && !admin {
                 Err(Error::denied(
                     "Only an Administrator can import users as Administrators; choose User or Collaborator.",
@@ -186,24 +205,54 @@ mod tests {
     fn collaborator_never_grants_administrator() {
         let c = actor(Role::Collaborator);
         for from in Role::ALL {
-            let r = authorize(&c, &Action::ChangeRole { target_id: 2, from, to: Role::Administrator });
+            let r = authorize(
+                &c,
+                &Action::ChangeRole {
+                    target_id: 2,
+                    from,
+                    to: Role::Administrator,
+                },
+            );
             assert_eq!(r.map_err(|e| e.code), Err(ErrorCode::PermissionDenied));
         }
-        assert!(authorize(&c, &Action::CreateUser { role: Role::Administrator }).is_err());
-        assert!(authorize(&c, &Action::Import { role: Role::Administrator, licenses: false }).is_err());
+        assert!(authorize(
+            &c,
+            &Action::CreateUser {
+                role: Role::Administrator
+            }
+        )
+        .is_err());
+        assert!(authorize(
+            &c,
+            &Action::Import {
+                role: Role::Administrator,
+                licenses: false
+            }
+        )
+        .is_err());
     }
 
     #[test]
     fn nobody_changes_their_own_role() {
         for role in Role::ALL {
-            let r = authorize(&actor(role), &Action::ChangeRole { target_id: 1, from: role, to: Role::User });
+            let r = authorize(
+                &actor(role),
+                &Action::ChangeRole {
+                    target_id: 1,
+                    from: role,
+                    to: Role::User,
+                },
+            );
             assert!(r.is_err());
         }
     }
 
     #[test]
     fn seats_messages_count() {
-        let e = ensure_seats(3, 4).err().map(|e| e.message).unwrap_or_default();
+        let e = ensure_seats(3, 4)
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
         assert!(e.contains("all 3 seats"), "{e}");
         assert!(ensure_seats(3, 3).is_ok());
         assert!(ensure_seat_count(2, 3).is_err());

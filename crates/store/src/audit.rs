@@ -52,7 +52,12 @@ pub(crate) async fn record(
 
 impl Store {
     /// The newest audit entries first, at most `limit`, older than `before_id` when given.
-    pub async fn audit(&self, caller: &Caller, limit: u32, before_id: Option<Id>) -> Result<Vec<AuditEntry>> {
+    pub async fn audit(
+        &self,
+        caller: &Caller,
+        limit: u32,
+        before_id: Option<Id>,
+    ) -> Result<Vec<AuditEntry>> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
         let actor = crate::db::actor(&mut conn, caller).await?;
         omni_core::policy::authorize(&actor, &omni_core::policy::Action::ViewUsers)?;

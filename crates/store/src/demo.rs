@@ -26,19 +26,43 @@ pub struct DemoSpec {
 }
 
 const FIRST: [&str; 24] = [
-    "ana", "bruno", "carla", "diego", "elena", "felipe", "gabriela", "hugo", "isabel", "joao", "karin", "lucas",
-    "maria", "nuno", "olivia", "pedro", "quentin", "rafaela", "sofia", "tiago", "ursula", "vitor", "wanda", "yuri",
+    "ana", "bruno", "carla", "diego", "elena", "felipe", "gabriela", "hugo", "isabel", "joao",
+    "karin", "lucas", "maria", "nuno", "olivia", "pedro", "quentin", "rafaela", "sofia", "tiago",
+    "ursula", "vitor", "wanda", "yuri",
 ];
 const LAST: [&str; 16] = [
-    "silva", "santos", "oliveira", "souza", "lima", "pereira", "costa", "almeida", "smith", "johnson", "garcia",
-    "martin", "muller", "rossi", "novak", "tanaka",
+    "silva", "santos", "oliveira", "souza", "lima", "pereira", "costa", "almeida", "smith",
+    "johnson", "garcia", "martin", "muller", "rossi", "novak", "tanaka",
 ];
 const DOMAINS: [&str; 4] = ["acme.com", "acme.com.br", "acme.de", "contractors.acme.com"];
-const GROUPS: [&str; 8] = ["Sales", "Finance", "Engineering", "Support", "Marketing", "Legal", "People", "Operations"];
-const WORKSPACES: [&str; 5] = ["Americas", "EMEA", "APAC", "Internal Tools", "Customer Success"];
+const GROUPS: [&str; 8] = [
+    "Sales",
+    "Finance",
+    "Engineering",
+    "Support",
+    "Marketing",
+    "Legal",
+    "People",
+    "Operations",
+];
+const WORKSPACES: [&str; 5] = [
+    "Americas",
+    "EMEA",
+    "APAC",
+    "Internal Tools",
+    "Customer Success",
+];
 const AGENTS: [&str; 10] = [
-    "Contract Reviewer", "Sales Coach", "Ticket Triage", "Invoice Checker", "Release Notes Writer",
-    "Onboarding Buddy", "Policy Q&A", "Campaign Planner", "Code Reviewer", "Forecast Analyst",
+    "Contract Reviewer",
+    "Sales Coach",
+    "Ticket Triage",
+    "Invoice Checker",
+    "Release Notes Writer",
+    "Onboarding Buddy",
+    "Policy Q&A",
+    "Campaign Planner",
+    "Code Reviewer",
+    "Forecast Analyst",
 ];
 
 /// Streams `n` CSV lines `email,55,phone` without holding them.
@@ -70,7 +94,10 @@ impl Read for DemoCsv {
                     format!("{first}.{last}{i}@{domain}\r\n")
                 } else {
                     // Valid São Paulo mobile numbers: 11 9xxxx-xxxx.
-                    format!("{first}.{last}{i}@{domain},55,119{:08}\r\n", (i * 7919) % 100_000_000)
+                    format!(
+                        "{first}.{last}{i}@{domain},55,119{:08}\r\n",
+                        (i * 7919) % 100_000_000
+                    )
                 };
                 self.buf.extend_from_slice(line.as_bytes());
             }
@@ -85,9 +112,29 @@ impl Read for DemoCsv {
 impl Store {
     /// Fills the caller's organization with `spec.users` generated users, groups, workspaces,
     /// agents, links, licenses (up to the free seats, about 70 % of users), budgets and usage.
-    pub async fn generate_demo(&self, caller: &Caller, spec: DemoSpec, progress: &(dyn Fn(Progress) + Sync), now: Timestamp) -> Result<()> {
-        let file = DemoCsv { next: 0, n: spec.users, buf: Vec::new(), pos: 0 };
-        self.import_commit(caller, file, ImportOptions::default(), 0, progress, None, now).await?;
+    pub async fn generate_demo(
+        &self,
+        caller: &Caller,
+        spec: DemoSpec,
+        progress: &(dyn Fn(Progress) + Sync),
+        now: Timestamp,
+    ) -> Result<()> {
+        let file = DemoCsv {
+            next: 0,
+            n: spec.users,
+            buf: Vec::new(),
+            pos: 0,
+        };
+        self.import_commit(
+            caller,
+            file,
+            ImportOptions::default(),
+            0,
+            progress,
+            None,
+            now,
+        )
+        .await?;
         let ids = |kind, names: &'static [&'static str]| {
             let store = self.clone();
             async move {
@@ -106,11 +153,32 @@ impl Store {
         let workspaces = ids(DirectoryKind::Workspace, &WORKSPACES).await?;
         let agents = ids(DirectoryKind::Agent, &AGENTS).await?;
         for (i, g) in groups.iter().enumerate() {
-            self.link(caller, LinkKind::GroupWorkspace, *g, workspaces[i % workspaces.len()], now).await?;
+            self.link(
+                caller,
+                LinkKind::GroupWorkspace,
+                *g,
+                workspaces[i % workspaces.len()],
+                now,
+            )
+            .await?;
         }
         for (i, a) in agents.iter().enumerate() {
-            self.link(caller, LinkKind::AgentWorkspace, *a, workspaces[i % workspaces.len()], now).await?;
-            self.link(caller, LinkKind::AgentGroup, *a, groups[(i * 3) % groups.len()], now).await?;
+            self.link(
+                caller,
+                LinkKind::AgentWorkspace,
+                *a,
+                workspaces[i % workspaces.len()],
+                now,
+            )
+            .await?;
+            self.link(
+                caller,
+                LinkKind::AgentGroup,
+                *a,
+                groups[(i * 3) % groups.len()],
+                now,
+            )
+            .await?;
         }
         self.spread(caller, &groups, now).await
     }
@@ -119,11 +187,18 @@ impl Store {
     async fn spread(&self, caller: &Caller, groups: &[Id], now: Timestamp) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let a = actor(&mut tx, caller).await?;
-        for action in [Action::ManageDirectory, Action::ManageLicenses, Action::SetBudget] {
+        for action in [
+            Action::ManageDirectory,
+            Action::ManageLicenses,
+            Action::SetBudget,
+        ] {
             policy::authorize(&a, &action)?;
         }
         let org = caller.org;
-        let (max_link,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM links").fetch_one(&mut *tx).await.map_err(internal)?;
+        let (max_link,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM links")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
         let n = groups.len() as i64;
         for (i, g) in groups.iter().enumerate() {
             sqlx::query(
@@ -139,7 +214,11 @@ impl Store {
             .await
             .map_err(internal)?;
         }
-        let (new_links,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM links WHERE id > $1").bind(max_link).fetch_one(&mut *tx).await.map_err(internal)?;
+        let (new_links,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM links WHERE id > $1")
+            .bind(max_link)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
         let first = reserve_seq(&mut tx, org, new_links).await?;
         sqlx::query(
             "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
@@ -194,7 +273,16 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
-        audit::record(&mut tx, caller, now, "demo.generate", "demo data", None, Some(json!({"licensed": licensed, "users": c.total}))).await?;
+        audit::record(
+            &mut tx,
+            caller,
+            now,
+            "demo.generate",
+            "demo data",
+            None,
+            Some(json!({"licensed": licensed, "users": c.total})),
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(())
     }

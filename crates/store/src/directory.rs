@@ -120,26 +120,42 @@ type ItemRow = (Id, String, String, i64);
 
 fn item_from(r: ItemRow) -> Result<DirectoryItem> {
     let kind = DirectoryKind::parse(&r.1).ok_or_else(|| internal("unknown directory kind"))?;
-    Ok(DirectoryItem { id: r.0, kind, name: r.2, version: r.3 })
+    Ok(DirectoryItem {
+        id: r.0,
+        kind,
+        name: r.2,
+        version: r.3,
+    })
 }
 
-pub(crate) async fn item_by_id(conn: &mut SqliteConnection, org: Id, id: Id) -> Result<Option<DirectoryItem>> {
-    let r: Option<ItemRow> = sqlx::query_as("SELECT id, kind, name, version FROM directory WHERE id = $1 AND org_id = $2")
-        .bind(id)
-        .bind(org)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(internal)?;
+pub(crate) async fn item_by_id(
+    conn: &mut SqliteConnection,
+    org: Id,
+    id: Id,
+) -> Result<Option<DirectoryItem>> {
+    let r: Option<ItemRow> = sqlx::query_as(
+        "SELECT id, kind, name, version FROM directory WHERE id = $1 AND org_id = $2",
+    )
+    .bind(id)
+    .bind(org)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(internal)?;
     r.map(item_from).transpose()
 }
 
-pub(crate) async fn link_by_id(conn: &mut SqliteConnection, org: Id, id: Id) -> Result<Option<LinkRow>> {
-    let r: Option<(Id, String, Id, Id)> = sqlx::query_as("SELECT id, kind, a_id, b_id FROM links WHERE id = $1 AND org_id = $2")
-        .bind(id)
-        .bind(org)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(internal)?;
+pub(crate) async fn link_by_id(
+    conn: &mut SqliteConnection,
+    org: Id,
+    id: Id,
+) -> Result<Option<LinkRow>> {
+    let r: Option<(Id, String, Id, Id)> =
+        sqlx::query_as("SELECT id, kind, a_id, b_id FROM links WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(internal)?;
     r.map(|(id, k, a, b)| {
         let kind = LinkKind::parse(&k).ok_or_else(|| internal("unknown link kind"))?;
         Ok(LinkRow { id, kind, a, b })
@@ -150,29 +166,46 @@ pub(crate) async fn link_by_id(conn: &mut SqliteConnection, org: Id, id: Id) -> 
 fn clean_name(kind: DirectoryKind, name: &str) -> Result<String> {
     let n = name.trim();
     if n.is_empty() {
-        return Err(Error::invalid(format!("The {} needs a name.", kind.as_str())));
+        return Err(Error::invalid(format!(
+            "The {} needs a name.",
+            kind.as_str()
+        )));
     }
     if n.chars().count() > 200 {
-        return Err(Error::invalid(format!("The {} name is longer than 200 characters.", kind.as_str())));
+        return Err(Error::invalid(format!(
+            "The {} name is longer than 200 characters.",
+            kind.as_str()
+        )));
     }
     Ok(n.to_string())
 }
 
 fn taken(kind: DirectoryKind, name: &str) -> Error {
-    Error::new(ErrorCode::AlreadyExists, format!("A {} named {name:?} already exists.", kind.as_str()))
+    Error::new(
+        ErrorCode::AlreadyExists,
+        format!("A {} named {name:?} already exists.", kind.as_str()),
+    )
 }
 
 /// Checks that `id` names a live user (`kind = None`) or an item of `kind` in `org`.
-async fn check_end(conn: &mut SqliteConnection, org: Id, kind: Option<DirectoryKind>, id: Id) -> Result<String> {
+async fn check_end(
+    conn: &mut SqliteConnection,
+    org: Id,
+    kind: Option<DirectoryKind>,
+    id: Id,
+) -> Result<String> {
     match kind {
         None => {
-            let r: Option<(String,)> = sqlx::query_as("SELECT email FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")
-                .bind(id)
-                .bind(org)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(internal)?;
-            r.map(|r| r.0).ok_or_else(|| Error::not_found(format!("No user has id {id}.")))
+            let r: Option<(String,)> = sqlx::query_as(
+                "SELECT email FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(id)
+            .bind(org)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(internal)?;
+            r.map(|r| r.0)
+                .ok_or_else(|| Error::not_found(format!("No user has id {id}.")))
         }
         Some(k) => match item_by_id(conn, org, id).await? {
             Some(item) if item.kind == k => Ok(item.name),
@@ -183,7 +216,13 @@ async fn check_end(conn: &mut SqliteConnection, org: Id, kind: Option<DirectoryK
 
 impl Store {
     /// Creates a group, workspace or agent.
-    pub async fn create_item(&self, caller: &Caller, kind: DirectoryKind, name: &str, now: Timestamp) -> Result<DirectoryItem> {
+    pub async fn create_item(
+        &self,
+        caller: &Caller,
+        kind: DirectoryKind,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<DirectoryItem> {
         let name = clean_name(kind, name)?;
         let mut tx = self.begin_write().await?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
@@ -197,56 +236,160 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(kind, &name) } else { internal(e) })?;
-        feed::append(&mut tx, caller.org, FeedEntity::Directory, id, ChangeOp::Upsert, now).await?;
-        audit::record(&mut tx, caller, now, &format!("{}.create", kind.as_str()), &name, None, Some(json!({"name": name}))).await?;
+        feed::append(
+            &mut tx,
+            caller.org,
+            FeedEntity::Directory,
+            id,
+            ChangeOp::Upsert,
+            now,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            caller,
+            now,
+            &format!("{}.create", kind.as_str()),
+            &name,
+            None,
+            Some(json!({"name": name})),
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
-        Ok(DirectoryItem { id, kind, name, version: 1 })
+        Ok(DirectoryItem {
+            id,
+            kind,
+            name,
+            version: 1,
+        })
     }
 
     /// Renames a group, workspace or agent.
-    pub async fn rename_item(&self, caller: &Caller, id: Id, name: &str, now: Timestamp) -> Result<DirectoryItem> {
+    pub async fn rename_item(
+        &self,
+        caller: &Caller,
+        id: Id,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<DirectoryItem> {
         let mut tx = self.begin_write().await?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
-        let item = item_by_id(&mut tx, caller.org, id).await?.ok_or_else(|| Error::not_found(format!("Nothing has id {id}.")))?;
+        let item = item_by_id(&mut tx, caller.org, id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("Nothing has id {id}.")))?;
         let name = clean_name(item.kind, name)?;
-        sqlx::query("UPDATE directory SET name = $1, updated_at = $2, version = version + 1 WHERE id = $3")
-            .bind(&name)
-            .bind(now.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| if is_unique_violation(&e) { taken(item.kind, &name) } else { internal(e) })?;
-        feed::append(&mut tx, caller.org, FeedEntity::Directory, id, ChangeOp::Upsert, now).await?;
-        audit::record(&mut tx, caller, now, &format!("{}.rename", item.kind.as_str()), &name, Some(json!({"name": item.name})), Some(json!({"name": name}))).await?;
+        sqlx::query(
+            "UPDATE directory SET name = $1, updated_at = $2, version = version + 1 WHERE id = $3",
+        )
+        .bind(&name)
+        .bind(now.0)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                taken(item.kind, &name)
+            } else {
+                internal(e)
+            }
+        })?;
+        feed::append(
+            &mut tx,
+            caller.org,
+            FeedEntity::Directory,
+            id,
+            ChangeOp::Upsert,
+            now,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            caller,
+            now,
+            &format!("{}.rename", item.kind.as_str()),
+            &name,
+            Some(json!({"name": item.name})),
+            Some(json!({"name": name})),
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
-        Ok(DirectoryItem { name, version: item.version + 1, ..item })
+        Ok(DirectoryItem {
+            name,
+            version: item.version + 1,
+            ..item
+        })
     }
 
     /// Deletes a group, workspace or agent and every link to it.
     pub async fn delete_item(&self, caller: &Caller, id: Id, now: Timestamp) -> Result<()> {
         let mut tx = self.begin_write().await?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
-        let item = item_by_id(&mut tx, caller.org, id).await?.ok_or_else(|| Error::not_found(format!("Nothing has id {id}.")))?;
+        let item = item_by_id(&mut tx, caller.org, id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("Nothing has id {id}.")))?;
         let (a_kinds, b_kinds): (&[&str], &[&str]) = match item.kind {
             DirectoryKind::Group => (&["group_workspace"], &["user_group", "agent_group"]),
-            DirectoryKind::Workspace => (&[], &["user_workspace", "group_workspace", "agent_workspace"]),
+            DirectoryKind::Workspace => (
+                &[],
+                &["user_workspace", "group_workspace", "agent_workspace"],
+            ),
             DirectoryKind::Agent => (&["agent_workspace", "agent_user", "agent_group"], &[]),
         };
         let mut links: Vec<Id> = Vec::new();
         for (col, kinds) in [("a_id", a_kinds), ("b_id", b_kinds)] {
             for k in kinds {
-                let sql = format!("SELECT id FROM links WHERE org_id = $1 AND kind = $2 AND {col} = $3");
-                let ids: Vec<(Id,)> = sqlx::query_as(&sql).bind(caller.org).bind(*k).bind(id).fetch_all(&mut *tx).await.map_err(internal)?;
+                let sql =
+                    format!("SELECT id FROM links WHERE org_id = $1 AND kind = $2 AND {col} = $3");
+                let ids: Vec<(Id,)> = sqlx::query_as(&sql)
+                    .bind(caller.org)
+                    .bind(*k)
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(internal)?;
                 links.extend(ids.into_iter().map(|r| r.0));
             }
         }
         for l in links {
-            sqlx::query("DELETE FROM links WHERE id = $1").bind(l).execute(&mut *tx).await.map_err(internal)?;
-            feed::append(&mut tx, caller.org, FeedEntity::Link, l, ChangeOp::Delete, now).await?;
+            sqlx::query("DELETE FROM links WHERE id = $1")
+                .bind(l)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+            feed::append(
+                &mut tx,
+                caller.org,
+                FeedEntity::Link,
+                l,
+                ChangeOp::Delete,
+                now,
+            )
+            .await?;
         }
-        sqlx::query("DELETE FROM directory WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(internal)?;
-        feed::append(&mut tx, caller.org, FeedEntity::Directory, id, ChangeOp::Delete, now).await?;
-        audit::record(&mut tx, caller, now, &format!("{}.delete", item.kind.as_str()), &item.name, Some(json!({"name": item.name})), None).await?;
+        sqlx::query("DELETE FROM directory WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        feed::append(
+            &mut tx,
+            caller.org,
+            FeedEntity::Directory,
+            id,
+            ChangeOp::Delete,
+            now,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            caller,
+            now,
+            &format!("{}.delete", item.kind.as_str()),
+            &item.name,
+            Some(json!({"name": item.name})),
+            None,
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(())
     }
@@ -265,7 +408,12 @@ impl Store {
     }
 
     /// The item of `kind` named `name`.
-    pub async fn item_by_name(&self, caller: &Caller, kind: DirectoryKind, name: &str) -> Result<DirectoryItem> {
+    pub async fn item_by_name(
+        &self,
+        caller: &Caller,
+        kind: DirectoryKind,
+        name: &str,
+    ) -> Result<DirectoryItem> {
         let r: Option<ItemRow> = sqlx::query_as("SELECT id, kind, name, version FROM directory WHERE org_id = $1 AND kind = $2 AND name = $3")
             .bind(caller.org)
             .bind(kind.as_str())
@@ -273,11 +421,20 @@ impl Store {
             .fetch_optional(self.pool())
             .await
             .map_err(internal)?;
-        r.map(item_from).transpose()?.ok_or_else(|| Error::not_found(format!("No {} is named {:?}.", kind.as_str(), name.trim())))
+        r.map(item_from).transpose()?.ok_or_else(|| {
+            Error::not_found(format!("No {} is named {:?}.", kind.as_str(), name.trim()))
+        })
     }
 
     /// Links `a` to `b`. Linking twice is harmless. Returns whether a link was added.
-    pub async fn link(&self, caller: &Caller, kind: LinkKind, a: Id, b: Id, now: Timestamp) -> Result<bool> {
+    pub async fn link(
+        &self,
+        caller: &Caller,
+        kind: LinkKind,
+        a: Id,
+        b: Id,
+        now: Timestamp,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
         let (ka, kb) = kind.ends();
@@ -295,14 +452,38 @@ impl Store {
         .await
         .map_err(internal)?;
         let Some((id,)) = row else { return Ok(false) };
-        feed::append(&mut tx, caller.org, FeedEntity::Link, id, ChangeOp::Upsert, now).await?;
-        audit::record(&mut tx, caller, now, "link.add", &format!("{an} → {bn}"), None, Some(json!({"kind": kind.as_str()}))).await?;
+        feed::append(
+            &mut tx,
+            caller.org,
+            FeedEntity::Link,
+            id,
+            ChangeOp::Upsert,
+            now,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            caller,
+            now,
+            "link.add",
+            &format!("{an} → {bn}"),
+            None,
+            Some(json!({"kind": kind.as_str()})),
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(true)
     }
 
     /// Removes the link from `a` to `b`. Returns whether one existed.
-    pub async fn unlink(&self, caller: &Caller, kind: LinkKind, a: Id, b: Id, now: Timestamp) -> Result<bool> {
+    pub async fn unlink(
+        &self,
+        caller: &Caller,
+        kind: LinkKind,
+        a: Id,
+        b: Id,
+        now: Timestamp,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
         let row: Option<(Id,)> = sqlx::query_as("DELETE FROM links WHERE org_id = $1 AND kind = $2 AND a_id = $3 AND b_id = $4 RETURNING id")
@@ -314,14 +495,35 @@ impl Store {
             .await
             .map_err(internal)?;
         let Some((id,)) = row else { return Ok(false) };
-        feed::append(&mut tx, caller.org, FeedEntity::Link, id, ChangeOp::Delete, now).await?;
-        audit::record(&mut tx, caller, now, "link.remove", &format!("{a} → {b}"), Some(json!({"kind": kind.as_str()})), None).await?;
+        feed::append(
+            &mut tx,
+            caller.org,
+            FeedEntity::Link,
+            id,
+            ChangeOp::Delete,
+            now,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            caller,
+            now,
+            "link.remove",
+            &format!("{a} → {b}"),
+            Some(json!({"kind": kind.as_str()})),
+            None,
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(true)
     }
 
     /// The groups, workspaces and agents a user is linked to directly.
-    pub async fn user_links(&self, caller: &Caller, user: Id) -> Result<Vec<(LinkKind, DirectoryItem)>> {
+    pub async fn user_links(
+        &self,
+        caller: &Caller,
+        user: Id,
+    ) -> Result<Vec<(LinkKind, DirectoryItem)>> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
         policy::authorize(&actor(&mut conn, caller).await?, &Action::ViewUsers)?;
         let rows: Vec<(String, Id, String, String, i64)> = sqlx::query_as(
@@ -347,17 +549,27 @@ impl Store {
     pub async fn access(&self, caller: &Caller, user: Id) -> Result<Vec<AgentAccess>> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
         policy::authorize(&actor(&mut conn, caller).await?, &Action::ViewUsers)?;
-        let (role,): (String,) = sqlx::query_as("SELECT role FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")
-            .bind(user)
-            .bind(caller.org)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| Error::not_found(format!("No user has id {user}.")))?;
+        let (role,): (String,) = sqlx::query_as(
+            "SELECT role FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(user)
+        .bind(caller.org)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Error::not_found(format!("No user has id {user}.")))?;
         let role = Role::from_stored(&role).unwrap_or(Role::User);
         let org = caller.org;
-        let named = |rows: Vec<(Id, String)>| rows.into_iter().map(|(id, name)| Named { id, name }).collect::<Vec<_>>();
-        let pairs = |rows: Vec<(Id, Id, String)>| rows.into_iter().map(|(k, id, name)| (k, Named { id, name })).collect::<Vec<_>>();
+        let named = |rows: Vec<(Id, String)>| {
+            rows.into_iter()
+                .map(|(id, name)| Named { id, name })
+                .collect::<Vec<_>>()
+        };
+        let pairs = |rows: Vec<(Id, Id, String)>| {
+            rows.into_iter()
+                .map(|(k, id, name)| (k, Named { id, name }))
+                .collect::<Vec<_>>()
+        };
         let mut links = UserLinks {
             groups: named(q2(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id WHERE l.org_id = $1 AND l.kind = 'user_group' AND l.a_id = $2", org, user).await?),
             workspaces: named(q2(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id WHERE l.org_id = $1 AND l.kind = 'user_workspace' AND l.a_id = $2", org, user).await?),
@@ -380,10 +592,30 @@ impl Store {
     }
 }
 
-async fn q2(conn: &mut SqliteConnection, sql: &str, org: Id, user: Id) -> Result<Vec<(Id, String)>> {
-    sqlx::query_as(sql).bind(org).bind(user).fetch_all(&mut *conn).await.map_err(internal)
+async fn q2(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    org: Id,
+    user: Id,
+) -> Result<Vec<(Id, String)>> {
+    sqlx::query_as(sql)
+        .bind(org)
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)
 }
 
-async fn q3(conn: &mut SqliteConnection, sql: &str, org: Id, user: Id) -> Result<Vec<(Id, Id, String)>> {
-    sqlx::query_as(sql).bind(org).bind(user).fetch_all(&mut *conn).await.map_err(internal)
+async fn q3(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    org: Id,
+    user: Id,
+) -> Result<Vec<(Id, Id, String)>> {
+    sqlx::query_as(sql)
+        .bind(org)
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)
 }

@@ -49,7 +49,17 @@ impl Store {
             ExportScope::View { query } => query.clone(),
         };
         let (sql, args) = crate::list::select_all(&query, caller.org, now)?;
-        let total = crate::list::page(&mut conn, caller.org, &UserQuery { limit: 1, ..query.clone() }, now).await?.total;
+        let total = crate::list::page(
+            &mut conn,
+            caller.org,
+            &UserQuery {
+                limit: 1,
+                ..query.clone()
+            },
+            now,
+        )
+        .await?
+        .total;
         let mut writer = ExportWriter::new(out).map_err(io)?;
         let mut rows = sqlx::query_with(&sql, args).fetch(&mut *conn);
         let mut n: u64 = 0;
@@ -69,7 +79,10 @@ impl Store {
                 .map_err(io)?;
             n += 1;
             if n % 50_000 == 0 {
-                progress(Progress { done: n, total: total as u64 });
+                progress(Progress {
+                    done: n,
+                    total: total as u64,
+                });
             }
         }
         drop(rows);

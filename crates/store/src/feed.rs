@@ -110,7 +110,13 @@ pub(crate) async fn append(
 impl Store {
     /// The changes after sequence number `after`, at most `limit`. A caller whose `after` is older
     /// than what the feed still keeps gets [`omni_core::ErrorCode::StaleVersion`] and must resync.
-    pub async fn changes(&self, caller: &Caller, after: i64, limit: u32, now: Timestamp) -> Result<ChangePage> {
+    pub async fn changes(
+        &self,
+        caller: &Caller,
+        after: i64,
+        limit: u32,
+        now: Timestamp,
+    ) -> Result<ChangePage> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
         let actor = crate::db::actor(&mut conn, caller).await?;
         omni_core::policy::authorize(&actor, &omni_core::policy::Action::ViewUsers)?;
@@ -140,9 +146,14 @@ impl Store {
         let month = now.month_start().0;
         for row in rows.iter().take(limit as usize) {
             let entity: String = row.try_get(1).map_err(internal)?;
-            let entity = FeedEntity::parse(&entity).ok_or_else(|| internal("unknown feed entity"))?;
+            let entity =
+                FeedEntity::parse(&entity).ok_or_else(|| internal("unknown feed entity"))?;
             let op: String = row.try_get(3).map_err(internal)?;
-            let op = if op == "delete" { ChangeOp::Delete } else { ChangeOp::Upsert };
+            let op = if op == "delete" {
+                ChangeOp::Delete
+            } else {
+                ChangeOp::Upsert
+            };
             let id: Id = row.try_get(2).map_err(internal)?;
             let mut change = Change {
                 seq: row.try_get(0).map_err(internal)?,
@@ -168,10 +179,12 @@ impl Store {
                         change.user = r.as_ref().map(user_from_row).transpose()?;
                     }
                     FeedEntity::Directory => {
-                        change.item = crate::directory::item_by_id(&mut conn, caller.org, id).await?;
+                        change.item =
+                            crate::directory::item_by_id(&mut conn, caller.org, id).await?;
                     }
                     FeedEntity::Link => {
-                        change.link = crate::directory::link_by_id(&mut conn, caller.org, id).await?;
+                        change.link =
+                            crate::directory::link_by_id(&mut conn, caller.org, id).await?;
                     }
                     FeedEntity::Org => {}
                 }
@@ -179,6 +192,10 @@ impl Store {
             changes.push(change);
         }
         let next = changes.last().map(|c| c.seq).unwrap_or(after);
-        Ok(ChangePage { changes, next, done })
+        Ok(ChangePage {
+            changes,
+            next,
+            done,
+        })
     }
 }

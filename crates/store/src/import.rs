@@ -38,7 +38,10 @@ pub struct ImportOptions {
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { role: Role::User, licensed: false }
+        ImportOptions {
+            role: Role::User,
+            licensed: false,
+        }
     }
 }
 
@@ -108,7 +111,10 @@ impl Run<'_> {
             return Ok(());
         }
         if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-            return Err(Error::new(ErrorCode::Cancelled, "The import was cancelled; nothing was changed."));
+            return Err(Error::new(
+                ErrorCode::Cancelled,
+                "The import was cancelled; nothing was changed.",
+            ));
         }
         let batch = std::mem::take(&mut self.batch);
         // Which of these emails exist already, with their phones.
@@ -120,13 +126,18 @@ impl Run<'_> {
                 sql.push(',');
             }
             sql.push_str(&format!("${}", i + 2));
-            args.add(p.row.email.as_str().to_string()).map_err(internal)?;
+            args.add(p.row.email.as_str().to_string())
+                .map_err(internal)?;
         }
         sql.push(')');
-        let existing: Vec<(String, Id, Option<String>)> =
-            sqlx::query_as_with(&sql, args).fetch_all(&mut *conn).await.map_err(internal)?;
-        let existing: HashMap<String, (Id, Option<String>)> =
-            existing.into_iter().map(|(e, id, p)| (e, (id, p))).collect();
+        let existing: Vec<(String, Id, Option<String>)> = sqlx::query_as_with(&sql, args)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(internal)?;
+        let existing: HashMap<String, (Id, Option<String>)> = existing
+            .into_iter()
+            .map(|(e, id, p)| (e, (id, p)))
+            .collect();
         let mut creates: Vec<&Pending> = Vec::with_capacity(batch.len());
         let mut updates: Vec<(Id, &Pending, String)> = Vec::new();
         for p in &batch {
@@ -155,14 +166,24 @@ impl Run<'_> {
             self.insert(conn, &creates).await?;
         }
         for (id, _, phone) in updates {
-            sqlx::query("UPDATE users SET phone = $1, updated_at = $2, version = version + 1 WHERE id = $3")
-                .bind(phone)
-                .bind(self.now.0)
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .map_err(internal)?;
-            feed::append(conn, self.org, FeedEntity::User, id, ChangeOp::Upsert, self.now).await?;
+            sqlx::query(
+                "UPDATE users SET phone = $1, updated_at = $2, version = version + 1 WHERE id = $3",
+            )
+            .bind(phone)
+            .bind(self.now.0)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(internal)?;
+            feed::append(
+                conn,
+                self.org,
+                FeedEntity::User,
+                id,
+                ChangeOp::Upsert,
+                self.now,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -180,14 +201,20 @@ impl Run<'_> {
             }
             let n = 5 + 2 * i;
             sql.push_str(&format!("($1,${},${},$2,$3,$4,$4)", n, n + 1));
-            args.add(p.row.email.as_str().to_string()).map_err(internal)?;
-            args.add(p.row.phone.as_ref().map(Phone::e164)).map_err(internal)?;
+            args.add(p.row.email.as_str().to_string())
+                .map_err(internal)?;
+            args.add(p.row.phone.as_ref().map(Phone::e164))
+                .map_err(internal)?;
         }
         sql.push_str(" RETURNING id");
-        let ids: Vec<(Id,)> = sqlx::query_as_with(&sql, args).fetch_all(&mut *conn).await.map_err(internal)?;
+        let ids: Vec<(Id,)> = sqlx::query_as_with(&sql, args)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(internal)?;
         // One feed entry per new user, in one statement.
         let first = reserve_seq(conn, self.org, ids.len() as i64).await?;
-        let mut sql = String::from("INSERT INTO changes (org_id, seq, entity, entity_id, op, at) VALUES ");
+        let mut sql =
+            String::from("INSERT INTO changes (org_id, seq, entity, entity_id, op, at) VALUES ");
         let mut args = SqliteArguments::default();
         args.add(self.org).map_err(internal)?;
         args.add(self.now.0).map_err(internal)?;
@@ -195,11 +222,18 @@ impl Run<'_> {
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!("($1,${},'user',${},'upsert',$2)", 3 + 2 * i, 4 + 2 * i));
+            sql.push_str(&format!(
+                "($1,${},'user',${},'upsert',$2)",
+                3 + 2 * i,
+                4 + 2 * i
+            ));
             args.add(first + i as i64).map_err(internal)?;
             args.add(*id).map_err(internal)?;
         }
-        sqlx::query_with(&sql, args).execute(&mut *conn).await.map_err(internal)?;
+        sqlx::query_with(&sql, args)
+            .execute(&mut *conn)
+            .await
+            .map_err(internal)?;
         Ok(())
     }
 
@@ -212,7 +246,10 @@ impl Run<'_> {
                     self.report.errors.push(LineIssue {
                         line,
                         value: row.email.to_string(),
-                        reason: format!("duplicate: {} is already on line {first} of this file", row.email),
+                        reason: format!(
+                            "duplicate: {} is already on line {first} of this file",
+                            row.email
+                        ),
                     });
                     return Ok(());
                 }
@@ -244,7 +281,18 @@ impl Store {
         now: Timestamp,
     ) -> Result<ImportReport> {
         let mut tx = self.pool().begin().await.map_err(internal)?;
-        let report = run(&mut tx, caller, file, opts, false, total_bytes, progress, None, now).await?;
+        let report = run(
+            &mut tx,
+            caller,
+            file,
+            opts,
+            false,
+            total_bytes,
+            progress,
+            None,
+            now,
+        )
+        .await?;
         tx.rollback().await.map_err(internal)?;
         Ok(report)
     }
@@ -263,7 +311,18 @@ impl Store {
         now: Timestamp,
     ) -> Result<ImportReport> {
         let mut tx = self.begin_write().await?;
-        let mut report = run(&mut tx, caller, file, opts, true, total_bytes, progress, cancel, now).await?;
+        let mut report = run(
+            &mut tx,
+            caller,
+            file,
+            opts,
+            true,
+            total_bytes,
+            progress,
+            cancel,
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
         report.committed = true;
         Ok(report)
@@ -283,7 +342,13 @@ async fn run<R: Read>(
     now: Timestamp,
 ) -> Result<ImportReport> {
     let a = actor(conn, caller).await?;
-    policy::authorize(&a, &Action::Import { role: opts.role, licenses: opts.licensed })?;
+    policy::authorize(
+        &a,
+        &Action::Import {
+            role: opts.role,
+            licenses: opts.licensed,
+        },
+    )?;
     let mut reader = ImportReader::new(file)?;
     let format = reader.format().clone();
     let mut run = Run {
@@ -309,11 +374,19 @@ async fn run<R: Read>(
         let done = reader.bytes_read();
         if done - last_report >= 1 << 20 {
             last_report = done;
-            progress(Progress { done, total: total_bytes });
+            progress(Progress {
+                done,
+                total: total_bytes,
+            });
         }
     }
     run.flush(conn).await?;
-    progress(Progress { done: reader.bytes_read(), total: total_bytes });
+    progress(Progress {
+        done: reader.bytes_read(),
+        total: total_bytes,
+    });
+    // The encoding can be settled late (a Windows-1252 byte after a plain-ASCII start).
+    run.report.encoding = reader.format().encoding.to_string();
     let c = counters(conn, caller.org).await?;
     let mut report = run.report;
     report.seats_available = c.purchased - c.licensed;
@@ -325,7 +398,11 @@ async fn run<R: Read>(
     }
     if write {
         let created = report.created as i64;
-        let admins = if opts.role == Role::Administrator { created } else { 0 };
+        let admins = if opts.role == Role::Administrator {
+            created
+        } else {
+            0
+        };
         let licensed = if opts.licensed { created } else { 0 };
         bump_counters(conn, caller.org, created, licensed, admins).await?;
         let summary = json!({
@@ -333,7 +410,16 @@ async fn run<R: Read>(
             "invalid": report.invalid, "duplicates_in_file": report.duplicates_in_file,
             "role": opts.role.as_str(), "licensed": opts.licensed,
         });
-        audit::record(conn, caller, now, "users.import", "CSV import", None, Some(summary)).await?;
+        audit::record(
+            conn,
+            caller,
+            now,
+            "users.import",
+            "CSV import",
+            None,
+            Some(summary),
+        )
+        .await?;
     }
     Ok(report)
 }

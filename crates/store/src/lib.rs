@@ -33,7 +33,7 @@ use sqlx::SqlitePool;
 
 pub use audit::AuditEntry;
 pub use demo::DemoSpec;
-pub use directory::{DirectoryKind, DirectoryItem, LinkKind};
+pub use directory::{DirectoryItem, DirectoryKind, LinkKind};
 pub use export::ExportScope;
 pub use feed::{Change, ChangeOp, ChangePage, FeedEntity};
 pub use import::{ImportOptions, ImportPlan, ImportReport, Progress};
@@ -63,7 +63,10 @@ impl Store {
     pub async fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
-                Error::internal(format!("Cannot create the data folder {}: {e}.", dir.display()))
+                Error::internal(format!(
+                    "Cannot create the data folder {}: {e}.",
+                    dir.display()
+                ))
             })?;
         }
         let options = SqliteConnectOptions::from_str("sqlite:")
@@ -109,7 +112,10 @@ impl Store {
     /// Starts a write transaction that holds the write lock from its first statement
     /// (`BEGIN IMMEDIATE`), so read-then-write sequences cannot deadlock or interleave.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db::internal)
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db::internal)
     }
 
     pub(crate) fn pool(&self) -> &SqlitePool {

@@ -107,7 +107,12 @@ impl Filter {
         let mut args = SqliteArguments::default();
         args.add(month).map_err(internal)?;
         args.add(org).map_err(internal)?;
-        Ok(Filter { sql: "org_id = $2 AND deleted_at IS NULL".into(), args, next: 3, narrowed: false })
+        Ok(Filter {
+            sql: "org_id = $2 AND deleted_at IS NULL".into(),
+            args,
+            next: 3,
+            narrowed: false,
+        })
     }
     fn push<T>(&mut self, clause: impl Fn(usize) -> String, value: T) -> Result<()>
     where
@@ -129,11 +134,22 @@ fn prefix_range(prefix: &str) -> (String, String) {
 
 fn filter(q: &UserQuery, org: i64, month: i64) -> Result<Filter> {
     let mut f = Filter::new(org, month)?;
-    if let Some(term) = q.search.as_deref().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
+    if let Some(term) = q
+        .search
+        .as_deref()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+    {
         if let Some(domain) = term.strip_prefix('@') {
             let (lo, hi) = prefix_range(domain);
-            f.push(|n| format!("substr(email, instr(email, '@') + 1) >= ${n}"), lo)?;
-            f.push(|n| format!("substr(email, instr(email, '@') + 1) < ${n}"), hi)?;
+            f.push(
+                |n| format!("substr(email, instr(email, '@') + 1) >= ${n}"),
+                lo,
+            )?;
+            f.push(
+                |n| format!("substr(email, instr(email, '@') + 1) < ${n}"),
+                hi,
+            )?;
         } else {
             let (lo, hi) = prefix_range(&term);
             f.push(|n| format!("email >= ${n}"), lo)?;
@@ -156,9 +172,17 @@ fn filter(q: &UserQuery, org: i64, month: i64) -> Result<Filter> {
 }
 
 /// The SELECT for every row matching `q` in its order, without paging (for exports).
-pub(crate) fn select_all(q: &UserQuery, org: i64, now: Timestamp) -> Result<(String, SqliteArguments<'static>)> {
+pub(crate) fn select_all(
+    q: &UserQuery,
+    org: i64,
+    now: Timestamp,
+) -> Result<(String, SqliteArguments<'static>)> {
     let f = filter(q, org, now.month_start().0)?;
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {} ORDER BY {}", f.sql, order_by(q));
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE {} ORDER BY {}",
+        f.sql,
+        order_by(q)
+    );
     Ok((sql, f.args))
 }
 
@@ -172,7 +196,12 @@ fn order_by(q: &UserQuery) -> String {
     }
 }
 
-pub(crate) async fn page(conn: &mut SqliteConnection, org: i64, q: &UserQuery, now: Timestamp) -> Result<UserPage> {
+pub(crate) async fn page(
+    conn: &mut SqliteConnection,
+    org: i64,
+    q: &UserQuery,
+    now: Timestamp,
+) -> Result<UserPage> {
     let month = now.month_start().0;
     let f = filter(q, org, month)?;
     let order = order_by(q);
@@ -181,22 +210,41 @@ pub(crate) async fn page(conn: &mut SqliteConnection, org: i64, q: &UserQuery, n
         "SELECT {USER_COLUMNS} FROM users WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {}",
         f.sql, q.offset
     );
-    let rows = sqlx::query_with(&sql, f.args.clone()).fetch_all(&mut *conn).await.map_err(internal)?;
+    let rows = sqlx::query_with(&sql, f.args.clone())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?;
     let users = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
     let (total, total_capped) = if f.narrowed {
-        let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE {} LIMIT {})", f.sql, COUNT_CAP + 1);
-        let (n,): (i64,) = sqlx::query_as_with(&sql, f.args).fetch_one(&mut *conn).await.map_err(internal)?;
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE {} LIMIT {})",
+            f.sql,
+            COUNT_CAP + 1
+        );
+        let (n,): (i64,) = sqlx::query_as_with(&sql, f.args)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(internal)?;
         (n.min(COUNT_CAP), n > COUNT_CAP)
     } else {
         let c = crate::org::counters(conn, org).await?;
         (c.total, false)
     };
-    Ok(UserPage { users, total, total_capped })
+    Ok(UserPage {
+        users,
+        total,
+        total_capped,
+    })
 }
 
 impl Store {
     /// One page of the users table.
-    pub async fn list_users(&self, caller: &Caller, q: &UserQuery, now: Timestamp) -> Result<UserPage> {
+    pub async fn list_users(
+        &self,
+        caller: &Caller,
+        q: &UserQuery,
+        now: Timestamp,
+    ) -> Result<UserPage> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
         let a = actor(&mut conn, caller).await?;
         policy::authorize(&a, &Action::ViewUsers)?;

@@ -26,7 +26,13 @@ pub struct Org {
 type OrgRow = (Id, String, String, Option<String>, i64);
 
 fn org_from(r: OrgRow) -> Org {
-    Org { id: r.0, name: r.1, owner_email: r.2, entra_tenant: r.3, created_at: Timestamp(r.4) }
+    Org {
+        id: r.0,
+        name: r.1,
+        owner_email: r.2,
+        entra_tenant: r.3,
+        created_at: Timestamp(r.4),
+    }
 }
 
 /// The seat pool and counters, read in a transaction.
@@ -45,11 +51,22 @@ pub(crate) async fn counters(conn: &mut SqliteConnection, org: Id) -> Result<Cou
     .fetch_one(&mut *conn)
     .await
     .map_err(internal)?;
-    Ok(Counters { purchased, total, licensed, admins })
+    Ok(Counters {
+        purchased,
+        total,
+        licensed,
+        admins,
+    })
 }
 
 /// Adds to the organization's counters (negative to subtract).
-pub(crate) async fn bump_counters(conn: &mut SqliteConnection, org: Id, total: i64, licensed: i64, admins: i64) -> Result<()> {
+pub(crate) async fn bump_counters(
+    conn: &mut SqliteConnection,
+    org: Id,
+    total: i64,
+    licensed: i64,
+    admins: i64,
+) -> Result<()> {
     if total == 0 && licensed == 0 && admins == 0 {
         return Ok(());
     }
@@ -70,7 +87,14 @@ pub(crate) async fn bump_counters(conn: &mut SqliteConnection, org: Id, total: i
 impl Store {
     /// Creates an organization whose owner is its first Administrator, with `seats` purchased.
     /// Returns the owner as a [`Caller`].
-    pub async fn create_org(&self, name: &str, owner: &Email, seats: i64, entra_tenant: Option<&str>, now: Timestamp) -> Result<Caller> {
+    pub async fn create_org(
+        &self,
+        name: &str,
+        owner: &Email,
+        seats: i64,
+        entra_tenant: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Caller> {
         let name = name.trim();
         if name.is_empty() {
             return Err(Error::invalid("The organization needs a name."));
@@ -107,17 +131,28 @@ impl Store {
         feed::append(&mut tx, org, FeedEntity::Org, org, ChangeOp::Upsert, now).await?;
         feed::append(&mut tx, org, FeedEntity::User, user, ChangeOp::Upsert, now).await?;
         let caller = Caller { org, user };
-        audit::record(&mut tx, &caller, now, "org.create", name, None, Some(json!({"owner": owner.as_str(), "seats": seats}))).await?;
+        audit::record(
+            &mut tx,
+            &caller,
+            now,
+            "org.create",
+            name,
+            None,
+            Some(json!({"owner": owner.as_str(), "seats": seats})),
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(caller)
     }
 
     /// The organizations in this database, oldest first (the local app and CLI use the first).
     pub async fn orgs(&self) -> Result<Vec<Org>> {
-        let rows: Vec<OrgRow> = sqlx::query_as("SELECT id, name, owner_email, entra_tenant, created_at FROM orgs ORDER BY id")
-            .fetch_all(self.pool())
-            .await
-            .map_err(internal)?;
+        let rows: Vec<OrgRow> = sqlx::query_as(
+            "SELECT id, name, owner_email, entra_tenant, created_at FROM orgs ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(internal)?;
         Ok(rows.into_iter().map(org_from).collect())
     }
 
@@ -143,14 +178,19 @@ impl Store {
 
     /// The live user with `email` in `org`, as a caller.
     pub async fn caller_by_email(&self, org: Id, email: &Email) -> Result<Caller> {
-        let row: Option<(Id,)> = sqlx::query_as("SELECT id FROM users WHERE org_id = $1 AND email = $2 AND deleted_at IS NULL")
-            .bind(org)
-            .bind(email.as_str())
-            .fetch_optional(self.pool())
-            .await
-            .map_err(internal)?;
-        row.map(|(user,)| Caller { org, user })
-            .ok_or_else(|| Error::denied(format!("{email} is not a registered user of this organization.")))
+        let row: Option<(Id,)> = sqlx::query_as(
+            "SELECT id FROM users WHERE org_id = $1 AND email = $2 AND deleted_at IS NULL",
+        )
+        .bind(org)
+        .bind(email.as_str())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(internal)?;
+        row.map(|(user,)| Caller { org, user }).ok_or_else(|| {
+            Error::denied(format!(
+                "{email} is not a registered user of this organization."
+            ))
+        })
     }
 
     /// The organization's owner as a caller (falls back to the oldest Administrator when the
@@ -200,8 +240,25 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-        feed::append(&mut tx, caller.org, FeedEntity::Org, caller.org, ChangeOp::Upsert, now).await?;
-        audit::record(&mut tx, caller, now, "seats.set", "license pool", Some(json!({"seats": c.purchased})), Some(json!({"seats": seats}))).await?;
+        feed::append(
+            &mut tx,
+            caller.org,
+            FeedEntity::Org,
+            caller.org,
+            ChangeOp::Upsert,
+            now,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            caller,
+            now,
+            "seats.set",
+            "license pool",
+            Some(json!({"seats": c.purchased})),
+            Some(json!({"seats": seats})),
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(Seats::new(seats, c.licensed))
     }

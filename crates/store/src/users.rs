@@ -39,8 +39,18 @@ pub struct UserEdit {
     pub expected_version: Option<i64>,
 }
 
-async fn load(conn: &mut SqliteConnection, org: Id, id: Id, now: Timestamp, deleted: bool) -> Result<User> {
-    let cond = if deleted { "deleted_at IS NOT NULL" } else { "deleted_at IS NULL" };
+async fn load(
+    conn: &mut SqliteConnection,
+    org: Id,
+    id: Id,
+    now: Timestamp,
+    deleted: bool,
+) -> Result<User> {
+    let cond = if deleted {
+        "deleted_at IS NOT NULL"
+    } else {
+        "deleted_at IS NULL"
+    };
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $2 AND org_id = $3 AND {cond}");
     let row = sqlx::query(&sql)
         .bind(now.month_start().0)
@@ -51,8 +61,12 @@ async fn load(conn: &mut SqliteConnection, org: Id, id: Id, now: Timestamp, dele
         .map_err(internal)?;
     match row {
         Some(r) => user_from_row(&r),
-        None if deleted => Err(Error::not_found(format!("No recently deleted user has id {id}."))),
-        None => Err(Error::not_found(format!("No user has id {id} in this organization."))),
+        None if deleted => Err(Error::not_found(format!(
+            "No recently deleted user has id {id}."
+        ))),
+        None => Err(Error::not_found(format!(
+            "No user has id {id} in this organization."
+        ))),
     }
 }
 
@@ -93,7 +107,10 @@ fn check_version(u: &User, expected: Option<i64>) -> Result<()> {
     match expected {
         Some(v) if v != u.version => Err(Error::new(
             ErrorCode::StaleVersion,
-            format!("{} was changed by someone else since you opened it: reload and try again.", u.email),
+            format!(
+                "{} was changed by someone else since you opened it: reload and try again.",
+                u.email
+            ),
         )),
         _ => Ok(()),
     }
@@ -122,10 +139,34 @@ impl Store {
                 internal(e)
             }
         })?;
-        bump_counters(&mut tx, caller.org, 1, 0, i64::from(new.role == Role::Administrator)).await?;
-        feed::append(&mut tx, caller.org, FeedEntity::User, id, ChangeOp::Upsert, now).await?;
+        bump_counters(
+            &mut tx,
+            caller.org,
+            1,
+            0,
+            i64::from(new.role == Role::Administrator),
+        )
+        .await?;
+        feed::append(
+            &mut tx,
+            caller.org,
+            FeedEntity::User,
+            id,
+            ChangeOp::Upsert,
+            now,
+        )
+        .await?;
         let user = load(&mut tx, caller.org, id, now, false).await?;
-        audit::record(&mut tx, caller, now, "user.create", new.email.as_str(), None, Some(snapshot(&user))).await?;
+        audit::record(
+            &mut tx,
+            caller,
+            now,
+            "user.create",
+            new.email.as_str(),
+            None,
+            Some(snapshot(&user)),
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(user)
     }
@@ -139,31 +180,50 @@ impl Store {
     }
 
     /// The live user with this email.
-    pub async fn user_by_email(&self, caller: &Caller, email: &Email, now: Timestamp) -> Result<User> {
+    pub async fn user_by_email(
+        &self,
+        caller: &Caller,
+        email: &Email,
+        now: Timestamp,
+    ) -> Result<User> {
         let id = self.user_id(caller.org, email).await?;
         self.user(caller, id, now).await
     }
 
     /// The id of the live user with this email.
     pub async fn user_id(&self, org: Id, email: &Email) -> Result<Id> {
-        let row: Option<(Id,)> = sqlx::query_as("SELECT id FROM users WHERE org_id = $1 AND email = $2 AND deleted_at IS NULL")
-            .bind(org)
-            .bind(email.as_str())
-            .fetch_optional(self.pool())
-            .await
-            .map_err(internal)?;
-        row.map(|r| r.0).ok_or_else(|| Error::not_found(format!("{email} is not a user of this organization.")))
+        let row: Option<(Id,)> = sqlx::query_as(
+            "SELECT id FROM users WHERE org_id = $1 AND email = $2 AND deleted_at IS NULL",
+        )
+        .bind(org)
+        .bind(email.as_str())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(internal)?;
+        row.map(|r| r.0)
+            .ok_or_else(|| Error::not_found(format!("{email} is not a user of this organization.")))
     }
 
     /// Edits one user: phone, role and budget at once, each checked by the policy.
-    pub async fn edit_user(&self, caller: &Caller, id: Id, edit: UserEdit, now: Timestamp) -> Result<User> {
+    pub async fn edit_user(
+        &self,
+        caller: &Caller,
+        id: Id,
+        edit: UserEdit,
+        now: Timestamp,
+    ) -> Result<User> {
         let mut tx = self.begin_write().await?;
         let actor = actor(&mut tx, caller).await?;
         let before = load(&mut tx, caller.org, id, now, false).await?;
         check_version(&before, edit.expected_version)?;
         let mut after = before.clone();
         if let Some(phone) = edit.phone {
-            policy::authorize(&actor, &Action::EditUser { target: before.role })?;
+            policy::authorize(
+                &actor,
+                &Action::EditUser {
+                    target: before.role,
+                },
+            )?;
             after.phone = phone;
         }
         if let Some(budget) = edit.budget {
@@ -178,15 +238,41 @@ impl Store {
             return Ok(before);
         }
         let saved = save(&mut tx, caller.org, &after, now).await?;
-        bump_counters(&mut tx, caller.org, 0, 0, admin_delta(before.role, after.role)).await?;
-        let action = if before.role != after.role { "user.role" } else { "user.edit" };
-        audit::record(&mut tx, caller, now, action, before.email.as_str(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
+        bump_counters(
+            &mut tx,
+            caller.org,
+            0,
+            0,
+            admin_delta(before.role, after.role),
+        )
+        .await?;
+        let action = if before.role != after.role {
+            "user.role"
+        } else {
+            "user.edit"
+        };
+        audit::record(
+            &mut tx,
+            caller,
+            now,
+            action,
+            before.email.as_str(),
+            Some(snapshot(&before)),
+            Some(snapshot(&after)),
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(saved)
     }
 
     /// Changes the role of several users at once (all or nothing).
-    pub async fn set_role(&self, caller: &Caller, ids: &[Id], role: Role, now: Timestamp) -> Result<Vec<User>> {
+    pub async fn set_role(
+        &self,
+        caller: &Caller,
+        ids: &[Id],
+        role: Role,
+        now: Timestamp,
+    ) -> Result<Vec<User>> {
         let mut tx = self.begin_write().await?;
         let actor = actor(&mut tx, caller).await?;
         let mut out = Vec::with_capacity(ids.len());
@@ -202,7 +288,16 @@ impl Store {
             after.role = role;
             let saved = save(&mut tx, caller.org, &after, now).await?;
             bump_counters(&mut tx, caller.org, 0, 0, admin_delta(before.role, role)).await?;
-            audit::record(&mut tx, caller, now, "user.role", before.email.as_str(), Some(json!({"role": before.role})), Some(json!({"role": role}))).await?;
+            audit::record(
+                &mut tx,
+                caller,
+                now,
+                "user.role",
+                before.email.as_str(),
+                Some(json!({"role": before.role})),
+                Some(json!({"role": role})),
+            )
+            .await?;
             out.push(saved);
         }
         tx.commit().await.map_err(internal)?;
@@ -210,13 +305,34 @@ impl Store {
     }
 
     /// Sets or clears (`None` or zero) a user's monthly budget.
-    pub async fn set_budget(&self, caller: &Caller, id: Id, budget: Option<Usd>, now: Timestamp) -> Result<User> {
-        self.edit_user(caller, id, UserEdit { budget: Some(budget), ..UserEdit::default() }, now).await
+    pub async fn set_budget(
+        &self,
+        caller: &Caller,
+        id: Id,
+        budget: Option<Usd>,
+        now: Timestamp,
+    ) -> Result<User> {
+        self.edit_user(
+            caller,
+            id,
+            UserEdit {
+                budget: Some(budget),
+                ..UserEdit::default()
+            },
+            now,
+        )
+        .await
     }
 
     /// Assigns (`licensed = true`) or unassigns licenses for several users at once. All or
     /// nothing: when the pool cannot cover every user in `ids`, nothing changes.
-    pub async fn set_licensed(&self, caller: &Caller, ids: &[Id], licensed: bool, now: Timestamp) -> Result<Vec<User>> {
+    pub async fn set_licensed(
+        &self,
+        caller: &Caller,
+        ids: &[Id],
+        licensed: bool,
+        now: Timestamp,
+    ) -> Result<Vec<User>> {
         let mut tx = self.begin_write().await?;
         let actor = actor(&mut tx, caller).await?;
         policy::authorize(&actor, &Action::ManageLicenses)?;
@@ -227,7 +343,11 @@ impl Store {
         targets.sort_by_key(|u| u.id);
         targets.dedup_by_key(|u| u.id);
         let changing: Vec<&User> = targets.iter().filter(|u| u.licensed != licensed).collect();
-        let delta = if licensed { changing.len() as i64 } else { -(changing.len() as i64) };
+        let delta = if licensed {
+            changing.len() as i64
+        } else {
+            -(changing.len() as i64)
+        };
         if licensed {
             let c = counters(&mut tx, caller.org).await?;
             policy::ensure_seats(c.purchased, c.licensed + delta)?;
@@ -241,8 +361,21 @@ impl Store {
             let mut after = u.clone();
             after.licensed = licensed;
             out.push(save(&mut tx, caller.org, &after, now).await?);
-            let action = if licensed { "license.assign" } else { "license.unassign" };
-            audit::record(&mut tx, caller, now, action, u.email.as_str(), Some(json!({"licensed": !licensed})), Some(json!({"licensed": licensed}))).await?;
+            let action = if licensed {
+                "license.assign"
+            } else {
+                "license.unassign"
+            };
+            audit::record(
+                &mut tx,
+                caller,
+                now,
+                action,
+                u.email.as_str(),
+                Some(json!({"licensed": !licensed})),
+                Some(json!({"licensed": licensed})),
+            )
+            .await?;
         }
         bump_counters(&mut tx, caller.org, 0, delta, 0).await?;
         tx.commit().await.map_err(internal)?;
@@ -261,17 +394,42 @@ impl Store {
                 if load(&mut tx, caller.org, id, now, true).await.is_ok() {
                     continue;
                 }
-                return Err(Error::not_found(format!("No user has id {id} in this organization.")));
+                return Err(Error::not_found(format!(
+                    "No user has id {id} in this organization."
+                )));
             };
-            policy::authorize(&actor, &Action::DeleteUser { target_id: u.id, target: u.role })?;
+            policy::authorize(
+                &actor,
+                &Action::DeleteUser {
+                    target_id: u.id,
+                    target: u.role,
+                },
+            )?;
             sqlx::query("UPDATE users SET deleted_at = $1, licensed = 0, updated_at = $1, version = version + 1 WHERE id = $2")
                 .bind(now.0)
                 .bind(u.id)
                 .execute(&mut *tx)
                 .await
                 .map_err(internal)?;
-            feed::append(&mut tx, caller.org, FeedEntity::User, u.id, ChangeOp::Delete, now).await?;
-            audit::record(&mut tx, caller, now, "user.delete", u.email.as_str(), Some(snapshot(&u)), None).await?;
+            feed::append(
+                &mut tx,
+                caller.org,
+                FeedEntity::User,
+                u.id,
+                ChangeOp::Delete,
+                now,
+            )
+            .await?;
+            audit::record(
+                &mut tx,
+                caller,
+                now,
+                "user.delete",
+                u.email.as_str(),
+                Some(snapshot(&u)),
+                None,
+            )
+            .await?;
             total -= 1;
             licensed -= i64::from(u.licensed);
             admins -= i64::from(u.role == Role::Administrator);
@@ -286,7 +444,11 @@ impl Store {
     }
 
     /// Users deleted in the last 30 days, newest first.
-    pub async fn deleted_users(&self, caller: &Caller, now: Timestamp) -> Result<Vec<(User, Timestamp)>> {
+    pub async fn deleted_users(
+        &self,
+        caller: &Caller,
+        now: Timestamp,
+    ) -> Result<Vec<(User, Timestamp)>> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
         let a = actor(&mut conn, caller).await?;
         policy::authorize(&a, &Action::ViewUsers)?;
@@ -337,10 +499,34 @@ impl Store {
                     internal(e)
                 }
             })?;
-        bump_counters(&mut tx, caller.org, 1, 0, i64::from(u.role == Role::Administrator)).await?;
-        feed::append(&mut tx, caller.org, FeedEntity::User, id, ChangeOp::Upsert, now).await?;
+        bump_counters(
+            &mut tx,
+            caller.org,
+            1,
+            0,
+            i64::from(u.role == Role::Administrator),
+        )
+        .await?;
+        feed::append(
+            &mut tx,
+            caller.org,
+            FeedEntity::User,
+            id,
+            ChangeOp::Upsert,
+            now,
+        )
+        .await?;
         let restored = load(&mut tx, caller.org, id, now, false).await?;
-        audit::record(&mut tx, caller, now, "user.restore", u.email.as_str(), None, Some(snapshot(&restored))).await?;
+        audit::record(
+            &mut tx,
+            caller,
+            now,
+            "user.restore",
+            u.email.as_str(),
+            None,
+            Some(snapshot(&restored)),
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(restored)
     }
@@ -362,7 +548,11 @@ impl Store {
         .await
         .map_err(internal)?;
         for (link,) in &links {
-            sqlx::query("DELETE FROM links WHERE id = $1").bind(link).execute(&mut *tx).await.map_err(internal)?;
+            sqlx::query("DELETE FROM links WHERE id = $1")
+                .bind(link)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
             feed::append(&mut tx, org, FeedEntity::Link, *link, ChangeOp::Delete, now).await?;
         }
         let done = sqlx::query("DELETE FROM users WHERE org_id = $1 AND deleted_at < $2")
@@ -377,7 +567,14 @@ impl Store {
 
     /// Records AI spend reported by the platform's metering. Idempotent by `event_id`: a
     /// repeated event changes nothing and returns `false`. Usage counts the calendar month of `at`.
-    pub async fn record_usage(&self, org: Id, event_id: &str, user: Id, amount: Usd, at: Timestamp) -> Result<bool> {
+    pub async fn record_usage(
+        &self,
+        org: Id,
+        event_id: &str,
+        user: Id,
+        amount: Usd,
+        at: Timestamp,
+    ) -> Result<bool> {
         if amount.0 < 0 {
             return Err(Error::invalid("Usage cannot be negative."));
         }
@@ -417,8 +614,21 @@ impl Store {
 }
 
 /// Asks the policy about a role change and keeps the last Administrator.
-async fn authorize_role_change(conn: &mut SqliteConnection, caller: &Caller, actor: &Actor, before: &User, to: Role) -> Result<()> {
-    policy::authorize(actor, &Action::ChangeRole { target_id: before.id, from: before.role, to })?;
+async fn authorize_role_change(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    actor: &Actor,
+    before: &User,
+    to: Role,
+) -> Result<()> {
+    policy::authorize(
+        actor,
+        &Action::ChangeRole {
+            target_id: before.id,
+            from: before.role,
+            to,
+        },
+    )?;
     if before.role == Role::Administrator && to != Role::Administrator {
         let c = counters(conn, caller.org).await?;
         policy::ensure_administrator_remains(c.admins - 1)?;

@@ -1,6 +1,6 @@
 //! Turns the bytes of an imported file into UTF-8, whatever program saved it.
 //!
-//! Excel alone writes at least four encodings depending on the "Save as" choice and the locale:
+//! Excel alone writes three encodings depending on the "Save as" choice and the locale:
 //! UTF-8 with a byte-order mark ("CSV UTF-8"), UTF-16LE with a BOM ("Unicode Text"), and the
 //! Windows code page ("CSV (Comma delimited)", Windows-1252 in Western locales); text editors add
 //! UTF-8 without a BOM and the odd UTF-16 file without one. This module guesses the encoding from
@@ -32,7 +32,11 @@ pub(crate) struct Sniffed {
 /// Guesses the encoding of a file from its first bytes. `complete` says whether `prefix` is the
 /// whole file (so an incomplete UTF-8 sequence at its end is an error, not a cut).
 pub(crate) fn sniff_encoding(prefix: &[u8], complete: bool) -> Sniffed {
-    let sniffed = |name, encoding, bom_len| Sniffed { name, encoding, bom_len };
+    let sniffed = |name, encoding, bom_len| Sniffed {
+        name,
+        encoding,
+        bom_len,
+    };
     if prefix.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return sniffed("UTF-8 with BOM", UTF_8, 3);
     }
@@ -67,17 +71,29 @@ fn sniff_utf16_without_bom(prefix: &[u8]) -> Option<Sniffed> {
     }
     // At least a third of the code units look like ASCII, and the other half is (nearly) NUL-free.
     if odd_nul * 3 >= pairs && even_nul * 10 <= odd_nul {
-        return Some(Sniffed { name: "UTF-16LE", encoding: UTF_16LE, bom_len: 0 });
+        return Some(Sniffed {
+            name: "UTF-16LE",
+            encoding: UTF_16LE,
+            bom_len: 0,
+        });
     }
     if even_nul * 3 >= pairs && odd_nul * 10 <= even_nul {
-        return Some(Sniffed { name: "UTF-16BE", encoding: UTF_16BE, bom_len: 0 });
+        return Some(Sniffed {
+            name: "UTF-16BE",
+            encoding: UTF_16BE,
+            bom_len: 0,
+        });
     }
     None
 }
 
 /// Reads until `buf` holds `limit` bytes or the reader is exhausted. Returns whether the reader
 /// reached its end (so `buf` holds the whole file).
-pub(crate) fn read_prefix<R: Read>(reader: &mut R, buf: &mut Vec<u8>, limit: usize) -> io::Result<bool> {
+pub(crate) fn read_prefix<R: Read>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<bool> {
     buf.clear();
     buf.resize(limit, 0);
     let mut filled = 0;

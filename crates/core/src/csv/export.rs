@@ -9,6 +9,7 @@
 
 use std::io::{self, BufWriter, Write};
 
+use super::LineIssue;
 use crate::{Phone, Role, Timestamp, Usd};
 
 /// The header row of every export, in column order.
@@ -97,7 +98,9 @@ impl<W: Write> ExportWriter<W> {
 
     /// Flushes everything written and returns the underlying writer.
     pub fn finish(self) -> io::Result<W> {
-        self.out.into_inner().map_err(io::IntoInnerError::into_error)
+        self.out
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
     }
 }
 
@@ -115,15 +118,60 @@ pub fn write_row<W: Write>(w: &mut W, cells: &[&str]) -> io::Result<()> {
     w.write_all(&line)
 }
 
+/// Writes the rejected lines of an import as a file the user can fix in Excel and import again:
+/// UTF-8 with BOM, no header (like an import file), CRLF. Each row holds the line's email,
+/// country code and phone — split back from [`LineIssue::value`] — then, in a fourth column the
+/// importer ignores, `line 12: <reason>`.
+pub fn write_rejected<W: Write>(w: &mut W, issues: &[LineIssue]) -> io::Result<()> {
+    w.write_all(UTF8_BOM)?;
+    for issue in issues {
+        let mut fields = split_value(&issue.value);
+        let email = fields.next().unwrap_or_default();
+        let country = fields.next().unwrap_or_default();
+        let phone = fields.next().unwrap_or_default();
+        let note = format!("line {}: {}", issue.line, issue.reason);
+        write_row(w, &[email, country, phone, &note])?;
+    }
+    Ok(())
+}
+
+/// Splits a [`LineIssue::value`] (fields joined with the file's delimiter) on the delimiter it
+/// uses most.
+fn split_value(value: &str) -> impl Iterator<Item = &str> {
+    let delimiter = [',', ';', '\t']
+        .into_iter()
+        .filter(|&d| value.contains(d))
+        .max_by_key(|&d| value.matches(d).count());
+    let mut rest = Some(value);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match delimiter.and_then(|d| current.split_once(d)) {
+            Some((field, tail)) => {
+                rest = Some(tail);
+                Some(field.trim())
+            }
+            None => {
+                rest = None;
+                Some(current.trim())
+            }
+        }
+    })
+}
+
 /// True for a cell a spreadsheet would read as a formula.
 fn needs_neutralising(cell: &[u8]) -> bool {
-    matches!(cell.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
+    matches!(
+        cell.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 /// Appends `cell`, prefixed with `'` when it starts like a formula and quoted when it holds a
 /// comma, quote or line break.
 fn push_cell(line: &mut Vec<u8>, cell: &[u8]) {
-    let quote = cell.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+    let quote = cell
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
     if quote {
         line.push(b'"');
     }
@@ -233,7 +281,18 @@ mod tests {
 
     #[test]
     fn money_matches_decimal() {
-        for micros in [0, 1, 10, 123, 500_000, 1_000_000, 12_400_000, 12_345_678, 999_999_999_999, i64::MAX] {
+        for micros in [
+            0,
+            1,
+            10,
+            123,
+            500_000,
+            1_000_000,
+            12_400_000,
+            12_345_678,
+            999_999_999_999,
+            i64::MAX,
+        ] {
             assert_eq!(usd(Usd(micros)), Usd(micros).decimal(), "{micros}");
         }
         assert_eq!(usd(Usd(-1_500_000)), "'-1.50");
@@ -242,11 +301,23 @@ mod tests {
 
     #[test]
     fn timestamps_match_rfc3339() {
-        for ms in [0, 1, 999, 1_796_047_451_000, 1_796_047_451_007, -1, -86_400_001, 253_402_300_799_999] {
+        for ms in [
+            0,
+            1,
+            999,
+            1_796_047_451_000,
+            1_796_047_451_007,
+            -1,
+            -86_400_001,
+            253_402_300_799_999,
+        ] {
             assert_eq!(ts(Timestamp(ms)), Timestamp(ms).rfc3339(), "{ms}");
         }
         // Outside chrono's range or after year 9999: the library's own text, neutralised if needed.
         assert_eq!(ts(Timestamp(i64::MAX)), Timestamp(i64::MAX).rfc3339());
-        assert_eq!(ts(Timestamp(i64::MIN)), format!("'{}", Timestamp(i64::MIN).rfc3339()));
+        assert_eq!(
+            ts(Timestamp(i64::MIN)),
+            format!("'{}", Timestamp(i64::MIN).rfc3339())
+        );
     }
 }

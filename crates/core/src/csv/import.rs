@@ -43,7 +43,7 @@ impl From<CsvError> for crate::Error {
 }
 
 /// The encoding and delimiter the reader guessed for the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DetectedFormat {
     /// "UTF-8", "UTF-8 with BOM", "UTF-16LE", "UTF-16BE" or "Windows-1252".
     pub encoding: &'static str,
@@ -127,8 +127,8 @@ impl<R: Read> ImportReader<R> {
     /// else Windows-1252) and the delimiter (`,` `;` or tab), ready to stream the rest.
     pub fn new(mut reader: R) -> Result<Self, CsvError> {
         let mut prefix = Vec::new();
-        let complete =
-            read_prefix(&mut reader, &mut prefix, SNIFF_BYTES).map_err(|source| CsvError::Io { line: None, source })?;
+        let complete = read_prefix(&mut reader, &mut prefix, SNIFF_BYTES)
+            .map_err(|source| CsvError::Io { line: None, source })?;
         let sniffed = sniff_encoding(&prefix, complete);
         let src = Utf8Source::new(reader, sniffed, prefix, complete);
         let delimiter = sniff_delimiter(src.buffered());
@@ -136,7 +136,10 @@ impl<R: Read> ImportReader<R> {
             src,
             tokenizer: Tokenizer::new(delimiter),
             record: RawRecord::default(),
-            format: DetectedFormat { encoding: sniffed.name, delimiter },
+            format: DetectedFormat {
+                encoding: sniffed.name,
+                delimiter,
+            },
             seen_content: false,
             done: false,
         })
@@ -148,7 +151,8 @@ impl<R: Read> ImportReader<R> {
         &self.format
     }
 
-    /// Bytes of the original file consumed so far (estimated within a 16 KiB chunk), for progress.
+    /// Bytes of the original file consumed so far, for progress bars (exact at chunk boundaries,
+    /// estimated in proportion within the chunk being read; equal to the file size at the end).
     pub fn bytes_read(&self) -> u64 {
         self.src.bytes_read()
     }
@@ -156,7 +160,11 @@ impl<R: Read> ImportReader<R> {
     fn classify(&self, first: bool) -> ImportRecord {
         let rec = &self.record;
         let line = rec.line;
-        let issue = |reason: String| LineIssue { line, value: display_value(rec, self.format.delimiter), reason };
+        let issue = |reason: String| LineIssue {
+            line,
+            value: display_value(rec, self.format.delimiter),
+            reason,
+        };
         if rec.unclosed_quote {
             return ImportRecord::Invalid(issue(format!(
                 "a quote (\") opened on line {line} is never closed, so the rest of the file was read as one value: \
@@ -169,28 +177,40 @@ impl<R: Read> ImportReader<R> {
                 MAX_RECORD_BYTES / 1024
             )));
         }
-        let email_text = unneutralise(clean(rec.field(0)));
-        if first && looks_like_header(email_text) {
+        let [email_field, country_field, phone_field] = resplit(rec, self.format.delimiter)
+            .unwrap_or_else(|| [rec.field(0), rec.field(1), rec.field(2)]);
+        let email_text = unneutralise(clean(email_field));
+        if first
+            && looks_like_header(email_text)
+            && !has_digits(country_field)
+            && !has_digits(phone_field)
+        {
             return ImportRecord::HeaderSkipped(issue(
                 "this looks like a header row, so it was skipped: the file should have no header, only the email, \
                  country code and phone number on each line"
                     .to_string(),
             ));
         }
-        let email = match Email::parse(email_text) {
-            Ok(email) => email,
-            Err(_) if email_text.is_empty() => {
-                return ImportRecord::Invalid(issue(
-                    "the email is missing: the first column of each line must be the user's email".to_string(),
-                ))
-            }
-            Err(_) if email_text.contains(char::REPLACEMENT_CHARACTER) => {
-                return ImportRecord::Invalid(issue(self.undecodable("email", email_text)));
-            }
-            Err(e) => return ImportRecord::Invalid(issue(format!("invalid email {}: {}", shown(email_text), e.reason))),
-        };
-        let country = strip_quote_prefix(clean(rec.field(1)));
-        let number = strip_quote_prefix(clean(rec.field(2)));
+        let email =
+            match Email::parse(email_text) {
+                Ok(email) => email,
+                Err(_) if email_text.is_empty() => return ImportRecord::Invalid(issue(
+                    "the email is missing: the first column of each line must be the user's email"
+                        .to_string(),
+                )),
+                Err(_) if email_text.contains(char::REPLACEMENT_CHARACTER) => {
+                    return ImportRecord::Invalid(issue(self.undecodable("email", email_text)));
+                }
+                Err(e) => {
+                    return ImportRecord::Invalid(issue(format!(
+                        "invalid email {}: {}",
+                        shown(email_text),
+                        e.reason
+                    )))
+                }
+            };
+        let country = strip_quote_prefix(clean(country_field));
+        let number = strip_quote_prefix(clean(phone_field));
         let phone = if number.is_empty() {
             // A country code with no number is ignored: there is no phone to store.
             None
@@ -209,14 +229,21 @@ impl<R: Read> ImportReader<R> {
                 }
                 Err(e) => {
                     let reason = match code {
-                        Some(c) => format!("invalid phone {} for country code {c}: {}", shown(number), e.reason),
+                        Some(c) => format!(
+                            "invalid phone {} for country code {c}: {}",
+                            shown(number),
+                            e.reason
+                        ),
                         None => format!("invalid phone {}: {}", shown(number), e.reason),
                     };
                     return ImportRecord::Invalid(issue(reason));
                 }
             }
         };
-        ImportRecord::Row { line, row: ImportRow { email, phone } }
+        ImportRecord::Row {
+            line,
+            row: ImportRow { email, phone },
+        }
     }
 
     fn undecodable(&self, what: &str, text: &str) -> String {
@@ -247,7 +274,10 @@ impl<R: Read> Iterator for ImportReader<R> {
                 }
                 Err(source) => {
                     self.done = true;
-                    return Some(Err(CsvError::Io { line: Some(self.tokenizer.line()), source }));
+                    return Some(Err(CsvError::Io {
+                        line: Some(self.tokenizer.line()),
+                        source,
+                    }));
                 }
             }
             if self.record.is_blank() && !self.record.unclosed_quote {
@@ -266,6 +296,36 @@ impl<R: Read> std::iter::FusedIterator for ImportReader<R> {}
 /// that copy-paste and re-saved files leave behind.
 pub(crate) fn clean(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}' || c == '\u{200B}')
+}
+
+/// A line written with another delimiter than the rest of the file (files pasted together from
+/// different locales), e.g. `bruno@acme.com;55;11987654321` in a comma-separated file, is read as
+/// one field holding `;`, which no email may contain. When splitting that field on the other
+/// delimiter gives a valid email first, the line is read that way.
+fn resplit(rec: &RawRecord, delimiter: u8) -> Option<[&str; 3]> {
+    if rec.len() != 1 {
+        return None;
+    }
+    let field = rec.field(0);
+    let other = [',', ';', '\t']
+        .into_iter()
+        .filter(|&d| d != char::from(delimiter) && field.contains(d))
+        .max_by_key(|&d| field.matches(d).count())?;
+    let mut parts = field.split(other).map(|part| unquote(clean(part)));
+    let email = parts.next()?;
+    Email::parse(unneutralise(email)).ok()?;
+    Some([
+        email,
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    ])
+}
+
+/// `"55"` → `55` (for values split by [`resplit`], which the tokenizer saw as plain text).
+fn unquote(s: &str) -> &str {
+    s.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(s)
 }
 
 /// Undoes the export's formula neutralisation: `'=1+2@acme.com` was written for `=1+2@acme.com`.
@@ -314,18 +374,31 @@ const HEADER_WORDS: [&str; 27] = [
     "nombre",
 ];
 
-/// A first cell like `Email`, `E-mail`, `Email Address`, `Usuário` or `correo electrónico`.
+/// A first cell like `Email`, `E-mail`, `Email Address`, `Usuário` or `correo electrónico`, and no
+/// `@` (an email is data, whatever its words).
 fn looks_like_header(first: &str) -> bool {
     if first.is_empty() || first.contains('@') {
         return false;
     }
-    let folded: String = first.chars().flat_map(char::to_lowercase).map(fold_accent).collect();
-    let compact: String = folded.chars().filter(char::is_ascii_alphanumeric).collect();
-    compact.starts_with("email")
-        || compact.starts_with("mail")
+    let folded: String = first
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(fold_accent)
+        .collect();
+    let compact = |s: &str| -> String { s.chars().filter(char::is_ascii_alphanumeric).collect() };
+    let whole = compact(&folded);
+    // Words are split on spaces and punctuation but not on `-`, so `E-mail` is one word and
+    // `bad-email` (an invalid email, not a header) is not `email`.
+    whole.starts_with("email")
+        || whole.starts_with("mail")
         || folded
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|word| HEADER_WORDS.contains(&word))
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .any(|word| HEADER_WORDS.contains(&compact(word).as_str()))
+}
+
+/// A header's other cells are names like `Phone` or `DDI`, never digits like a real row's.
+fn has_digits(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit())
 }
 
 fn fold_accent(c: char) -> char {
@@ -351,7 +424,9 @@ fn shown(text: &str) -> String {
 
 fn truncate(text: &str, max_chars: usize) -> String {
     match text.char_indices().nth(max_chars.saturating_sub(1)) {
-        Some((cut, _)) if text.chars().count() > max_chars => format!("{}…", text.get(..cut).unwrap_or(text)),
+        Some((cut, _)) if text.chars().count() > max_chars => {
+            format!("{}…", text.get(..cut).unwrap_or(text))
+        }
         _ => text.to_string(),
     }
 }
@@ -387,10 +462,22 @@ mod tests {
             "correo electrónico",
             "Login",
             "mail",
+            "E-Mail-Adresse",
+            "Endereço de e-mail",
+            "User email",
+            "(email)",
         ] {
             assert!(looks_like_header(h), "{h}");
         }
-        for h in ["ana", "ana@acme.com", "", "12345", "joão.silva"] {
+        for h in [
+            "ana",
+            "ana@acme.com",
+            "",
+            "12345",
+            "joão.silva",
+            "bad-email",
+            "ana.user@",
+        ] {
             assert!(!looks_like_header(h), "{h}");
         }
     }

@@ -73,13 +73,18 @@ impl RawRecord {
         let Some(&end) = self.ends.get(i) else {
             return "";
         };
-        let start = if i == 0 { 0 } else { self.ends.get(i - 1).copied().unwrap_or(0) };
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends.get(i - 1).copied().unwrap_or(0)
+        };
         utf8_prefix(self.buf.get(start..end).unwrap_or_default())
     }
 
     /// True when every field is empty or spaces (a blank line, or a line of only delimiters).
     pub(crate) fn is_blank(&self) -> bool {
-        self.truncated_at_field.is_none() && (0..self.len()).all(|i| super::import::clean(self.field(i)).is_empty())
+        self.truncated_at_field.is_none()
+            && (0..self.len()).all(|i| super::import::clean(self.field(i)).is_empty())
     }
 }
 
@@ -87,7 +92,9 @@ impl RawRecord {
 fn utf8_prefix(b: &[u8]) -> &str {
     match std::str::from_utf8(b) {
         Ok(s) => s,
-        Err(e) => std::str::from_utf8(b.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
+        Err(e) => {
+            std::str::from_utf8(b.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default()
+        }
     }
 }
 
@@ -113,7 +120,11 @@ pub(crate) struct Tokenizer {
 
 impl Tokenizer {
     pub(crate) fn new(delimiter: u8) -> Tokenizer {
-        Tokenizer { delimiter, line: 1, prev_cr: false }
+        Tokenizer {
+            delimiter,
+            line: 1,
+            prev_cr: false,
+        }
     }
 
     /// The physical line the tokenizer is on.
@@ -123,7 +134,11 @@ impl Tokenizer {
 
     /// Reads the next record into `rec`; false at the end of the file. Empty lines between
     /// records are skipped (a line holding only spaces or delimiters is returned, and is blank).
-    pub(crate) fn read_record<R: Read>(&mut self, src: &mut Utf8Source<R>, rec: &mut RawRecord) -> io::Result<bool> {
+    pub(crate) fn read_record<R: Read>(
+        &mut self,
+        src: &mut Utf8Source<R>,
+        rec: &mut RawRecord,
+    ) -> io::Result<bool> {
         rec.clear();
         let mut state = State::FieldStart;
         let mut started = false;

@@ -22,7 +22,12 @@ struct Chunked<'a> {
 
 impl Read for Chunked<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let size = self.sizes.get(self.turn % self.sizes.len().max(1)).copied().unwrap_or(usize::MAX).max(1);
+        let size = self
+            .sizes
+            .get(self.turn % self.sizes.len().max(1))
+            .copied()
+            .unwrap_or(usize::MAX)
+            .max(1);
         self.turn += 1;
         let n = size.min(buf.len()).min(self.data.len());
         buf[..n].copy_from_slice(&self.data[..n]);
@@ -33,7 +38,12 @@ impl Read for Chunked<'_> {
 
 /// Reads everything, checking the invariants every input must keep.
 fn read_checked(data: &[u8], sizes: Vec<usize>) -> Vec<ImportRecord> {
-    let mut reader = ImportReader::new(Chunked { data, sizes, turn: 0 }).unwrap();
+    let mut reader = ImportReader::new(Chunked {
+        data,
+        sizes,
+        turn: 0,
+    })
+    .unwrap();
     let mut records = Vec::new();
     let mut last_line = 0;
     let mut last_progress = 0;
@@ -70,7 +80,10 @@ fn physical_lines(text: &[u8]) -> u64 {
 }
 
 fn read_sizes() -> impl Strategy<Value = Vec<usize>> {
-    prop_oneof![Just(vec![usize::MAX]), prop::collection::vec(1usize..8, 1..4)]
+    prop_oneof![
+        Just(vec![usize::MAX]),
+        prop::collection::vec(1usize..8, 1..4)
+    ]
 }
 
 proptest! {
@@ -171,7 +184,20 @@ fn gen_row() -> impl Strategy<Value = GenRow> {
         prop::sample::select(&[0usize, 0, 0, 1, 2][..]),
     )
         .prop_map(
-            |(local, prefix, domain, upper, neutralise, phone, lone_country_code, quote, spaces, note, email_only, blank)| {
+            |(
+                local,
+                prefix,
+                domain,
+                upper,
+                neutralise,
+                phone,
+                lone_country_code,
+                quote,
+                spaces,
+                note,
+                email_only,
+                blank,
+            )| {
                 GenRow {
                     local,
                     prefix,
@@ -247,7 +273,13 @@ struct Expected {
     rows: Vec<(u64, String, Option<String>)>,
 }
 
-fn build_file(rows: &[GenRow], delimiter: char, eol: &str, header: bool, filler: usize) -> (String, Expected) {
+fn build_file(
+    rows: &[GenRow],
+    delimiter: char,
+    eol: &str,
+    header: bool,
+    filler: usize,
+) -> (String, Expected) {
     let mut text = String::new();
     let mut expected = Expected::default();
     let mut line = 1u64;
@@ -262,7 +294,9 @@ fn build_file(rows: &[GenRow], delimiter: char, eol: &str, header: bool, filler:
     // The first always has delimiters, so the delimiter can be sniffed.
     for i in 0..filler {
         text.push_str(&format!("filler{i}@acme.com{d}{d}{eol}"));
-        expected.rows.push((line, format!("filler{i}@acme.com"), None));
+        expected
+            .rows
+            .push((line, format!("filler{i}@acme.com"), None));
         line += 1;
     }
     for (i, r) in rows.iter().enumerate() {
@@ -310,9 +344,11 @@ fn imported(records: &[ImportRecord]) -> Expected {
     let mut got = Expected::default();
     for r in records {
         match r {
-            ImportRecord::Row { line, row } => {
-                got.rows.push((*line, row.email.to_string(), row.phone.as_ref().map(|p| p.e164())))
-            }
+            ImportRecord::Row { line, row } => got.rows.push((
+                *line,
+                row.email.to_string(),
+                row.phone.as_ref().map(|p| p.e164()),
+            )),
             ImportRecord::HeaderSkipped(issue) => got.header = Some(issue.line),
             ImportRecord::Invalid(issue) => panic!("unexpected invalid line: {issue:?}"),
         }

@@ -15,7 +15,10 @@ pub struct Db {
 }
 
 pub fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 pub fn email(s: &str) -> Email {
@@ -25,25 +28,54 @@ pub fn email(s: &str) -> Email {
 pub async fn db(seats: i64) -> Db {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("omni.db")).await.unwrap();
-    let owner = store.create_org("Acme", &email("owner@acme.com"), seats, None, NOW).await.unwrap();
-    Db { store, owner, _dir: dir }
+    let owner = store
+        .create_org("Acme", &email("owner@acme.com"), seats, None, NOW)
+        .await
+        .unwrap();
+    Db {
+        store,
+        owner,
+        _dir: dir,
+    }
 }
 
 impl Db {
     pub async fn add(&self, e: &str, role: Role) -> Id {
-        let u = NewUser { email: email(e), phone: None, role };
-        self.store.create_user(&self.owner, u, NOW).await.unwrap().id
+        let u = NewUser {
+            email: email(e),
+            phone: None,
+            role,
+        };
+        self.store
+            .create_user(&self.owner, u, NOW)
+            .await
+            .unwrap()
+            .id
     }
     pub fn caller(&self, user: Id) -> Caller {
-        Caller { org: self.owner.org, user }
+        Caller {
+            org: self.owner.org,
+            user,
+        }
     }
     /// Everything a denial must leave untouched: counters, every user row, the feed position.
     pub async fn snapshot(&self) -> String {
         let s = self.store.summary(&self.owner).await.unwrap();
-        let q = omni_store::UserQuery { limit: 1000, ..Default::default() };
+        let q = omni_store::UserQuery {
+            limit: 1000,
+            ..Default::default()
+        };
         let users = self.store.list_users(&self.owner, &q, NOW).await.unwrap();
-        let feed = self.store.changes(&self.owner, 0, 10_000, NOW).await.unwrap();
-        let groups = self.store.items(&self.owner, omni_store::DirectoryKind::Group).await.unwrap();
+        let feed = self
+            .store
+            .changes(&self.owner, 0, 10_000, NOW)
+            .await
+            .unwrap();
+        let groups = self
+            .store
+            .items(&self.owner, omni_store::DirectoryKind::Group)
+            .await
+            .unwrap();
         format!("{s:?}\n{:?}\n{}\n{groups:?}", users.users, feed.next)
     }
 }
@@ -51,7 +83,15 @@ impl Db {
 impl Db {
     /// Adds a user with `by` acting (the owner may no longer be an Administrator).
     pub async fn add_as(&self, by: Id, e: &str, role: Role) -> Id {
-        let u = NewUser { email: email(e), phone: None, role };
-        self.store.create_user(&self.caller(by), u, NOW).await.unwrap().id
+        let u = NewUser {
+            email: email(e),
+            phone: None,
+            role,
+        };
+        self.store
+            .create_user(&self.caller(by), u, NOW)
+            .await
+            .unwrap()
+            .id
     }
 }

@@ -16,17 +16,49 @@ fn a_client_reading_the_feed_with_random_pages_and_replays_ends_with_the_data() 
         let o = &db.owner;
         let mut ids = Vec::new();
         for i in 0..30 {
-            ids.push(db.add(&format!("u{i}@acme.com"), if i % 5 == 0 { Role::Collaborator } else { Role::User }).await);
+            ids.push(
+                db.add(
+                    &format!("u{i}@acme.com"),
+                    if i % 5 == 0 {
+                        Role::Collaborator
+                    } else {
+                        Role::User
+                    },
+                )
+                .await,
+            );
         }
         s.set_licensed(o, &ids[..5], true, NOW).await.unwrap();
         s.delete_users(o, &ids[10..15], NOW).await.unwrap();
         s.restore_user(o, ids[12], NOW).await.unwrap();
-        s.set_budget(o, ids[1], Some(Usd::dollars(9)), NOW).await.unwrap();
-        let g = s.create_item(o, DirectoryKind::Group, "Sales", NOW).await.unwrap().id;
-        s.link(o, LinkKind::UserGroup, ids[2], g, NOW).await.unwrap();
-        s.link(o, LinkKind::UserGroup, ids[3], g, NOW).await.unwrap();
-        s.unlink(o, LinkKind::UserGroup, ids[3], g, NOW).await.unwrap();
-        s.import_commit(o, "new1@acme.com\nnew2@acme.com,55,11987654321\n".as_bytes(), Default::default(), 0, &|_| {}, None, NOW).await.unwrap();
+        s.set_budget(o, ids[1], Some(Usd::dollars(9)), NOW)
+            .await
+            .unwrap();
+        let g = s
+            .create_item(o, DirectoryKind::Group, "Sales", NOW)
+            .await
+            .unwrap()
+            .id;
+        s.link(o, LinkKind::UserGroup, ids[2], g, NOW)
+            .await
+            .unwrap();
+        s.link(o, LinkKind::UserGroup, ids[3], g, NOW)
+            .await
+            .unwrap();
+        s.unlink(o, LinkKind::UserGroup, ids[3], g, NOW)
+            .await
+            .unwrap();
+        s.import_commit(
+            o,
+            "new1@acme.com\nnew2@acme.com,55,11987654321\n".as_bytes(),
+            Default::default(),
+            0,
+            &|_| {},
+            None,
+            NOW,
+        )
+        .await
+        .unwrap();
 
         // The client: a map of users by id, pages of 1 to 7 changes, each page read twice.
         let mut users: BTreeMap<i64, String> = BTreeMap::new();
@@ -41,7 +73,10 @@ fn a_client_reading_the_feed_with_random_pages_and_replays_ends_with_the_data() 
                     match (c.entity, c.op) {
                         (FeedEntity::User, ChangeOp::Upsert) => {
                             if let Some(u) = &c.user {
-                                users.insert(c.id, format!("{} {} {} {:?}", u.email, u.role, u.licensed, u.budget));
+                                users.insert(
+                                    c.id,
+                                    format!("{} {} {} {:?}", u.email, u.role, u.licensed, u.budget),
+                                );
                             }
                         }
                         (FeedEntity::User, ChangeOp::Delete) => {
@@ -61,14 +96,32 @@ fn a_client_reading_the_feed_with_random_pages_and_replays_ends_with_the_data() 
                 if _replay == 1 {
                     after = page.next;
                     if page.done {
-                        let server = s.list_users(o, &UserQuery { limit: 1000, ..Default::default() }, NOW).await.unwrap();
+                        let server = s
+                            .list_users(
+                                o,
+                                &UserQuery {
+                                    limit: 1000,
+                                    ..Default::default()
+                                },
+                                NOW,
+                            )
+                            .await
+                            .unwrap();
                         let want: BTreeMap<i64, String> = server
                             .users
                             .iter()
-                            .map(|u| (u.id, format!("{} {} {} {:?}", u.email, u.role, u.licensed, u.budget)))
+                            .map(|u| {
+                                (
+                                    u.id,
+                                    format!("{} {} {} {:?}", u.email, u.role, u.licensed, u.budget),
+                                )
+                            })
                             .collect();
                         assert_eq!(users, want);
-                        assert_eq!(links.values().copied().collect::<Vec<_>>(), vec![(ids[2], g)]);
+                        assert_eq!(
+                            links.values().copied().collect::<Vec<_>>(),
+                            vec![(ids[2], g)]
+                        );
                         return;
                     }
                 }
@@ -82,11 +135,20 @@ fn audit_records_who_what_before_and_after() {
     rt().block_on(async {
         let db = db(1).await;
         let a = db.add("ana@acme.com", Role::User).await;
-        db.store.set_role(&db.owner, &[a], Role::Collaborator, NOW).await.unwrap();
-        db.store.set_licensed(&db.owner, &[a], true, NOW).await.unwrap();
+        db.store
+            .set_role(&db.owner, &[a], Role::Collaborator, NOW)
+            .await
+            .unwrap();
+        db.store
+            .set_licensed(&db.owner, &[a], true, NOW)
+            .await
+            .unwrap();
         let log = db.store.audit(&db.owner, 10, None).await.unwrap();
         let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(actions, ["license.assign", "user.role", "user.create", "org.create"]);
+        assert_eq!(
+            actions,
+            ["license.assign", "user.role", "user.create", "org.create"]
+        );
         let role = &log[1];
         assert_eq!(role.actor, "owner@acme.com");
         assert_eq!(role.target, "ana@acme.com");

@@ -22,21 +22,64 @@ fn preview_classifies_every_line_and_writes_nothing() {
         let db = db(5).await;
         db.add("existing@acme.com", Role::User).await;
         let before = db.snapshot().await;
-        let r = db.store.import_preview(&db.owner, MESSY.as_bytes(), ImportOptions::default(), 0, &|_| {}, NOW).await.unwrap();
+        let r = db
+            .store
+            .import_preview(
+                &db.owner,
+                MESSY.as_bytes(),
+                ImportOptions::default(),
+                0,
+                &|_| {},
+                NOW,
+            )
+            .await
+            .unwrap();
         assert_eq!(db.snapshot().await, before, "a preview wrote something");
-        assert_eq!((r.created, r.updated, r.unchanged, r.invalid, r.duplicates_in_file), (2, 1, 0, 2, 1));
+        assert_eq!(
+            (
+                r.created,
+                r.updated,
+                r.unchanged,
+                r.invalid,
+                r.duplicates_in_file
+            ),
+            (2, 1, 0, 2, 1)
+        );
         assert_eq!(r.warnings.len(), 1);
         assert_eq!(r.warnings[0].line, 1);
         let lines: Vec<u64> = r.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [5, 6, 8]);
-        assert!(r.errors[1].reason.contains("line 2"), "{}", r.errors[1].reason);
+        assert!(
+            r.errors[1].reason.contains("line 2"),
+            "{}",
+            r.errors[1].reason
+        );
         assert_eq!(r.updates[0].after, "+447911123456");
         assert_eq!(r.delimiter, ";");
         assert!(!r.committed);
         // Commit does what the preview said.
-        let c = db.store.import_commit(&db.owner, MESSY.as_bytes(), ImportOptions::default(), 0, &|_| {}, None, NOW).await.unwrap();
-        assert_eq!((c.created, c.updated, c.invalid), (r.created, r.updated, r.invalid));
-        let ana = db.store.user_by_email(&db.owner, &email("ana@acme.com"), NOW).await.unwrap();
+        let c = db
+            .store
+            .import_commit(
+                &db.owner,
+                MESSY.as_bytes(),
+                ImportOptions::default(),
+                0,
+                &|_| {},
+                None,
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (c.created, c.updated, c.invalid),
+            (r.created, r.updated, r.invalid)
+        );
+        let ana = db
+            .store
+            .user_by_email(&db.owner, &email("ana@acme.com"), NOW)
+            .await
+            .unwrap();
         assert_eq!(ana.phone.unwrap().e164(), "+5511987654321");
         assert_eq!(ana.role, Role::User);
         assert!(!ana.licensed);
@@ -50,11 +93,30 @@ fn an_import_that_needs_more_seats_than_exist_writes_nothing() {
         let db = db(2).await;
         let before = db.snapshot().await;
         let file = "a@acme.com\nb@acme.com\nc@acme.com\n";
-        let opts = ImportOptions { role: Role::Collaborator, licensed: true };
-        let e = db.store.import_commit(&db.owner, file.as_bytes(), opts, 0, &|_| {}, None, NOW).await.unwrap_err();
+        let opts = ImportOptions {
+            role: Role::Collaborator,
+            licensed: true,
+        };
+        let e = db
+            .store
+            .import_commit(&db.owner, file.as_bytes(), opts, 0, &|_| {}, None, NOW)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::NoSeatAvailable);
         assert_eq!(db.snapshot().await, before);
-        let ok = db.store.import_commit(&db.owner, "a@acme.com\nb@acme.com\n".as_bytes(), opts, 0, &|_| {}, None, NOW).await.unwrap();
+        let ok = db
+            .store
+            .import_commit(
+                &db.owner,
+                "a@acme.com\nb@acme.com\n".as_bytes(),
+                opts,
+                0,
+                &|_| {},
+                None,
+                NOW,
+            )
+            .await
+            .unwrap();
         assert_eq!(ok.created, 2);
         let s = db.store.summary(&db.owner).await.unwrap();
         assert_eq!((s.licensed, s.seats.available), (2, 0));
@@ -68,7 +130,19 @@ fn cancelling_an_import_changes_nothing() {
         let before = db.snapshot().await;
         let file: String = (0..5000).map(|i| format!("u{i}@acme.com\n")).collect();
         let cancel = std::sync::atomic::AtomicBool::new(true);
-        let e = db.store.import_commit(&db.owner, file.as_bytes(), Default::default(), 0, &|_| {}, Some(&cancel), NOW).await.unwrap_err();
+        let e = db
+            .store
+            .import_commit(
+                &db.owner,
+                file.as_bytes(),
+                Default::default(),
+                0,
+                &|_| {},
+                Some(&cancel),
+                NOW,
+            )
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::Cancelled);
         assert_eq!(db.snapshot().await, before);
     });
@@ -114,8 +188,21 @@ fn the_view_exports_only_what_the_table_shows() {
         for e in ["ana@acme.com", "anabel@acme.com", "bruno@acme.com"] {
             db.add(e, Role::User).await;
         }
-        let q = UserQuery { search: Some("ana".into()), ..Default::default() };
-        let (bytes, n) = db.store.export(&db.owner, &ExportScope::View { query: q }, Vec::new(), &|_| {}, NOW).await.unwrap();
+        let q = UserQuery {
+            search: Some("ana".into()),
+            ..Default::default()
+        };
+        let (bytes, n) = db
+            .store
+            .export(
+                &db.owner,
+                &ExportScope::View { query: q },
+                Vec::new(),
+                &|_| {},
+                NOW,
+            )
+            .await
+            .unwrap();
         assert_eq!(n, 2);
         assert!(!String::from_utf8(bytes).unwrap().contains("bruno"));
     });
@@ -125,27 +212,102 @@ fn the_view_exports_only_what_the_table_shows() {
 fn search_filters_and_sorting() {
     rt().block_on(async {
         let db = db(5).await;
-        for e in ["ana@acme.com", "anabel@other.org", "bruno@acme.com", "carla@acme.com"] {
+        for e in [
+            "ana@acme.com",
+            "anabel@other.org",
+            "bruno@acme.com",
+            "carla@acme.com",
+        ] {
             db.add(e, Role::User).await;
         }
-        let c = db.store.user_by_email(&db.owner, &email("carla@acme.com"), NOW).await.unwrap();
-        db.store.set_licensed(&db.owner, &[c.id], true, NOW).await.unwrap();
+        let c = db
+            .store
+            .user_by_email(&db.owner, &email("carla@acme.com"), NOW)
+            .await
+            .unwrap();
+        db.store
+            .set_licensed(&db.owner, &[c.id], true, NOW)
+            .await
+            .unwrap();
         let list = |q: UserQuery| {
             let s = db.store.clone();
             let o = db.owner;
             async move {
-                let p = s.list_users(&o, &UserQuery { limit: 100, ..q }, NOW).await.unwrap();
-                (p.users.into_iter().map(|u| u.email.to_string()).collect::<Vec<_>>(), p.total)
+                let p = s
+                    .list_users(&o, &UserQuery { limit: 100, ..q }, NOW)
+                    .await
+                    .unwrap();
+                (
+                    p.users
+                        .into_iter()
+                        .map(|u| u.email.to_string())
+                        .collect::<Vec<_>>(),
+                    p.total,
+                )
             }
         };
-        assert_eq!(list(UserQuery { search: Some("AN".into()), ..Default::default() }).await, (vec!["ana@acme.com".into(), "anabel@other.org".into()], 2));
-        assert_eq!(list(UserQuery { search: Some("@other".into()), ..Default::default() }).await.0, ["anabel@other.org"]);
-        assert_eq!(list(UserQuery { licensed: Some(true), ..Default::default() }).await.0, ["carla@acme.com"]);
-        assert_eq!(list(UserQuery { role: Some(Role::Administrator), ..Default::default() }).await.0, ["owner@acme.com"]);
-        let desc = list(UserQuery { descending: true, ..Default::default() }).await;
+        assert_eq!(
+            list(UserQuery {
+                search: Some("AN".into()),
+                ..Default::default()
+            })
+            .await,
+            (vec!["ana@acme.com".into(), "anabel@other.org".into()], 2)
+        );
+        assert_eq!(
+            list(UserQuery {
+                search: Some("@other".into()),
+                ..Default::default()
+            })
+            .await
+            .0,
+            ["anabel@other.org"]
+        );
+        assert_eq!(
+            list(UserQuery {
+                licensed: Some(true),
+                ..Default::default()
+            })
+            .await
+            .0,
+            ["carla@acme.com"]
+        );
+        assert_eq!(
+            list(UserQuery {
+                role: Some(Role::Administrator),
+                ..Default::default()
+            })
+            .await
+            .0,
+            ["owner@acme.com"]
+        );
+        let desc = list(UserQuery {
+            descending: true,
+            ..Default::default()
+        })
+        .await;
         assert_eq!(desc.0.first().map(String::as_str), Some("owner@acme.com"));
         assert_eq!(desc.1, 5);
-        let paged = db.store.list_users(&db.owner, &UserQuery { limit: 2, offset: 2, ..Default::default() }, NOW).await.unwrap();
-        assert_eq!(paged.users.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(), ["bruno@acme.com", "carla@acme.com"]);
+        let paged = db
+            .store
+            .list_users(
+                &db.owner,
+                &UserQuery {
+                    limit: 2,
+                    offset: 2,
+                    ..Default::default()
+                },
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            paged
+                .users
+                .iter()
+                .map(|u| u.email.as_str())
+                .collect::<Vec<_>>(),
+            ["bruno@acme.com", "carla@acme.com"]
+        );
     });
 }

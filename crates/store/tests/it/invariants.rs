@@ -10,26 +10,59 @@ use crate::common::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Create { actor: usize, role: Role },
-    SetRole { actor: usize, target: usize, role: Role },
-    Delete { actor: usize, targets: Vec<usize> },
-    Restore { actor: usize, target: usize },
-    License { actor: usize, targets: Vec<usize>, on: bool },
-    Seats { actor: usize, seats: i64 },
+    Create {
+        actor: usize,
+        role: Role,
+    },
+    SetRole {
+        actor: usize,
+        target: usize,
+        role: Role,
+    },
+    Delete {
+        actor: usize,
+        targets: Vec<usize>,
+    },
+    Restore {
+        actor: usize,
+        target: usize,
+    },
+    License {
+        actor: usize,
+        targets: Vec<usize>,
+        on: bool,
+    },
+    Seats {
+        actor: usize,
+        seats: i64,
+    },
 }
 
 fn role() -> impl Strategy<Value = Role> {
-    prop_oneof![Just(Role::User), Just(Role::Collaborator), Just(Role::Administrator)]
+    prop_oneof![
+        Just(Role::User),
+        Just(Role::Collaborator),
+        Just(Role::Administrator)
+    ]
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let who = 0..12usize;
     prop_oneof![
         (who.clone(), role()).prop_map(|(actor, role)| Op::Create { actor, role }),
-        (who.clone(), who.clone(), role()).prop_map(|(actor, target, role)| Op::SetRole { actor, target, role }),
-        (who.clone(), prop::collection::vec(0..12usize, 1..4)).prop_map(|(actor, targets)| Op::Delete { actor, targets }),
+        (who.clone(), who.clone(), role()).prop_map(|(actor, target, role)| Op::SetRole {
+            actor,
+            target,
+            role
+        }),
+        (who.clone(), prop::collection::vec(0..12usize, 1..4))
+            .prop_map(|(actor, targets)| Op::Delete { actor, targets }),
         (who.clone(), who.clone()).prop_map(|(actor, target)| Op::Restore { actor, target }),
-        (who.clone(), prop::collection::vec(0..12usize, 1..5), any::<bool>())
+        (
+            who.clone(),
+            prop::collection::vec(0..12usize, 1..5),
+            any::<bool>()
+        )
             .prop_map(|(actor, targets, on)| Op::License { actor, targets, on }),
         (who, 0..6i64).prop_map(|(actor, seats)| Op::Seats { actor, seats }),
     ]
@@ -38,7 +71,10 @@ fn op() -> impl Strategy<Value = Op> {
 /// Someone still allowed to read the dashboard (the owner may have been deleted).
 async fn viewer(db: &Db, ids: &[i64]) -> Caller {
     for id in ids {
-        let c = Caller { org: db.owner.org, user: *id };
+        let c = Caller {
+            org: db.owner.org,
+            user: *id,
+        };
         if db.store.summary(&c).await.is_ok() {
             return c;
         }
@@ -48,10 +84,17 @@ async fn viewer(db: &Db, ids: &[i64]) -> Caller {
 
 async fn check(db: &Db, ids: &[i64]) {
     let s = db.store.summary(&viewer(db, ids).await).await.unwrap();
-    assert!(s.seats.assigned <= s.seats.purchased, "seats oversubscribed: {s:?}");
+    assert!(
+        s.seats.assigned <= s.seats.purchased,
+        "seats oversubscribed: {s:?}"
+    );
     assert!(s.administrators >= 1, "no Administrator left");
     let (total, licensed, admins) = db.store.recount(db.owner.org).await.unwrap();
-    assert_eq!((s.total_users, s.licensed, s.administrators), (total, licensed, admins), "counters drifted");
+    assert_eq!(
+        (s.total_users, s.licensed, s.administrators),
+        (total, licensed, admins),
+        "counters drifted"
+    );
 }
 
 proptest! {

@@ -42,9 +42,16 @@ fn allowed(actor: Role, act: Act, target: Role) -> bool {
 
 /// Sets up a target user of role `target`, performs `act` as `actor`, and on a refusal checks
 /// that nothing changed.
-async fn perform(db: &Db, actor: omni_store::Caller, act: Act, target: Role) -> Result<(), ErrorCode> {
+async fn perform(
+    db: &Db,
+    actor: omni_store::Caller,
+    act: Act,
+    target: Role,
+) -> Result<(), ErrorCode> {
     let s = &db.store;
-    let t = db.add(&format!("target-{}@acme.com", target.as_str()), target).await;
+    let t = db
+        .add(&format!("target-{}@acme.com", target.as_str()), target)
+        .await;
     match act {
         Act::Restore => s.delete_users(&db.owner, &[t], NOW).await.unwrap(),
         Act::UnassignLicense => drop(s.set_licensed(&db.owner, &[t], true, NOW).await.unwrap()),
@@ -52,14 +59,42 @@ async fn perform(db: &Db, actor: omni_store::Caller, act: Act, target: Role) -> 
     }
     let before = db.snapshot().await;
     let r = match act {
-        Act::View => s.list_users(&actor, &UserQuery { limit: 10, ..Default::default() }, NOW).await.map(|_| ()),
+        Act::View => s
+            .list_users(
+                &actor,
+                &UserQuery {
+                    limit: 10,
+                    ..Default::default()
+                },
+                NOW,
+            )
+            .await
+            .map(|_| ()),
         Act::Create => s
-            .create_user(&actor, omni_store::NewUser { email: email("new@acme.com"), phone: None, role: target }, NOW)
+            .create_user(
+                &actor,
+                omni_store::NewUser {
+                    email: email("new@acme.com"),
+                    phone: None,
+                    role: target,
+                },
+                NOW,
+            )
             .await
             .map(|_| ()),
         Act::Edit => {
             let phone = omni_core::Phone::parse(Some("55"), "11987654321").ok();
-            s.edit_user(&actor, t, UserEdit { phone: Some(phone), ..Default::default() }, NOW).await.map(|_| ())
+            s.edit_user(
+                &actor,
+                t,
+                UserEdit {
+                    phone: Some(phone),
+                    ..Default::default()
+                },
+                NOW,
+            )
+            .await
+            .map(|_| ())
         }
         Act::Delete => s.delete_users(&actor, &[t], NOW).await,
         Act::Restore => s.restore_user(&actor, t, NOW).await.map(|_| ()),
@@ -67,18 +102,37 @@ async fn perform(db: &Db, actor: omni_store::Caller, act: Act, target: Role) -> 
         Act::AssignLicense => s.set_licensed(&actor, &[t], true, NOW).await.map(|_| ()),
         Act::UnassignLicense => s.set_licensed(&actor, &[t], false, NOW).await.map(|_| ()),
         Act::SetSeats => s.set_seats(&actor, 20, NOW).await.map(|_| ()),
-        Act::SetBudget => s.set_budget(&actor, t, Some(Usd::dollars(50)), NOW).await.map(|_| ()),
-        Act::Directory => s.create_item(&actor, DirectoryKind::Group, "Sales", NOW).await.map(|_| ()),
+        Act::SetBudget => s
+            .set_budget(&actor, t, Some(Usd::dollars(50)), NOW)
+            .await
+            .map(|_| ()),
+        Act::Directory => s
+            .create_item(&actor, DirectoryKind::Group, "Sales", NOW)
+            .await
+            .map(|_| ()),
         Act::Import { licenses } => {
             let file = "imported@acme.com,55,11987654321\n".as_bytes();
-            let opts = ImportOptions { role: target, licensed: licenses };
-            s.import_commit(&actor, file, opts, 0, &|_| {}, None, NOW).await.map(|_| ())
+            let opts = ImportOptions {
+                role: target,
+                licensed: licenses,
+            };
+            s.import_commit(&actor, file, opts, 0, &|_| {}, None, NOW)
+                .await
+                .map(|_| ())
         }
     };
     if r.is_err() {
-        assert_eq!(before, db.snapshot().await, "a refused {act:?} changed something");
+        assert_eq!(
+            before,
+            db.snapshot().await,
+            "a refused {act:?} changed something"
+        );
     } else if act != Act::View {
-        assert_ne!(before, db.snapshot().await, "an allowed {act:?} changed nothing");
+        assert_ne!(
+            before,
+            db.snapshot().await,
+            "an allowed {act:?} changed nothing"
+        );
     }
     r.map_err(|e| e.code)
 }
@@ -149,25 +203,56 @@ fn denials_change_nothing() {
         let before = db.snapshot().await;
         let s = &db.store;
         let denied = [
-            s.set_role(&collab, &[plain], Role::Administrator, NOW).await.err(),
+            s.set_role(&collab, &[plain], Role::Administrator, NOW)
+                .await
+                .err(),
             s.set_role(&collab, &[admin2], Role::User, NOW).await.err(),
             s.delete_users(&collab, &[plain, admin2], NOW).await.err(),
             s.set_licensed(&collab, &[plain], true, NOW).await.err(),
-            s.set_budget(&collab, plain, Some(Usd::dollars(1)), NOW).await.err(),
+            s.set_budget(&collab, plain, Some(Usd::dollars(1)), NOW)
+                .await
+                .err(),
             s.set_seats(&user, 5, NOW).await.err(),
-            s.create_item(&user, DirectoryKind::Agent, "X", NOW).await.err(),
-            s.import_commit(&collab, "a@acme.com\nb@acme.com\n".as_bytes(), ImportOptions { role: Role::Administrator, licensed: false }, 0, &|_| {}, None, NOW).await.err(),
+            s.create_item(&user, DirectoryKind::Agent, "X", NOW)
+                .await
+                .err(),
+            s.import_commit(
+                &collab,
+                "a@acme.com\nb@acme.com\n".as_bytes(),
+                ImportOptions {
+                    role: Role::Administrator,
+                    licensed: false,
+                },
+                0,
+                &|_| {},
+                None,
+                NOW,
+            )
+            .await
+            .err(),
         ];
         for (i, e) in denied.iter().enumerate() {
-            let e = e.as_ref().unwrap_or_else(|| panic!("action {i} was allowed"));
-            assert_eq!(e.code, ErrorCode::PermissionDenied, "action {i}: {}", e.message);
+            let e = e
+                .as_ref()
+                .unwrap_or_else(|| panic!("action {i} was allowed"));
+            assert_eq!(
+                e.code,
+                ErrorCode::PermissionDenied,
+                "action {i}: {}",
+                e.message
+            );
             assert!(!e.message.is_empty());
         }
         assert_eq!(before, db.snapshot().await);
         // A seat refusal also changes nothing, and says how many seats exist.
-        s.set_licensed(&db.owner, &[plain], true, NOW).await.unwrap();
+        s.set_licensed(&db.owner, &[plain], true, NOW)
+            .await
+            .unwrap();
         let before = db.snapshot().await;
-        let e = s.set_licensed(&db.owner, &[admin2], true, NOW).await.unwrap_err();
+        let e = s
+            .set_licensed(&db.owner, &[admin2], true, NOW)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::NoSeatAvailable);
         assert!(e.message.contains("all 1 seats"), "{}", e.message);
         assert_eq!(before, db.snapshot().await);

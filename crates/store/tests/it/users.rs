@@ -12,13 +12,42 @@ fn creating_a_user_moves_the_counters() {
     rt().block_on(async {
         let db = db(2).await;
         let phone = Phone::parse(Some("55"), "(11) 98765-4321").ok();
-        let u = db.store.create_user(&db.owner, NewUser { email: email("Ana@ACME.com"), phone, role: Role::User }, NOW).await.unwrap();
+        let u = db
+            .store
+            .create_user(
+                &db.owner,
+                NewUser {
+                    email: email("Ana@ACME.com"),
+                    phone,
+                    role: Role::User,
+                },
+                NOW,
+            )
+            .await
+            .unwrap();
         assert_eq!(u.email.as_str(), "ana@acme.com");
-        assert_eq!(u.phone.as_ref().map(Phone::e164).as_deref(), Some("+5511987654321"));
+        assert_eq!(
+            u.phone.as_ref().map(Phone::e164).as_deref(),
+            Some("+5511987654321")
+        );
         assert!(!u.licensed, "new users start unlicensed");
         let s = db.store.summary(&db.owner).await.unwrap();
-        assert_eq!((s.total_users, s.licensed, s.unlicensed, s.administrators), (2, 0, 2, 1));
-        let again = db.store.create_user(&db.owner, NewUser { email: email("ana@acme.com"), phone: None, role: Role::User }, NOW).await;
+        assert_eq!(
+            (s.total_users, s.licensed, s.unlicensed, s.administrators),
+            (2, 0, 2, 1)
+        );
+        let again = db
+            .store
+            .create_user(
+                &db.owner,
+                NewUser {
+                    email: email("ana@acme.com"),
+                    phone: None,
+                    role: Role::User,
+                },
+                NOW,
+            )
+            .await;
         assert_eq!(again.unwrap_err().code, ErrorCode::AlreadyExists);
     });
 }
@@ -27,22 +56,51 @@ fn creating_a_user_moves_the_counters() {
 fn nobody_changes_their_own_role_and_the_last_admin_stays() {
     rt().block_on(async {
         let db = db(2).await;
-        let e = db.store.set_role(&db.owner, &[db.owner.user], Role::User, NOW).await.unwrap_err();
+        let e = db
+            .store
+            .set_role(&db.owner, &[db.owner.user], Role::User, NOW)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::PermissionDenied);
         let collab = db.add("c@acme.com", Role::Collaborator).await;
-        let e = db.store.set_role(&db.caller(collab), &[collab], Role::User, NOW).await.unwrap_err();
+        let e = db
+            .store
+            .set_role(&db.caller(collab), &[collab], Role::User, NOW)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::PermissionDenied);
         // A second admin demotes the owner; then the second admin is the last one.
         let admin2 = db.add("a2@acme.com", Role::Administrator).await;
-        db.store.set_role(&db.caller(admin2), &[db.owner.user], Role::User, NOW).await.unwrap();
-        let e = db.store.delete_users(&db.caller(collab), &[admin2], NOW).await.unwrap_err();
+        db.store
+            .set_role(&db.caller(admin2), &[db.owner.user], Role::User, NOW)
+            .await
+            .unwrap();
+        let e = db
+            .store
+            .delete_users(&db.caller(collab), &[admin2], NOW)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::PermissionDenied);
         // The last admin cannot be deleted by anyone (not even through a selection).
         let third = db.add_as(admin2, "a3@acme.com", Role::Administrator).await;
-        db.store.delete_users(&db.caller(third), &[admin2], NOW).await.unwrap();
-        let e = db.store.delete_users(&db.caller(third), &[third], NOW).await.unwrap_err();
+        db.store
+            .delete_users(&db.caller(third), &[admin2], NOW)
+            .await
+            .unwrap();
+        let e = db
+            .store
+            .delete_users(&db.caller(third), &[third], NOW)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::PermissionDenied, "self-deletion");
-        assert_eq!(db.store.summary(&db.caller(third)).await.unwrap().administrators, 1);
+        assert_eq!(
+            db.store
+                .summary(&db.caller(third))
+                .await
+                .unwrap()
+                .administrators,
+            1
+        );
     });
 }
 
@@ -54,8 +112,16 @@ fn the_only_administrator_stays_one() {
         let s = &db.store;
         // Neither they themselves nor a Collaborator can demote or delete the only Administrator.
         for (who, what) in [(db.owner, "self"), (collab, "collaborator")] {
-            assert!(s.set_role(&who, &[db.owner.user], Role::Collaborator, NOW).await.is_err(), "{what} demoted");
-            assert!(s.delete_users(&who, &[db.owner.user], NOW).await.is_err(), "{what} deleted");
+            assert!(
+                s.set_role(&who, &[db.owner.user], Role::Collaborator, NOW)
+                    .await
+                    .is_err(),
+                "{what} demoted"
+            );
+            assert!(
+                s.delete_users(&who, &[db.owner.user], NOW).await.is_err(),
+                "{what} deleted"
+            );
         }
         assert_eq!(s.summary(&db.owner).await.unwrap().administrators, 1);
     });
@@ -67,22 +133,46 @@ fn delete_frees_the_seat_and_restore_brings_back_the_user_not_the_license() {
         let db = db(1).await;
         let ana = db.add("ana@acme.com", Role::User).await;
         let bia = db.add("bia@acme.com", Role::User).await;
-        db.store.set_licensed(&db.owner, &[ana], true, NOW).await.unwrap();
-        let e = db.store.set_licensed(&db.owner, &[bia], true, NOW).await.unwrap_err();
+        db.store
+            .set_licensed(&db.owner, &[ana], true, NOW)
+            .await
+            .unwrap();
+        let e = db
+            .store
+            .set_licensed(&db.owner, &[bia], true, NOW)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::NoSeatAvailable);
         db.store.delete_users(&db.owner, &[ana], NOW).await.unwrap();
-        db.store.set_licensed(&db.owner, &[bia], true, NOW).await.unwrap();
+        db.store
+            .set_licensed(&db.owner, &[bia], true, NOW)
+            .await
+            .unwrap();
         let deleted = db.store.deleted_users(&db.owner, NOW).await.unwrap();
         assert_eq!(deleted.len(), 1);
-        let back = db.store.restore_user(&db.owner, ana, NOW.plus_days(29)).await.unwrap();
+        let back = db
+            .store
+            .restore_user(&db.owner, ana, NOW.plus_days(29))
+            .await
+            .unwrap();
         assert!(!back.licensed);
         let s = db.store.summary(&db.owner).await.unwrap();
         assert_eq!((s.total_users, s.licensed, s.seats.available), (3, 1, 0));
         // After 30 days a deleted user is gone for good.
         db.store.delete_users(&db.owner, &[ana], NOW).await.unwrap();
-        let e = db.store.restore_user(&db.owner, ana, NOW.plus_days(31)).await.unwrap_err();
+        let e = db
+            .store
+            .restore_user(&db.owner, ana, NOW.plus_days(31))
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::NotFound);
-        assert_eq!(db.store.purge_deleted(db.owner.org, NOW.plus_days(31)).await.unwrap(), 1);
+        assert_eq!(
+            db.store
+                .purge_deleted(db.owner.org, NOW.plus_days(31))
+                .await
+                .unwrap(),
+            1
+        );
         // Restoring when the email is taken again is refused with the reason.
         let c = db.add("cid@acme.com", Role::User).await;
         db.store.delete_users(&db.owner, &[c], NOW).await.unwrap();
@@ -98,14 +188,24 @@ fn seats_cannot_drop_below_assigned() {
         let db = db(2).await;
         let a = db.add("a@acme.com", Role::User).await;
         let b = db.add("b@acme.com", Role::User).await;
-        db.store.set_licensed(&db.owner, &[a, b], true, NOW).await.unwrap();
+        db.store
+            .set_licensed(&db.owner, &[a, b], true, NOW)
+            .await
+            .unwrap();
         let e = db.store.set_seats(&db.owner, 1, NOW).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::NoSeatAvailable);
         assert!(e.message.contains("unassign 1"), "{}", e.message);
         // Bulk assign is all or nothing.
-        db.store.set_licensed(&db.owner, &[a, b], false, NOW).await.unwrap();
+        db.store
+            .set_licensed(&db.owner, &[a, b], false, NOW)
+            .await
+            .unwrap();
         let c = db.add("c@acme.com", Role::User).await;
-        let e = db.store.set_licensed(&db.owner, &[a, b, c], true, NOW).await.unwrap_err();
+        let e = db
+            .store
+            .set_licensed(&db.owner, &[a, b, c], true, NOW)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::NoSeatAvailable);
         assert_eq!(db.store.summary(&db.owner).await.unwrap().licensed, 0);
     });
@@ -117,10 +217,22 @@ fn stale_versions_are_refused() {
         let db = db(0).await;
         let id = db.add("a@acme.com", Role::User).await;
         let u = db.store.user(&db.owner, id, NOW).await.unwrap();
-        let edit = UserEdit { budget: Some(Some(Usd::dollars(10))), expected_version: Some(u.version), ..Default::default() };
-        let saved = db.store.edit_user(&db.owner, id, edit.clone(), NOW).await.unwrap();
+        let edit = UserEdit {
+            budget: Some(Some(Usd::dollars(10))),
+            expected_version: Some(u.version),
+            ..Default::default()
+        };
+        let saved = db
+            .store
+            .edit_user(&db.owner, id, edit.clone(), NOW)
+            .await
+            .unwrap();
         assert_eq!(saved.version, u.version + 1);
-        let e = db.store.edit_user(&db.owner, id, edit, NOW).await.unwrap_err();
+        let e = db
+            .store
+            .edit_user(&db.owner, id, edit, NOW)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::StaleVersion);
     });
 }
@@ -130,16 +242,34 @@ fn usage_is_idempotent_and_resets_each_month() {
     rt().block_on(async {
         let db = db(0).await;
         let id = db.add("a@acme.com", Role::User).await;
-        db.store.set_budget(&db.owner, id, Some(Usd::dollars(50)), NOW).await.unwrap();
-        assert!(db.store.record_usage(db.owner.org, "ev-1", id, Usd::cents(1240), NOW).await.unwrap());
-        assert!(!db.store.record_usage(db.owner.org, "ev-1", id, Usd::cents(1240), NOW).await.unwrap());
+        db.store
+            .set_budget(&db.owner, id, Some(Usd::dollars(50)), NOW)
+            .await
+            .unwrap();
+        assert!(db
+            .store
+            .record_usage(db.owner.org, "ev-1", id, Usd::cents(1240), NOW)
+            .await
+            .unwrap());
+        assert!(!db
+            .store
+            .record_usage(db.owner.org, "ev-1", id, Usd::cents(1240), NOW)
+            .await
+            .unwrap());
         let u = db.store.user(&db.owner, id, NOW).await.unwrap();
-        assert_eq!(format!("{} / {}", u.usage, u.budget.unwrap()), "$12.40 / $50.00");
+        assert_eq!(
+            format!("{} / {}", u.usage, u.budget.unwrap()),
+            "$12.40 / $50.00"
+        );
         let next_month = Timestamp(NOW.month_start().0).plus_days(32);
         let u = db.store.user(&db.owner, id, next_month).await.unwrap();
         assert_eq!(u.usage, Usd(0));
         // Zero budget means no limit.
-        let u = db.store.set_budget(&db.owner, id, Some(Usd(0)), NOW).await.unwrap();
+        let u = db
+            .store
+            .set_budget(&db.owner, id, Some(Usd(0)), NOW)
+            .await
+            .unwrap();
         assert_eq!(u.budget, None);
     });
 }
@@ -151,29 +281,83 @@ fn effective_access_names_every_path() {
         let s = &db.store;
         let o = &db.owner;
         let ana = db.add("ana@acme.com", Role::User).await;
-        let sales = s.create_item(o, DirectoryKind::Group, "Sales", NOW).await.unwrap().id;
-        let emea = s.create_item(o, DirectoryKind::Workspace, "EMEA", NOW).await.unwrap().id;
-        let deals = s.create_item(o, DirectoryKind::Workspace, "Deals", NOW).await.unwrap().id;
-        let names = ["Direct", "ViaGroup", "ViaWorkspace", "ViaGroupWorkspace", "Unreachable"];
+        let sales = s
+            .create_item(o, DirectoryKind::Group, "Sales", NOW)
+            .await
+            .unwrap()
+            .id;
+        let emea = s
+            .create_item(o, DirectoryKind::Workspace, "EMEA", NOW)
+            .await
+            .unwrap()
+            .id;
+        let deals = s
+            .create_item(o, DirectoryKind::Workspace, "Deals", NOW)
+            .await
+            .unwrap()
+            .id;
+        let names = [
+            "Direct",
+            "ViaGroup",
+            "ViaWorkspace",
+            "ViaGroupWorkspace",
+            "Unreachable",
+        ];
         let mut agents = Vec::new();
         for n in names {
-            agents.push(s.create_item(o, DirectoryKind::Agent, n, NOW).await.unwrap().id);
+            agents.push(
+                s.create_item(o, DirectoryKind::Agent, n, NOW)
+                    .await
+                    .unwrap()
+                    .id,
+            );
         }
-        assert!(s.access(o, ana).await.unwrap().is_empty(), "registered is not enough");
-        s.link(o, LinkKind::AgentUser, agents[0], ana, NOW).await.unwrap();
-        s.link(o, LinkKind::UserGroup, ana, sales, NOW).await.unwrap();
-        s.link(o, LinkKind::AgentGroup, agents[1], sales, NOW).await.unwrap();
-        s.link(o, LinkKind::UserWorkspace, ana, emea, NOW).await.unwrap();
-        s.link(o, LinkKind::AgentWorkspace, agents[2], emea, NOW).await.unwrap();
-        s.link(o, LinkKind::GroupWorkspace, sales, deals, NOW).await.unwrap();
-        s.link(o, LinkKind::AgentWorkspace, agents[3], deals, NOW).await.unwrap();
-        assert!(!s.link(o, LinkKind::AgentUser, agents[0], ana, NOW).await.unwrap(), "linking twice is harmless");
+        assert!(
+            s.access(o, ana).await.unwrap().is_empty(),
+            "registered is not enough"
+        );
+        s.link(o, LinkKind::AgentUser, agents[0], ana, NOW)
+            .await
+            .unwrap();
+        s.link(o, LinkKind::UserGroup, ana, sales, NOW)
+            .await
+            .unwrap();
+        s.link(o, LinkKind::AgentGroup, agents[1], sales, NOW)
+            .await
+            .unwrap();
+        s.link(o, LinkKind::UserWorkspace, ana, emea, NOW)
+            .await
+            .unwrap();
+        s.link(o, LinkKind::AgentWorkspace, agents[2], emea, NOW)
+            .await
+            .unwrap();
+        s.link(o, LinkKind::GroupWorkspace, sales, deals, NOW)
+            .await
+            .unwrap();
+        s.link(o, LinkKind::AgentWorkspace, agents[3], deals, NOW)
+            .await
+            .unwrap();
+        assert!(
+            !s.link(o, LinkKind::AgentUser, agents[0], ana, NOW)
+                .await
+                .unwrap(),
+            "linking twice is harmless"
+        );
         let got: Vec<(String, String)> = s
             .access(o, ana)
             .await
             .unwrap()
             .into_iter()
-            .map(|a| (a.agent.name, a.paths.iter().map(|p| p.describe()).collect::<Vec<_>>().join("; ")))
+            .map(|a| {
+                (
+                    a.agent.name,
+                    a.paths
+                        .iter()
+                        .map(|p| p.describe())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            })
             .collect();
         let want = [
             ("Direct", "shared with the user"),
@@ -181,12 +365,21 @@ fn effective_access_names_every_path() {
             ("ViaGroupWorkspace", "group Sales → workspace Deals"),
             ("ViaWorkspace", "workspace EMEA"),
         ];
-        assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())).to_vec());
+        assert_eq!(
+            got,
+            want.map(|(a, b)| (a.to_string(), b.to_string())).to_vec()
+        );
         // Administrators see every agent.
         assert_eq!(s.access(o, o.user).await.unwrap().len(), 5);
         // Removing the group removes both group paths.
         s.delete_item(o, sales, NOW).await.unwrap();
-        let left: Vec<String> = s.access(o, ana).await.unwrap().into_iter().map(|a| a.agent.name).collect();
+        let left: Vec<String> = s
+            .access(o, ana)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.agent.name)
+            .collect();
         assert_eq!(left, ["Direct", "ViaWorkspace"]);
     });
 }
