@@ -1,14 +1,16 @@
 //! CSV import: a preview that classifies every line before anything is written, and a commit that
 //! applies the same classification in one transaction (all or nothing).
 //!
-//! Both stream the file through [`omni_core::csv::ImportReader`] in batches: memory holds one
-//! batch, the set of emails seen so far (to find duplicates inside the file) and the per-line
-//! issues, never the file. New users are inserted with multi-row statements; the change feed and
-//! counters are written in the same transaction, the audit log gets one entry for the import.
+//! A parser thread decodes and validates the file through [`omni_core::csv::ImportReader`] and
+//! finds duplicates inside it, while the database task classifies and writes the previous batch:
+//! the two overlap on two cores. Memory holds a few batches, the set of emails seen so far and
+//! the per-line issues, never the file. New users are inserted with multi-row statements; their
+//! change-feed entries, the counters and one audit entry are written in the same transaction.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use omni_core::csv::{ImportReader, ImportRecord, ImportRow, LineIssue};
 use omni_core::error::Result;
@@ -94,12 +96,99 @@ struct Pending {
     row: ImportRow,
 }
 
+/// What the parser thread sends: lines in file order, and how far into the file it is.
+enum Parsed {
+    Row(Pending),
+    Invalid(LineIssue),
+    Duplicate(LineIssue),
+    Header(LineIssue),
+}
+
+enum Chunk {
+    Lines(Vec<Parsed>, u64),
+    Done { encoding: String },
+    Failed(Error),
+}
+
+/// Reads, validates and de-duplicates the file on its own thread, sending chunks of lines.
+/// Stops quietly when the receiver goes away (an error or a cancel on the database side).
+fn spawn_parser<R: Read + Send + 'static>(
+    file: R,
+    first: tokio::sync::oneshot::Sender<Result<(String, String)>>,
+    tx: tokio::sync::mpsc::Sender<Chunk>,
+) {
+    std::thread::spawn(move || {
+        let mut reader = match ImportReader::new(file) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = first.send(Err(e.into()));
+                return;
+            }
+        };
+        let f = reader.format();
+        let delimiter = match f.delimiter {
+            b'\t' => "tab".to_string(),
+            d => char::from(d).to_string(),
+        };
+        if first.send(Ok((f.encoding.to_string(), delimiter))).is_err() {
+            return;
+        }
+        let mut seen: HashMap<Box<str>, u64> = HashMap::default();
+        let mut chunk = Vec::with_capacity(BATCH);
+        while let Some(record) = reader.next() {
+            let parsed = match record {
+                Err(e) => {
+                    let _ = tx.blocking_send(Chunk::Failed(e.into()));
+                    return;
+                }
+                Ok(ImportRecord::Row { line, row }) => match seen.get(row.email.as_str()) {
+                    Some(first) => Parsed::Duplicate(LineIssue {
+                        line,
+                        value: row.email.to_string(),
+                        reason: format!(
+                            "duplicate: {} is already on line {first} of this file",
+                            row.email
+                        ),
+                    }),
+                    None => {
+                        seen.insert(row.email.as_str().into(), line);
+                        Parsed::Row(Pending { line, row })
+                    }
+                },
+                Ok(ImportRecord::Invalid(issue)) => Parsed::Invalid(issue),
+                Ok(ImportRecord::HeaderSkipped(issue)) => Parsed::Header(issue),
+            };
+            chunk.push(parsed);
+            if chunk.len() >= BATCH {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(BATCH));
+                if tx
+                    .blocking_send(Chunk::Lines(full, reader.bytes_read()))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+        if !chunk.is_empty()
+            && tx
+                .blocking_send(Chunk::Lines(chunk, reader.bytes_read()))
+                .is_err()
+        {
+            return;
+        }
+        let _ = tx.blocking_send(Chunk::Done {
+            encoding: reader.format().encoding.to_string(),
+        });
+    });
+}
+
 struct Run<'a> {
     org: Id,
+    /// The highest user id before this import: rows above it are the import's own.
+    max_before: Id,
     opts: ImportOptions,
     write: bool,
     now: Timestamp,
-    seen: HashMap<Box<str>, u64>,
     report: ImportReport,
     batch: Vec<Pending>,
     cancel: Option<&'a AtomicBool>,
@@ -117,32 +206,23 @@ impl Run<'_> {
             ));
         }
         let batch = std::mem::take(&mut self.batch);
-        // Which of these emails exist already, with their phones.
-        let mut sql = String::from("SELECT email, id, phone FROM users WHERE org_id = $1 AND deleted_at IS NULL AND email IN (");
-        let mut args = SqliteArguments::default();
-        args.add(self.org).map_err(internal)?;
-        for (i, p) in batch.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
+        // Committing: insert the batch, skipping emails that exist already; only when some were
+        // skipped, look those up (rows older than this import) to see what the file changes.
+        // Previewing: look the whole batch up.
+        let existing = if self.write {
+            let inserted = self.insert(conn, &batch).await?;
+            if inserted == batch.len() as u64 {
+                self.report.created += inserted;
+                return Ok(());
             }
-            sql.push_str(&format!("${}", i + 2));
-            args.add(p.row.email.as_str().to_string())
-                .map_err(internal)?;
-        }
-        sql.push(')');
-        let existing: Vec<(String, Id, Option<String>)> = sqlx::query_as_with(&sql, args)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(internal)?;
-        let existing: HashMap<String, (Id, Option<String>)> = existing
-            .into_iter()
-            .map(|(e, id, p)| (e, (id, p)))
-            .collect();
-        let mut creates: Vec<&Pending> = Vec::with_capacity(batch.len());
-        let mut updates: Vec<(Id, &Pending, String)> = Vec::new();
+            self.lookup(conn, &batch, Some(self.max_before)).await?
+        } else {
+            self.lookup(conn, &batch, None).await?
+        };
+        let mut updates: Vec<(Id, String)> = Vec::new();
         for p in &batch {
             match existing.get(p.row.email.as_str()) {
-                None => creates.push(p),
+                None => self.report.created += 1,
                 Some((id, before)) => match p.row.phone.as_ref().map(Phone::e164) {
                     Some(after) if before.as_deref() != Some(after.as_str()) => {
                         self.report.updates.push(PhoneChange {
@@ -151,21 +231,17 @@ impl Run<'_> {
                             before: before.clone(),
                             after: after.clone(),
                         });
-                        updates.push((*id, p, after));
+                        updates.push((*id, after));
                     }
                     _ => self.report.unchanged += 1,
                 },
             }
         }
-        self.report.created += creates.len() as u64;
         self.report.updated += updates.len() as u64;
         if !self.write {
             return Ok(());
         }
-        if !creates.is_empty() {
-            self.insert(conn, &creates).await?;
-        }
-        for (id, _, phone) in updates {
+        for (id, phone) in updates {
             sqlx::query(
                 "UPDATE users SET phone = $1, updated_at = $2, version = version + 1 WHERE id = $3",
             )
@@ -188,82 +264,78 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn insert(&self, conn: &mut SqliteConnection, rows: &[&Pending]) -> Result<()> {
-        let mut sql = String::from("INSERT INTO users (org_id, email, phone, role, licensed, created_at, updated_at) VALUES ");
+    /// The live users among the batch's emails (only those with ids up to `up_to`), with their
+    /// ids and phones. Bulk statements use anonymous `?` placeholders: SQLite resolves a named
+    /// `$N` by a linear scan, which makes binding thousands of them quadratic.
+    async fn lookup(
+        &self,
+        conn: &mut SqliteConnection,
+        batch: &[Pending],
+        up_to: Option<Id>,
+    ) -> Result<HashMap<String, (Id, Option<String>)>> {
+        let mut sql = String::from("SELECT email, id, phone FROM users WHERE org_id = ? AND id <= ? AND deleted_at IS NULL AND email IN (");
         let mut args = SqliteArguments::default();
         args.add(self.org).map_err(internal)?;
-        args.add(self.opts.role.as_str()).map_err(internal)?;
-        args.add(self.opts.licensed).map_err(internal)?;
-        args.add(self.now.0).map_err(internal)?;
+        args.add(up_to.unwrap_or(Id::MAX)).map_err(internal)?;
+        for (i, p) in batch.iter().enumerate() {
+            sql.push_str(if i == 0 { "?" } else { ",?" });
+            args.add(p.row.email.as_str().to_string())
+                .map_err(internal)?;
+        }
+        sql.push(')');
+        let rows: Vec<(String, Id, Option<String>)> = sqlx::query_as_with(&sql, args)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(|(e, id, p)| (e, (id, p))).collect())
+    }
+
+    /// One multi-row INSERT of the emails not taken yet; returns how many rows it added. The feed
+    /// entries for new users are written at the end, set-based.
+    async fn insert(&self, conn: &mut SqliteConnection, rows: &[Pending]) -> Result<u64> {
+        let mut sql = String::from("INSERT INTO users (org_id, email, phone, role, licensed, created_at, updated_at) VALUES ");
+        let mut args = SqliteArguments::default();
         for (i, p) in rows.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let n = 5 + 2 * i;
-            sql.push_str(&format!("($1,${},${},$2,$3,$4,$4)", n, n + 1));
+            sql.push_str(if i == 0 {
+                "(?,?,?,?,?,?,?)"
+            } else {
+                ",(?,?,?,?,?,?,?)"
+            });
+            args.add(self.org).map_err(internal)?;
             args.add(p.row.email.as_str().to_string())
                 .map_err(internal)?;
             args.add(p.row.phone.as_ref().map(Phone::e164))
                 .map_err(internal)?;
+            args.add(self.opts.role.as_str()).map_err(internal)?;
+            args.add(self.opts.licensed).map_err(internal)?;
+            args.add(self.now.0).map_err(internal)?;
+            args.add(self.now.0).map_err(internal)?;
         }
-        sql.push_str(" RETURNING id");
-        let ids: Vec<(Id,)> = sqlx::query_as_with(&sql, args)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(internal)?;
-        // One feed entry per new user, in one statement.
-        let first = reserve_seq(conn, self.org, ids.len() as i64).await?;
-        let mut sql =
-            String::from("INSERT INTO changes (org_id, seq, entity, entity_id, op, at) VALUES ");
-        let mut args = SqliteArguments::default();
-        args.add(self.org).map_err(internal)?;
-        args.add(self.now.0).map_err(internal)?;
-        for (i, (id,)) in ids.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "($1,${},'user',${},'upsert',$2)",
-                3 + 2 * i,
-                4 + 2 * i
-            ));
-            args.add(first + i as i64).map_err(internal)?;
-            args.add(*id).map_err(internal)?;
-        }
-        sqlx::query_with(&sql, args)
+        sql.push_str(" ON CONFLICT (org_id, email) WHERE deleted_at IS NULL DO NOTHING");
+        let done = sqlx::query_with(&sql, args)
             .execute(&mut *conn)
             .await
             .map_err(internal)?;
-        Ok(())
+        Ok(done.rows_affected())
     }
 
-    async fn take(&mut self, conn: &mut SqliteConnection, record: ImportRecord) -> Result<()> {
-        match record {
-            ImportRecord::Row { line, row } => {
-                let key: Box<str> = row.email.as_str().into();
-                if let Some(first) = self.seen.get(&key) {
-                    self.report.duplicates_in_file += 1;
-                    self.report.errors.push(LineIssue {
-                        line,
-                        value: row.email.to_string(),
-                        reason: format!(
-                            "duplicate: {} is already on line {first} of this file",
-                            row.email
-                        ),
-                    });
-                    return Ok(());
-                }
-                self.seen.insert(key, line);
-                self.batch.push(Pending { line, row });
+    async fn take(&mut self, conn: &mut SqliteConnection, parsed: Parsed) -> Result<()> {
+        match parsed {
+            Parsed::Row(p) => {
+                self.batch.push(p);
                 if self.batch.len() >= BATCH {
                     self.flush(conn).await?;
                 }
             }
-            ImportRecord::Invalid(issue) => {
+            Parsed::Invalid(issue) => {
                 self.report.invalid += 1;
                 self.report.errors.push(issue);
             }
-            ImportRecord::HeaderSkipped(issue) => self.report.warnings.push(issue),
+            Parsed::Duplicate(issue) => {
+                self.report.duplicates_in_file += 1;
+                self.report.errors.push(issue);
+            }
+            Parsed::Header(issue) => self.report.warnings.push(issue),
         }
         Ok(())
     }
@@ -271,7 +343,7 @@ impl Run<'_> {
 
 impl Store {
     /// Classifies every line of `file` without writing anything.
-    pub async fn import_preview<R: Read>(
+    pub async fn import_preview<R: Read + Send + 'static>(
         &self,
         caller: &Caller,
         file: R,
@@ -300,14 +372,14 @@ impl Store {
     /// Imports `file`: every valid line is applied in one transaction, or none is. Setting
     /// `cancel` stops it, changing nothing.
     #[allow(clippy::too_many_arguments)]
-    pub async fn import_commit<R: Read>(
+    pub async fn import_commit<R: Read + Send + 'static>(
         &self,
         caller: &Caller,
         file: R,
         opts: ImportOptions,
         total_bytes: u64,
         progress: &(dyn Fn(Progress) + Sync),
-        cancel: Option<&AtomicBool>,
+        cancel: Option<Arc<AtomicBool>>,
         now: Timestamp,
     ) -> Result<ImportReport> {
         let mut tx = self.begin_write().await?;
@@ -319,7 +391,7 @@ impl Store {
             true,
             total_bytes,
             progress,
-            cancel,
+            cancel.as_deref(),
             now,
         )
         .await?;
@@ -330,7 +402,7 @@ impl Store {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn run<R: Read>(
+async fn run<R: Read + Send + 'static>(
     conn: &mut SqliteConnection,
     caller: &Caller,
     file: R,
@@ -349,44 +421,59 @@ async fn run<R: Read>(
             licenses: opts.licensed,
         },
     )?;
-    let mut reader = ImportReader::new(file)?;
-    let format = reader.format().clone();
+    let (max_before,): (Id,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM users")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(internal)?;
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    spawn_parser(file, first_tx, tx);
+    let (encoding, delimiter) = first_rx
+        .await
+        .map_err(|_| internal("the CSV reader stopped"))??;
     let mut run = Run {
         org: caller.org,
+        max_before,
         opts,
         write,
         now,
-        seen: HashMap::new(),
         report: ImportReport {
-            encoding: format.encoding.to_string(),
-            delimiter: match format.delimiter {
-                b'\t' => "tab".to_string(),
-                d => char::from(d).to_string(),
-            },
+            encoding,
+            delimiter,
             ..ImportReport::default()
         },
         batch: Vec::with_capacity(BATCH),
         cancel,
     };
     let mut last_report = 0u64;
-    while let Some(record) = reader.next() {
-        run.take(conn, record?).await?;
-        let done = reader.bytes_read();
-        if done - last_report >= 1 << 20 {
-            last_report = done;
-            progress(Progress {
-                done,
-                total: total_bytes,
-            });
+    loop {
+        match rx.recv().await {
+            Some(Chunk::Lines(lines, done)) => {
+                for parsed in lines {
+                    run.take(conn, parsed).await?;
+                }
+                if done - last_report >= 1 << 20 {
+                    last_report = done;
+                    progress(Progress {
+                        done,
+                        total: total_bytes,
+                    });
+                }
+            }
+            Some(Chunk::Done { encoding }) => {
+                // The encoding can be settled late (a Windows-1252 byte after a plain-ASCII start).
+                run.report.encoding = encoding;
+                break;
+            }
+            Some(Chunk::Failed(e)) => return Err(e),
+            None => return Err(internal("the CSV reader stopped")),
         }
     }
     run.flush(conn).await?;
     progress(Progress {
-        done: reader.bytes_read(),
+        done: total_bytes,
         total: total_bytes,
     });
-    // The encoding can be settled late (a Windows-1252 byte after a plain-ASCII start).
-    run.report.encoding = reader.format().encoding.to_string();
     let c = counters(conn, caller.org).await?;
     let mut report = run.report;
     report.seats_available = c.purchased - c.licensed;
@@ -398,6 +485,21 @@ async fn run<R: Read>(
     }
     if write {
         let created = report.created as i64;
+        // Feed entries for every user this import created: the rows of this organization added
+        // in this transaction, which holds the write lock.
+        let first = reserve_seq(conn, caller.org, created).await?;
+        sqlx::query(
+            "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
+             SELECT $1, $2 - 1 + ROW_NUMBER() OVER (ORDER BY id), 'user', id, 'upsert', $3 FROM users \
+             WHERE org_id = $1 AND id > $4",
+        )
+        .bind(caller.org)
+        .bind(first)
+        .bind(now.0)
+        .bind(max_before)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
         let admins = if opts.role == Role::Administrator {
             created
         } else {

@@ -157,7 +157,12 @@ fn filter(q: &UserQuery, org: i64, month: i64) -> Result<Filter> {
         }
     }
     if let Some(role) = q.role {
-        f.push(|n| format!("role = ${n}"), role.as_str())?;
+        // A literal (from a fixed set) so the planner can use the partial index on non-User roles.
+        f.sql.push_str(&format!(" AND role = '{}'", role.as_str()));
+        if role != Role::User {
+            f.sql.push_str(" AND role <> 'user'");
+        }
+        f.narrowed = true;
     }
     if let Some(l) = q.licensed {
         f.push(|n| format!("licensed = ${n}"), l)?;

@@ -36,7 +36,8 @@ CREATE TABLE users (
 );
 -- One live user per email in an organization; a deleted user may share it until purged.
 CREATE UNIQUE INDEX users_email ON users (org_id, email) WHERE deleted_at IS NULL;
-CREATE INDEX users_role ON users (org_id, role, email) WHERE deleted_at IS NULL;
+-- Most people have the User role: only the others are indexed (the Administrators filter).
+CREATE INDEX users_role ON users (org_id, role, email) WHERE deleted_at IS NULL AND role <> 'user';
 -- Search by domain (`@acme`).
 CREATE INDEX users_domain ON users (org_id, substr(email, instr(email, '@') + 1)) WHERE deleted_at IS NULL;
 CREATE INDEX users_deleted ON users (org_id, deleted_at) WHERE deleted_at IS NOT NULL;

@@ -129,16 +129,16 @@ fn cancelling_an_import_changes_nothing() {
         let db = db(0).await;
         let before = db.snapshot().await;
         let file: String = (0..5000).map(|i| format!("u{i}@acme.com\n")).collect();
-        let cancel = std::sync::atomic::AtomicBool::new(true);
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
         let e = db
             .store
             .import_commit(
                 &db.owner,
-                file.as_bytes(),
+                std::io::Cursor::new(file.into_bytes()),
                 Default::default(),
                 0,
                 &|_| {},
-                Some(&cancel),
+                Some(cancel),
                 NOW,
             )
             .await
@@ -165,7 +165,7 @@ fn export_round_trips_and_neutralises_formulas() {
         assert!(text.contains("'=1+2@acme.com,55,11987654321"), "{text}");
         // Import the export into a fresh organization: the same emails and phones come back.
         let other = db_at_least().await;
-        let r = other.store.import_commit(&other.owner, bytes.as_slice(), Default::default(), 0, &|_| {}, None, NOW).await.unwrap();
+        let r = other.store.import_commit(&other.owner, std::io::Cursor::new(bytes.clone()), Default::default(), 0, &|_| {}, None, NOW).await.unwrap();
         assert_eq!(r.warnings.len(), 1, "the header is recognised");
         assert_eq!(r.created, 4, "{r:?}");
         let q = UserQuery { limit: 100, ..Default::default() };
