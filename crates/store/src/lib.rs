@@ -92,6 +92,11 @@ impl Store {
                 path.display()
             ))
         })?;
+        // Keep the planner's statistics fresh (cheap: bounded by analysis_limit).
+        sqlx::raw_sql("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
+            .execute(&pool)
+            .await
+            .map_err(db::internal)?;
         Ok(Store { pool })
     }
 

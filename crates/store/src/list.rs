@@ -35,16 +35,19 @@ pub enum SortField {
 }
 
 impl SortField {
-    fn column(self) -> &'static str {
+    /// The ORDER BY keys, each matching an index (ties on low-cardinality columns break by
+    /// creation order, which those indexes carry for free).
+    fn keys(self) -> &'static [&'static str] {
         match self {
-            SortField::Email => "email",
-            SortField::Phone => "phone",
-            SortField::Role => "role",
-            SortField::License => "licensed",
-            SortField::Budget => "budget_micros",
-            SortField::Usage => "usage_now",
-            SortField::Created => "id",
-            SortField::Updated => "updated_at",
+            SortField::Email => &["email"],
+            SortField::Phone => &["phone", "email"],
+            SortField::Role => &["role", "id"],
+            SortField::License => &["licensed", "id"],
+            SortField::Budget => &["budget_micros", "id"],
+            // Last month's usage reads as zero: the current month sorts above older ones.
+            SortField::Usage => &["usage_month", "usage_micros", "id"],
+            SortField::Created => &["id"],
+            SortField::Updated => &["updated_at", "id"],
         }
     }
 }
@@ -99,7 +102,6 @@ struct Filter {
     sql: String,
     args: SqliteArguments<'static>,
     next: usize,
-    narrowed: bool,
 }
 
 impl Filter {
@@ -111,7 +113,6 @@ impl Filter {
             sql: "org_id = $2 AND deleted_at IS NULL".into(),
             args,
             next: 3,
-            narrowed: false,
         })
     }
     fn push<T>(&mut self, clause: impl Fn(usize) -> String, value: T) -> Result<()>
@@ -122,7 +123,6 @@ impl Filter {
         self.sql.push_str(&clause(self.next));
         self.args.add(value).map_err(internal)?;
         self.next += 1;
-        self.narrowed = true;
         Ok(())
     }
 }
@@ -162,7 +162,6 @@ fn filter(q: &UserQuery, org: i64, month: i64) -> Result<Filter> {
         if role != Role::User {
             f.sql.push_str(" AND role <> 'user'");
         }
-        f.narrowed = true;
     }
     if let Some(l) = q.licensed {
         f.push(|n| format!("licensed = ${n}"), l)?;
@@ -171,7 +170,6 @@ fn filter(q: &UserQuery, org: i64, month: i64) -> Result<Filter> {
         f.sql.push_str(
             " AND budget_micros IS NOT NULL AND usage_month = $1 AND usage_micros * 10 >= budget_micros * 8",
         );
-        f.narrowed = true;
     }
     Ok(f)
 }
@@ -191,15 +189,65 @@ pub(crate) fn select_all(
     Ok((sql, f.args))
 }
 
+/// True when the rows of `q` come in plain email order, so they can be read in chunks that each
+/// start after the previous chunk's last email (keyset paging).
+pub(crate) fn email_ordered(q: &UserQuery) -> bool {
+    q.sort == SortField::Email
+        && !q
+            .search
+            .as_deref()
+            .is_some_and(|t| t.trim().starts_with('@'))
+}
+
+/// The next `limit` rows of an [`email_ordered`] query after the email `after`, packed into one
+/// row: a JSON array of `[email, phone, role, licensed, budget, usage, created, updated]`, and
+/// the chunk's last email when the chunk is full (more may follow).
+pub(crate) fn select_chunk_json(
+    q: &UserQuery,
+    org: i64,
+    now: Timestamp,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<(String, SqliteArguments<'static>)> {
+    let mut f = filter(q, org, now.month_start().0)?;
+    let (dir, op, last) = if q.descending {
+        ("DESC", "<", "MIN")
+    } else {
+        ("ASC", ">", "MAX")
+    };
+    if let Some(after) = after {
+        f.push(|n| format!("email {op} ${n}"), after.to_string())?;
+    }
+    let sql = format!(
+        "SELECT json_group_array(json_array(email, phone, role, licensed, budget_micros, \
+         CASE WHEN usage_month = $1 THEN usage_micros ELSE 0 END, created_at, updated_at) ORDER BY email {dir}), \
+         CASE WHEN COUNT(*) = {limit} THEN {last}(email) END \
+         FROM (SELECT * FROM users WHERE {} ORDER BY email {dir} LIMIT {limit})",
+        f.sql
+    );
+    Ok((sql, f.args))
+}
+
 fn order_by(q: &UserQuery) -> String {
     let dir = if q.descending { "DESC" } else { "ASC" };
-    let col = q.sort.column();
-    if q.sort == SortField::Email || q.sort == SortField::Created {
-        format!("{col} {dir}")
+    let domain_search = q
+        .search
+        .as_deref()
+        .is_some_and(|t| t.trim().starts_with('@'));
+    let keys: &[&str] = if domain_search && q.sort == SortField::Email {
+        // Domain searches read the domain index: by domain, then creation.
+        &[DOMAIN, "id"]
     } else {
-        format!("{col} {dir}, email {dir}")
-    }
+        q.sort.keys()
+    };
+    keys.iter()
+        .map(|k| format!("{k} {dir}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
+
+/// The domain part of the email, as the domain index stores it.
+const DOMAIN: &str = "substr(email, instr(email, '@') + 1)";
 
 pub(crate) async fn page(
     conn: &mut SqliteConnection,
@@ -220,20 +268,30 @@ pub(crate) async fn page(
         .await
         .map_err(internal)?;
     let users = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
-    let (total, total_capped) = if f.narrowed {
-        let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE {} LIMIT {})",
-            f.sql,
-            COUNT_CAP + 1
-        );
-        let (n,): (i64,) = sqlx::query_as_with(&sql, f.args)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(internal)?;
-        (n.min(COUNT_CAP), n > COUNT_CAP)
-    } else {
-        let c = crate::org::counters(conn, org).await?;
-        (c.total, false)
+    // Exact totals the organization's counters already hold; a capped count otherwise.
+    let c = crate::org::counters(conn, org).await?;
+    let plain = q.search.as_deref().is_none_or(|t| t.trim().is_empty()) && !q.near_or_over_budget;
+    let known = match (plain, q.role, q.licensed) {
+        (true, None, None) => Some(c.total),
+        (true, None, Some(true)) => Some(c.licensed),
+        (true, None, Some(false)) => Some(c.total - c.licensed),
+        (true, Some(Role::Administrator), None) => Some(c.admins),
+        _ => None,
+    };
+    let (total, total_capped) = match known {
+        Some(n) => (n, false),
+        None => {
+            let sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE {} LIMIT {})",
+                f.sql,
+                COUNT_CAP + 1
+            );
+            let (n,): (i64,) = sqlx::query_as_with(&sql, f.args)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(internal)?;
+            (n.min(COUNT_CAP), n > COUNT_CAP)
+        }
     };
     Ok(UserPage {
         users,

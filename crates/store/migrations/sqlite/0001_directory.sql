@@ -36,9 +36,17 @@ CREATE TABLE users (
 );
 -- One live user per email in an organization; a deleted user may share it until purged.
 CREATE UNIQUE INDEX users_email ON users (org_id, email) WHERE deleted_at IS NULL;
--- Most people have the User role: only the others are indexed (the Administrators filter).
+-- Sorting and filtering at a million users. Low-cardinality keys end in the rowid, so a bulk
+-- import appends to them instead of inserting at random places (ties sort by creation). Each
+-- index costs about 8 % of a large import: creation order is the rowid itself, and sorting by
+-- phone or last update is left unindexed (a sort over every row).
+CREATE INDEX users_role_any ON users (org_id, role) WHERE deleted_at IS NULL;
+CREATE INDEX users_license ON users (org_id, licensed) WHERE deleted_at IS NULL;
+CREATE INDEX users_budget ON users (org_id, budget_micros) WHERE deleted_at IS NULL;
+CREATE INDEX users_usage ON users (org_id, usage_month, usage_micros) WHERE deleted_at IS NULL;
+-- Most people have the User role: only the others are indexed by email (the Administrators filter).
 CREATE INDEX users_role ON users (org_id, role, email) WHERE deleted_at IS NULL AND role <> 'user';
--- Search by domain (`@acme`).
+-- Search by domain (`@acme`), in domain then creation order (cheap to keep, see above).
 CREATE INDEX users_domain ON users (org_id, substr(email, instr(email, '@') + 1)) WHERE deleted_at IS NULL;
 CREATE INDEX users_deleted ON users (org_id, deleted_at) WHERE deleted_at IS NOT NULL;
 
@@ -86,7 +94,7 @@ CREATE TABLE changes (
     op         TEXT    NOT NULL CHECK (op IN ('upsert', 'delete')),
     at         INTEGER NOT NULL,
     PRIMARY KEY (org_id, seq)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE audit (
     id           INTEGER PRIMARY KEY,
