@@ -30,7 +30,7 @@ pub fn render() -> String {
     // all stay far below 2^53).
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = decls![&cfg;
-        Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, Error, Named, AccessPath,
+        serde_json::Value, Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, Error, Named, AccessPath,
         AgentAccess, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
         ExportScope, DirectoryKind, DirectoryItem, LinkKind, AuditEntry, Org, AppInfo, UserForm, DeletedUser,
         UserLink, ChosenFile, ExportDone,

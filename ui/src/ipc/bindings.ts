@@ -1,6 +1,8 @@
 // Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:
 // run `UPDATE_BINDINGS=1 cargo test -p omni-admin` after changing a payload type.
 
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
 export type Email = string;
 
 export type Phone = string;
