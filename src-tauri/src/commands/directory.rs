@@ -12,7 +12,7 @@ use crate::state::{now, AppState};
 #[tauri::command]
 pub async fn items(state: State<'_, AppState>, kind: DirectoryKind) -> Reply<Vec<DirectoryItem>> {
     let caller = state.caller().await?;
-    Ok(state.store.items(&caller, kind).await?)
+    state.store.items(&caller, kind).await
 }
 
 #[tauri::command]
@@ -42,19 +42,19 @@ pub async fn rename_item(state: State<'_, AppState>, id: Id, name: String) -> Re
 #[tauri::command]
 pub async fn delete_item(state: State<'_, AppState>, id: Id) -> Reply<()> {
     let caller = state.caller().await?;
-    Ok(state.store.delete_item(&caller, id, now()).await?)
+    state.store.delete_item(&caller, id, now()).await
 }
 
 #[tauri::command]
 pub async fn link(state: State<'_, AppState>, kind: LinkKind, a: Id, b: Id) -> Reply<bool> {
     let caller = state.caller().await?;
-    Ok(state.store.link(&caller, kind, a, b, now()).await?)
+    state.store.link(&caller, kind, a, b, now()).await
 }
 
 #[tauri::command]
 pub async fn unlink(state: State<'_, AppState>, kind: LinkKind, a: Id, b: Id) -> Reply<bool> {
     let caller = state.caller().await?;
-    Ok(state.store.unlink(&caller, kind, a, b, now()).await?)
+    state.store.unlink(&caller, kind, a, b, now()).await
 }
 
 /// A direct link of a user, for the Relationships dialog.
@@ -77,5 +77,5 @@ pub async fn user_links(state: State<'_, AppState>, user: Id) -> Reply<Vec<UserL
 #[tauri::command]
 pub async fn access(state: State<'_, AppState>, user: Id) -> Reply<Vec<AgentAccess>> {
     let caller = state.caller().await?;
-    Ok(state.store.access(&caller, user).await?)
+    state.store.access(&caller, user).await
 }

@@ -90,10 +90,10 @@ pub async fn import_preview(
     let progress = move |p: Progress| {
         let _ = on_progress.send(p);
     };
-    Ok(state
+    state
         .store
         .import_preview(&caller, reader, options, bytes, &progress, now())
-        .await?)
+        .await
 }
 
 #[tauri::command]
@@ -109,7 +109,7 @@ pub async fn import_commit(
     let progress = move |p: Progress| {
         let _ = on_progress.send(p);
     };
-    Ok(state
+    state
         .store
         .import_commit(
             &caller,
@@ -120,7 +120,7 @@ pub async fn import_commit(
             Some(cancel),
             now(),
         )
-        .await?)
+        .await
 }
 
 #[tauri::command]

@@ -50,20 +50,20 @@ pub async fn create_org(
         .store
         .create_org(&name, &owner, seats, None, now())
         .await?;
-    Ok(state.store.summary(&caller).await?)
+    state.store.summary(&caller).await
 }
 
 #[tauri::command]
 pub async fn summary(state: State<'_, AppState>) -> Reply<Summary> {
     let caller = state.caller().await?;
-    Ok(state.store.summary(&caller).await?)
+    state.store.summary(&caller).await
 }
 
 #[tauri::command]
 pub async fn set_seats(state: State<'_, AppState>, seats: i64) -> Reply<Summary> {
     let caller = state.caller().await?;
     state.store.set_seats(&caller, seats, now()).await?;
-    Ok(state.store.summary(&caller).await?)
+    state.store.summary(&caller).await
 }
 
 #[tauri::command]
@@ -73,5 +73,5 @@ pub async fn audit(
     before: Option<i64>,
 ) -> Reply<Vec<AuditEntry>> {
     let caller = state.caller().await?;
-    Ok(state.store.audit(&caller, limit, before).await?)
+    state.store.audit(&caller, limit, before).await
 }

@@ -45,7 +45,7 @@ fn budget(form: &UserForm) -> Reply<Option<Usd>> {
 #[tauri::command]
 pub async fn list_users(state: State<'_, AppState>, query: UserQuery) -> Reply<UserPage> {
     let caller = state.caller().await?;
-    Ok(state.store.list_users(&caller, &query, now()).await?)
+    state.store.list_users(&caller, &query, now()).await
 }
 
 #[tauri::command]
@@ -86,13 +86,13 @@ pub async fn edit_user(
         },
         expected_version: form.version,
     };
-    Ok(state.store.edit_user(&caller, id, edit, now()).await?)
+    state.store.edit_user(&caller, id, edit, now()).await
 }
 
 #[tauri::command]
 pub async fn set_role(state: State<'_, AppState>, ids: Vec<Id>, role: Role) -> Reply<Vec<User>> {
     let caller = state.caller().await?;
-    Ok(state.store.set_role(&caller, &ids, role, now()).await?)
+    state.store.set_role(&caller, &ids, role, now()).await
 }
 
 #[tauri::command]
@@ -102,16 +102,16 @@ pub async fn set_licensed(
     licensed: bool,
 ) -> Reply<Vec<User>> {
     let caller = state.caller().await?;
-    Ok(state
+    state
         .store
         .set_licensed(&caller, &ids, licensed, now())
-        .await?)
+        .await
 }
 
 #[tauri::command]
 pub async fn delete_users(state: State<'_, AppState>, ids: Vec<Id>) -> Reply<()> {
     let caller = state.caller().await?;
-    Ok(state.store.delete_users(&caller, &ids, now()).await?)
+    state.store.delete_users(&caller, &ids, now()).await
 }
 
 /// A user in "Recently deleted", with when.
@@ -134,5 +134,5 @@ pub async fn deleted_users(state: State<'_, AppState>) -> Reply<Vec<DeletedUser>
 #[tauri::command]
 pub async fn restore_user(state: State<'_, AppState>, id: Id) -> Reply<User> {
     let caller = state.caller().await?;
-    Ok(state.store.restore_user(&caller, id, now()).await?)
+    state.store.restore_user(&caller, id, now()).await
 }
