@@ -97,31 +97,59 @@ export class App {
     this.step = 0;
   }
 
+  /** Polls `fn` until it returns something truthy (see `waitFor`). */
+  waitFor(fn, opts) {
+    return waitFor(fn, opts);
+  }
+
   // ---- finding things as a user sees them ------------------------------------------------
 
-  /** One attempt: every visible element with this role (and name, when given). */
-  async findAll(role, name, { within = null, exact = true } = {}) {
-    const n = name && name instanceof RegExp ? { regex: name.source, flags: name.flags } : name;
-    return this.session.execute(BY_ROLE_SCRIPT, [role, n ?? null, { exact }, within]);
+  /**
+   * One attempt: every visible element with this role (and name, when given), with what a test
+   * reads from it (text, value, checked, the attributes in `attrs`) taken in the same call.
+   * `within`: an element, or a path of containers `[role, name]` / `[[role, name], ...]`
+   * resolved in the same call (use a path for anything that re-renders, like table rows).
+   */
+  async query(role, name, { within = null, exact = true, attrs = [] } = {}) {
+    const toWire = (n) => (n instanceof RegExp ? { regex: n.source, flags: n.flags } : n ?? null);
+    let scope = null;
+    let path = [];
+    if (Array.isArray(within)) {
+      path = (typeof within[0] === 'string' ? [within] : within).map(([r, n]) => [r, toWire(n)]);
+    } else if (within) {
+      scope = within;
+    }
+    return this.session.execute(BY_ROLE_SCRIPT, [role, toWire(name), { exact, path, attrs }, scope]);
+  }
+
+  /** One attempt: the matching elements. */
+  async findAll(role, name, opts = {}) {
+    return (await this.query(role, name, opts)).map((r) => r.el);
+  }
+
+  /** Waits until exactly one visible element matches (or the first, with `first`); its record. */
+  async locate(role, name, { timeout = config.timeoutMs, first = false, ...opts } = {}) {
+    const where = opts.within ? ` inside ${Array.isArray(opts.within) ? JSON.stringify(opts.within) : 'its container'}` : '';
+    return waitFor(async () => {
+      const found = await this.query(role, name, opts);
+      if (found.length > 1 && !first) throw new Error(`${found.length} elements match ${describe(role, name)}`);
+      return found[0];
+    }, { timeout, message: `${describe(role, name)}${where}` });
   }
 
   /** Waits until exactly one visible element has this role and name; returns it. */
-  async find(role, name, { within = null, exact = true, timeout = config.timeoutMs, first = false } = {}) {
-    return waitFor(async () => {
-      const els = await this.findAll(role, name, { within, exact });
-      if (els.length > 1 && !first) throw new Error(`${els.length} elements match ${describe(role, name)}`);
-      return els[0];
-    }, { timeout, message: `${describe(role, name)}${within ? ' (inside its container)' : ''}` });
+  async find(role, name, opts = {}) {
+    return (await this.locate(role, name, opts)).el;
   }
 
   /** Waits until nothing visible has this role and name. */
-  async gone(role, name, { within = null, timeout = config.timeoutMs } = {}) {
-    await waitFor(async () => (await this.findAll(role, name, { within })).length === 0,
+  async gone(role, name, { timeout = config.timeoutMs, ...opts } = {}) {
+    await waitFor(async () => (await this.query(role, name, opts)).length === 0,
       { timeout, message: `${describe(role, name)} to go away` });
   }
 
   async exists(role, name, opts) {
-    return (await this.findAll(role, name, opts)).length > 0;
+    return (await this.query(role, name, opts)).length > 0;
   }
 
   /** Clicks the element with this role and name (found again if the UI re-rendered it). */
@@ -146,18 +174,16 @@ export class App {
     const box = await this.find('combobox', name, opts);
     const tag = await this.session.execute('return arguments[0].localName', [box]);
     if (tag === 'select') {
-      const option = await waitFor(async () => {
-        const opt = await this.session.execute(
-          'return Array.from(arguments[0].options).find((o) => o.label.trim() === arguments[1] || o.text.trim() === arguments[1]) || null',
-          [box, label]);
-        return opt;
-      }, { message: `option "${label}" in combobox "${name}"` });
+      // WebDriver selects an <option> by clicking it, as a person picks it from the list.
+      const option = await waitFor(() => this.session.execute(
+        'return Array.from(arguments[0].options).find((o) => o.label.trim() === arguments[1]) || null', [box, label]),
+      { message: `option "${label}" in combobox "${name}"` });
       await this.session.click(option);
     } else {
       await this.session.click(box);
       await this.click('option', label);
     }
-    await waitFor(async () => (await this.valueText(box)) === label,
+    await waitFor(async () => (await this.valueOf('combobox', name, opts)) === label,
       { message: `combobox "${name}" to show "${label}"` });
   }
 
@@ -172,8 +198,25 @@ export class App {
     return this.session.text(el);
   }
 
+  /** Visible text (innerText, whitespace collapsed) of the element with this role and name. */
   async textOf(role, name, opts) {
-    return this.text(await this.find(role, name, opts));
+    return (await this.locate(role, name, opts)).text;
+  }
+
+  /** An attribute of the element with this role and name (null when absent). */
+  async attrOf(role, name, attr, opts = {}) {
+    return (await this.locate(role, name, { ...opts, attrs: [attr] })).attrs[attr];
+  }
+
+  /** The selected option's label (select) or the value (input) of the control. */
+  async valueOf(role, name, opts) {
+    const r = await this.locate(role, name, opts);
+    return r.selected ?? r.value;
+  }
+
+  /** Whether the checkbox/radio with this role and name is checked. */
+  async checkedOf(role, name, opts) {
+    return (await this.locate(role, name, opts)).checked;
   }
 
   attr(el, name) {
@@ -200,12 +243,9 @@ export class App {
     }
   }
 
-  /** Texts of the visible alerts (role="alert"). */
+  /** Texts of the visible alerts (role="alert") that say something. */
   async alerts() {
-    const els = await this.findAll('alert');
-    const out = [];
-    for (const el of els) out.push(await this.text(el).catch(() => ''));
-    return out.filter((t) => t.trim() !== '');
+    return (await this.query('alert')).map((r) => r.text).filter((t) => t !== '');
   }
 
   /** Presses keys (WebDriver key names, e.g. Keys.Escape) on the focused element. */

@@ -118,32 +118,57 @@ function queryByRole(role, name, opts, scope) {
     return norm(el.getAttribute('title') || el.getAttribute('placeholder') || '');
   }
 
-  function matches(actual) {
-    if (name === null || name === undefined) return true;
-    if (typeof name === 'object' && name.regex) return new RegExp(name.regex, name.flags || '').test(actual);
-    if (o.exact === false) return actual.toLowerCase().includes(String(name).toLowerCase());
-    return actual === norm(String(name));
+  function matches(actual, want, exact) {
+    if (want === null || want === undefined) return true;
+    if (typeof want === 'object' && want.regex) return new RegExp(want.regex, want.flags || '').test(actual);
+    if (exact === false) return actual.toLowerCase().includes(String(want).toLowerCase());
+    return actual === norm(String(want));
   }
 
-  const all = root.querySelectorAll('*');
-  const found = [];
-  const seen = [];
-  for (const el of all) {
-    const r = roleOf(el);
-    if (!r) continue;
-    if (!o.includeHidden && hidden(el)) continue;
-    if (role === '*') {
-      seen.push({ role: r, name: nameOf(el, r) });
-      continue;
+  function search(scopeEl, r0, want, exact) {
+    const out = [];
+    for (const el of scopeEl.querySelectorAll('*')) {
+      const r = roleOf(el);
+      if (!r) continue;
+      if (!o.includeHidden && hidden(el)) continue;
+      if (r0 === '*') {
+        out.push({ role: r, name: nameOf(el, r) });
+        continue;
+      }
+      if (r !== r0) continue;
+      if (matches(nameOf(el, r), want, exact)) out.push(el);
     }
-    if (r !== role) continue;
-    const n = nameOf(el, r);
-    if (matches(n)) found.push(el);
+    return out;
   }
-  return role === '*' ? seen : found;
+
+  if (role === '*') return search(root, '*');
+  // `o.path`: containers to go through first, each [role, name] (e.g. a table, then a row), all
+  // resolved in this one call so a re-rendered container cannot leave a stale scope behind.
+  let scopes = [root];
+  for (const [r, n] of o.path || []) {
+    const next = [];
+    for (const s of scopes) next.push(...search(s, r, n, true));
+    scopes = next;
+  }
+  const found = [];
+  for (const s of scopes) for (const el of search(s, role, name, o.exact)) if (!found.includes(el)) found.push(el);
+  // What the test will read, taken in the same call (an element re-rendered afterwards would
+  // read as empty, not fail).
+  return found.map((el) => ({
+    el,
+    name: nameOf(el, role),
+    text: norm(el.innerText !== undefined ? el.innerText : el.textContent),
+    value: 'value' in el ? String(el.value) : null,
+    selected: el.localName === 'select' && el.selectedOptions[0] ? norm(el.selectedOptions[0].label) : null,
+    checked: 'checked' in el ? !!el.checked : null,
+    attrs: Object.fromEntries((o.attrs || []).map((a) => [a, el.getAttribute(a)])),
+  }));
 }
 
-/** The in-page script: `arguments` = [role, name, opts, scopeElement|null]. Returns elements. */
+/**
+ * The in-page script: `arguments` = [role, name, opts, scopeElement|null]; opts: {exact, path,
+ * attrs}. Returns [{el, name, text, value, selected, checked, attrs}].
+ */
 export const BY_ROLE_SCRIPT = `${queryByRole.toString()}\nreturn queryByRole(arguments[0], arguments[1], arguments[2], arguments[3]);`;
 
 /** Lists every visible element that has a role, with its name: for failure reports. */

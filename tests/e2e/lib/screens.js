@@ -1,4 +1,6 @@
-// Shared steps over the UI contract: the Users screen's counters, seats and rows.
+// Shared steps over the UI contract: the Users screen's counters, seats, rows and alerts.
+// Everything in the users table is found through a path ([table "Users", row <email>, ...])
+// resolved in one call, because the virtualized table re-renders its rows.
 import assert from 'node:assert/strict';
 import { waitFor } from './app.js';
 
@@ -11,22 +13,19 @@ export async function initOrg(app, { seats = ORG.seats } = {}) {
 
 const COUNTERS = { total: 'Total users', licensed: 'Licensed', unlicensed: 'Unlicensed', administrators: 'Administrators' };
 
-/** The number shown in a counter group of the "Summary" region (its text minus its label). */
-async function counter(app, summary, label) {
-  const text = await app.text(await app.find('group', label, { within: summary, timeout: 1_000 }));
-  const m = text.replace(label, ' ').match(/\d[\d,.]*/);
-  return m ? Number(m[0].replace(/[,.]/g, '')) : NaN;
-}
-
-/** Reads the four counters once. */
+/** Reads the four counters once: the number in each group of the "Summary" region. */
 export async function readCounters(app) {
-  const summary = await app.find('region', 'Summary');
+  const groups = await app.query('group', null, { within: ['region', 'Summary'] });
   const out = {};
-  for (const [key, label] of Object.entries(COUNTERS)) out[key] = await counter(app, summary, label);
+  for (const [key, label] of Object.entries(COUNTERS)) {
+    const g = groups.find((r) => r.name === label);
+    const m = g?.text.replace(label, ' ').match(/\d[\d,.]*/);
+    out[key] = m ? Number(m[0].replace(/[,.]/g, '')) : null;
+  }
   return out;
 }
 
-/** Waits until the four counters equal `expected` ({total, licensed, unlicensed, administrators}). */
+/** Waits until the counters equal `expected` (any of total, licensed, unlicensed, administrators). */
 export async function expectCounters(app, expected, { timeout } = {}) {
   let last;
   try {
@@ -40,53 +39,44 @@ export async function expectCounters(app, expected, { timeout } = {}) {
   }
 }
 
-/** The seats meter and its text: {assigned, purchased, text}. */
-export async function readSeats(app) {
-  const meter = await app.find('meter', 'Seats');
-  const now = Number(await app.attr(meter, 'aria-valuenow') ?? await app.prop(meter, 'value'));
-  const max = Number(await app.attr(meter, 'aria-valuemax') ?? await app.prop(meter, 'max'));
-  return { assigned: now, purchased: max };
-}
-
+/** The meter "Seats" (aria-valuenow / aria-valuemax) and the words "N of M seats assigned". */
 export async function expectSeats(app, assigned, purchased) {
   let last;
-  await waitFor(async () => {
-    last = await readSeats(app);
-    return last.assigned === assigned && last.purchased === purchased;
-  }, { message: `meter "Seats" at ${assigned} of ${purchased} (it shows ${JSON.stringify(last)})` });
-  // And the same in words.
-  await waitFor(async () => {
-    const body = await app.session.execute('return document.body.innerText');
-    return body.includes(`${assigned} of ${purchased} seats assigned`);
-  }, { message: `the text "${assigned} of ${purchased} seats assigned"` });
+  try {
+    await waitFor(async () => {
+      const r = await app.locate('meter', 'Seats', { attrs: ['aria-valuenow', 'aria-valuemax'] });
+      last = r.attrs;
+      return Number(last['aria-valuenow']) === assigned && Number(last['aria-valuemax']) === purchased;
+    }, { message: `meter "Seats" at ${assigned} of ${purchased}` });
+  } catch (e) {
+    e.message += `; it shows ${JSON.stringify(last)}`;
+    throw e;
+  }
+  const words = `${assigned} of ${purchased} seats assigned`;
+  await waitFor(async () => (await app.textOf('region', 'Summary')).includes(words), { message: `the text "${words}"` });
 }
 
 /** Goes to a screen through the main navigation. */
 export async function navigate(app, screen) {
-  const nav = await app.find('navigation', 'Main');
-  await app.click('button', screen, { within: nav });
+  await app.click('button', screen, { within: ['navigation', 'Main'] });
 }
 
-/** The data row of this user in the "Users" table (waits for it). */
+/** The path to a user's row, for `within`. */
+export const inRow = (email) => [['table', 'Users'], ['row', email]];
+
+/** Waits for the user's row in the "Users" table. */
 export async function userRow(app, email, { timeout } = {}) {
-  const table = await app.find('table', 'Users');
-  return app.find('row', email, { within: table, timeout });
+  return app.find('row', email, { within: ['table', 'Users'], timeout });
 }
 
+/** The emails of the rows shown in the "Users" table. */
 export async function userRows(app) {
-  const table = await app.find('table', 'Users');
-  const rows = await app.findAll('row', /@/, { within: table });
-  const out = [];
-  for (const r of rows) out.push(await app.attr(r, 'aria-label'));
-  return out;
+  return (await app.query('row', /@/, { within: ['table', 'Users'] })).map((r) => r.name);
 }
 
-/** The license switch of a row: its aria-checked as a boolean. */
+/** The license switch of a row, as a boolean (its aria-checked). */
 export async function licenseOn(app, email) {
-  const row = await userRow(app, email);
-  const sw = await app.find('switch', `License for ${email}`, { within: row });
-  const checked = await app.attr(sw, 'aria-checked');
-  return checked === 'true';
+  return (await app.attrOf('switch', `License for ${email}`, 'aria-checked', { within: inRow(email) })) === 'true';
 }
 
 export async function expectLicense(app, email, on) {
@@ -108,10 +98,12 @@ export async function expectAlert(app, fragment) {
   }
 }
 
-/** The role shown in the user's row (Administrator / Collaborator / User). */
+/** The role shown in the user's row (a cell reading Administrator, Collaborator or User). */
 export async function roleShown(app, email) {
-  const row = await userRow(app, email);
-  const cells = await app.findAll('cell', /^(Administrator|Collaborator|User)$/, { within: row });
-  assert.ok(cells.length >= 1, `no cell with a role in the row of ${email}`);
-  return app.text(cells[0]);
+  const cells = await waitFor(async () => {
+    const found = await app.query('cell', /^(Administrator|Collaborator|User)$/, { within: inRow(email) });
+    return found.length > 0 && found;
+  }, { message: `a cell with the role in the row of ${email}` });
+  assert.equal(cells.length, 1, `more than one role cell in the row of ${email}`);
+  return cells[0].text;
 }

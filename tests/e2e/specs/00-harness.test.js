@@ -35,28 +35,29 @@ e2e('harness finds elements by role and accessible name', async (app) => {
 
   await app.find('heading', 'Set up your organization');
   await app.find('navigation', 'Main');
-  await app.find('button', 'Users', { within: await app.find('navigation', 'Main') });
+  await app.find('button', 'Users', { within: await app.find('navigation', 'Main') }); // element scope
+  await app.find('button', 'Users', { within: ['navigation', 'Main'] }); // path scope
   await app.fill('textbox', 'Organization name', 'Acme');
-  assert.equal(await app.valueText(await app.find('textbox', 'Organization name')), 'Acme');
+  assert.equal(await app.valueOf('textbox', 'Organization name'), 'Acme');
   await app.fill('textbox', 'Owner email', 'owner@acme.com');
   await app.fill('spinbutton', 'Seats', 7);
-  assert.equal(await app.valueText(await app.find('spinbutton', 'Seats')), '7');
+  assert.equal(await app.valueOf('spinbutton', 'Seats'), '7');
   await app.find('searchbox', 'Search users');
   await app.choose('Role filter', 'Collaborator');
   await app.click('checkbox', 'Over budget only');
-  assert.equal(await app.prop(await app.find('checkbox', 'Over budget only'), 'checked'), true);
+  assert.equal(await app.checkedOf('checkbox', 'Over budget only'), true);
+  assert.equal(await app.valueOf('combobox', 'Role filter'), 'Collaborator');
 
-  const summary = await app.find('region', 'Summary');
-  assert.match(await app.text(await app.find('group', 'Total users', { within: summary })), /12/);
-  const meter = await app.find('meter', 'Seats');
-  assert.equal(await app.attr(meter, 'aria-valuenow'), '2');
+  assert.equal(await app.textOf('group', 'Total users', { within: ['region', 'Summary'] }), 'Total users 12');
+  assert.equal(await app.attrOf('meter', 'Seats', 'aria-valuenow'), '2');
   await app.find('progressbar', 'Import progress');
 
-  const row = await app.find('row', 'ana@acme.com', { within: await app.find('table', 'Users') });
+  const row = [['table', 'Users'], ['row', 'ana@acme.com']];
   await app.find('checkbox', 'Select ana@acme.com', { within: row });
   await app.find('switch', 'License for ana@acme.com', { within: row });
   await app.find('button', 'Edit ana@acme.com', { within: row });
   assert.equal((await app.findAll('cell', 'Collaborator', { within: row })).length, 1);
+  assert.equal((await app.findAll('cell', 'Collaborator', { within: [['table', 'Users'], ['row', 'bia@acme.com']] })).length, 0);
   assert.equal(await app.textOf('listitem', 'Sales Coach — group Sales'), 'Sales Coach — group Sales');
   assert.deepEqual(await app.alerts(), ['No license seat available: buy more seats.']);
 
@@ -65,7 +66,7 @@ e2e('harness finds elements by role and accessible name', async (app) => {
   assert.equal((await app.findAll('button', 'Hidden')).length, 0);
   assert.equal((await app.findAll('button', 'Also hidden')).length, 0);
   await assert.rejects(app.find('button', 'Save', { timeout: 300 }), /2 elements match/);
-  const dialog = await app.find('dialog', 'Create user');
+  const dialog = ['dialog', 'Create user'];
   await app.fill('textbox', 'Email', 'bia@acme.com', { within: dialog });
   await app.click('button', 'Save', { within: dialog });
   await app.shot('fixture');
