@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "link",
     "unlink",
     "user_links",
+    "item_links",
     "access",
     "choose_import_file",
     "import_preview",

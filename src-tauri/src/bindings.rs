@@ -21,7 +21,7 @@ pub fn render() -> String {
         LinkKind, Org, PhoneChange, Progress, SortField, UserPage, UserQuery,
     };
 
-    use crate::commands::directory::UserLink;
+    use crate::commands::directory::LinkedItem;
     use crate::commands::files::{ChosenFile, ExportDone};
     use crate::commands::org::AppInfo;
     use crate::commands::users::{DeletedUser, UserForm};
@@ -33,7 +33,7 @@ pub fn render() -> String {
         serde_json::Value, Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, Error, Named, AccessPath,
         AgentAccess, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
         ExportScope, DirectoryKind, DirectoryItem, LinkKind, AuditEntry, Org, AppInfo, UserForm, DeletedUser,
-        UserLink, ChosenFile, ExportDone,
+        LinkedItem, ChosenFile, ExportDone,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\

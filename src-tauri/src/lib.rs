@@ -69,6 +69,7 @@ pub fn run() {
             commands::directory::link,
             commands::directory::unlink,
             commands::directory::user_links,
+            commands::directory::item_links,
             commands::directory::access,
             commands::files::choose_import_file,
             commands::files::import_preview,

@@ -548,6 +548,28 @@ impl Store {
             .collect()
     }
 
+    /// What a group or agent is linked to: a group's workspaces; an agent's groups and
+    /// workspaces (who it is shared with).
+    pub async fn item_links(&self, caller: &Caller, item: Id) -> Result<Vec<(LinkKind, DirectoryItem)>> {
+        let mut conn = self.pool().acquire().await.map_err(internal)?;
+        policy::authorize(&actor(&mut conn, caller).await?, &Action::ViewUsers)?;
+        let rows: Vec<(String, Id, String, String, i64)> = sqlx::query_as(
+            "SELECT l.kind, d.id, d.kind, d.name, d.version FROM links l JOIN directory d ON d.id = l.b_id \
+             WHERE l.org_id = $1 AND l.a_id = $2 AND l.kind IN ('group_workspace', 'agent_workspace', 'agent_group') ORDER BY 4",
+        )
+        .bind(caller.org)
+        .bind(item)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?;
+        rows.into_iter()
+            .map(|(lk, id, k, name, version)| {
+                let kind = LinkKind::parse(&lk).ok_or_else(|| internal("unknown link kind"))?;
+                Ok((kind, item_from((id, k, name, version))?))
+            })
+            .collect()
+    }
+
     /// The agents a user can reach, each with the paths that grant it.
     pub async fn access(&self, caller: &Caller, user: Id) -> Result<Vec<AgentAccess>> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;

@@ -57,21 +57,28 @@ pub async fn unlink(state: State<'_, AppState>, kind: LinkKind, a: Id, b: Id) ->
     state.store.unlink(&caller, kind, a, b, now()).await
 }
 
-/// A direct link of a user, for the Relationships dialog.
+/// Something a user, group or agent is linked to, for the Relationships and Share dialogs.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
-pub struct UserLink {
+pub struct LinkedItem {
     pub kind: LinkKind,
     pub item: DirectoryItem,
 }
 
 #[tauri::command]
-pub async fn user_links(state: State<'_, AppState>, user: Id) -> Reply<Vec<UserLink>> {
+pub async fn user_links(state: State<'_, AppState>, user: Id) -> Reply<Vec<LinkedItem>> {
     let caller = state.caller().await?;
     let links = state.store.user_links(&caller, user).await?;
     Ok(links
         .into_iter()
-        .map(|(kind, item)| UserLink { kind, item })
+        .map(|(kind, item)| LinkedItem { kind, item })
         .collect())
+}
+
+#[tauri::command]
+pub async fn item_links(state: State<'_, AppState>, item: Id) -> Reply<Vec<LinkedItem>> {
+    let caller = state.caller().await?;
+    let links = state.store.item_links(&caller, item).await?;
+    Ok(links.into_iter().map(|(kind, item)| LinkedItem { kind, item }).collect())
 }
 
 #[tauri::command]

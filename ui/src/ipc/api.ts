@@ -21,7 +21,7 @@ import type {
   Summary,
   User,
   UserForm,
-  UserLink,
+  LinkedItem,
   UserPage,
   UserQuery,
 } from "./bindings";
@@ -45,7 +45,8 @@ export interface Backend {
   deleteItem(id: number): Promise<void>;
   link(kind: LinkKind, a: number, b: number): Promise<boolean>;
   unlink(kind: LinkKind, a: number, b: number): Promise<boolean>;
-  userLinks(user: number): Promise<UserLink[]>;
+  userLinks(user: number): Promise<LinkedItem[]>;
+  itemLinks(item: number): Promise<LinkedItem[]>;
   access(user: number): Promise<AgentAccess[]>;
   chooseImportFile(): Promise<ChosenFile | null>;
   importPreview(options: ImportOptions, progress: (p: Progress) => void): Promise<ImportReport>;
@@ -111,6 +112,7 @@ export const localBackend: Backend = {
   link: (kind, a, b) => call("link", { kind, a, b }),
   unlink: (kind, a, b) => call("unlink", { kind, a, b }),
   userLinks: (user) => call("user_links", { user }),
+  itemLinks: (item) => call("item_links", { item }),
   access: (user) => call("access", { user }),
   chooseImportFile: () => call("choose_import_file"),
   importPreview: (options, progress) => call("import_preview", { options, onProgress: channel(progress) }),

@@ -1,5 +1,5 @@
 // Directory: create, rename and delete groups, workspaces and agents.
-import type { DirectoryKind } from "../ipc/bindings";
+import type { DirectoryItem, DirectoryKind, LinkKind } from "../ipc/bindings";
 import type { Backend } from "../ipc/api";
 import { busy, h, messageOf, openDialog } from "../dom";
 import { t } from "../i18n";
@@ -46,7 +46,9 @@ export function directoryScreen(backend: Backend): Screen {
         });
         const del = h("button", { class: "link danger", "aria-label": t("deleteItem", { name: item.name }) }, t("delete"));
         del.addEventListener("click", () => void backend.deleteItem(item.id).then(load, report));
-        return h("li", {}, h("span", {}, item.name), rename, del);
+        const links = kind === "workspace" ? null : h("button", { class: "link", "aria-label": kind === "agent" ? t("shareAgent", { name: item.name }) : t("groupWorkspaces", { name: item.name }) }, kind === "agent" ? t("shareLabel") : t("workspacesLabel"));
+        links?.addEventListener("click", () => itemLinksDialog(backend, item));
+        return h("li", {}, h("span", {}, item.name), ...(links ? [links] : []), rename, del);
       }));
     };
     form.addEventListener("submit", (e) => {
@@ -66,4 +68,40 @@ export function directoryScreen(backend: Backend): Screen {
   });
   const element = h("section", { class: "page" }, h("h1", {}, t("navDirectory")), alert, h("div", { class: "columns" }, ...columns.map((c) => c.element)));
   return { element, shown: () => void Promise.all(columns.map((c) => c.load())).catch(report) };
+}
+
+/** What a group or agent links to: a group's workspaces; the groups and workspaces an agent is
+ * shared with. Each checkbox links or unlinks at once. */
+function itemLinksDialog(backend: Backend, item: DirectoryItem): void {
+  const specs: { kind: DirectoryKind; link: LinkKind; title: string }[] = item.kind === "agent"
+    ? [{ kind: "group", link: "agent_group", title: t("groups") }, { kind: "workspace", link: "agent_workspace", title: t("workspaces") }]
+    : [{ kind: "workspace", link: "group_workspace", title: t("workspaces") }];
+  const d = openDialog(item.kind === "agent" ? t("shareAgent", { name: item.name }) : t("groupWorkspaces", { name: item.name }));
+  const error = h("p", { role: "alert", class: "form-error", hidden: true });
+  const body = h("div", { class: "relationships" });
+  d.body.append(item.kind === "agent" ? h("p", { class: "muted" }, t("shareIntro")) : "", error, body);
+  const close = h("button", { class: "primary" }, t("close"));
+  close.addEventListener("click", d.close);
+  d.actions.append(close);
+  void (async () => {
+    const [linked, ...lists] = await Promise.all([backend.itemLinks(item.id), ...specs.map((s) => backend.items(s.kind))]);
+    const on = new Set(linked.map((l) => `${l.kind}:${l.item.id}`));
+    body.replaceChildren(...specs.map((spec, i) => {
+      const legendId = `share-${spec.kind}`;
+      const boxes = (lists[i] ?? []).map((other) => {
+        const box = h("input", { type: "checkbox", id: `share-${other.id}` });
+        box.checked = on.has(`${spec.link}:${other.id}`);
+        box.addEventListener("change", () => void (box.checked ? backend.link(spec.link, item.id, other.id) : backend.unlink(spec.link, item.id, other.id)).catch((e: unknown) => {
+          box.checked = !box.checked;
+          error.textContent = messageOf(e);
+          error.hidden = false;
+        }));
+        return h("label", { class: "check", for: `share-${other.id}` }, box, other.name);
+      });
+      return h("fieldset", { role: "group", "aria-labelledby": legendId }, h("legend", { id: legendId }, spec.title), ...(boxes.length > 0 ? boxes : [h("p", { class: "muted" }, t("noItems"))]));
+    }));
+  })().catch((e: unknown) => {
+    error.textContent = messageOf(e);
+    error.hidden = false;
+  });
 }

@@ -125,7 +125,7 @@ export function usersScreen(backend: Backend): Screen {
   let searchTimer = 0;
   search.addEventListener("input", () => {
     window.clearTimeout(searchTimer);
-    searchTimer = window.setTimeout(() => table.setQuery(query()), 120);
+    searchTimer = window.setTimeout(() => table.setQuery(query()), 40);
   });
   for (const control of [roleFilter, licenseFilter, overBudget]) control.addEventListener("change", () => table.setQuery(query()));
 
