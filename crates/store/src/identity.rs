@@ -42,39 +42,51 @@ fn not_registered() -> Error {
     )
 }
 
+/// The user (tenant, oid) is linked to, if any: (org, user).
+async fn linked(conn: &mut sqlx::AnyConnection, who: &SignIn<'_>) -> Result<Option<(Id, Id)>> {
+    sqlx::query_as("SELECT org_id, user_id FROM identities WHERE tenant = $1 AND object_id = $2")
+        .bind(who.tenant)
+        .bind(who.object_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(internal)
+}
+
+/// The live user `user` of `org` as a caller, when the identity's link still holds.
+async fn live(conn: &mut sqlx::AnyConnection, linked_org: Id, org: Id, user: Id) -> Result<Caller> {
+    if linked_org != org {
+        return Err(not_registered());
+    }
+    let live: Option<(Id,)> =
+        sqlx::query_as("SELECT id FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")
+            .bind(user)
+            .bind(org)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(internal)?;
+    live.map(|_| Caller { org, user })
+        .ok_or_else(not_registered)
+}
+
 impl Store {
     /// Resolves the person signing in to a user of `org`, linking them by email at their first
     /// sign-in (see the module docs). Denied when the person is not, or no longer, a user there.
     pub async fn sign_in(&self, org: Id, who: &SignIn<'_>, now: Timestamp) -> Result<Caller> {
-        let linked: Option<(Id, Id)> = sqlx::query_as(
-            "SELECT org_id, user_id FROM identities WHERE tenant = $1 AND object_id = $2",
-        )
-        .bind(who.tenant)
-        .bind(who.object_id)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(internal)?;
-        if let Some((linked_org, user)) = linked {
-            if linked_org != org {
-                return Err(not_registered());
+        {
+            let mut conn = self.pool().acquire().await.map_err(internal)?;
+            if let Some((linked_org, user)) = linked(&mut conn, who).await? {
+                return live(&mut conn, linked_org, org, user).await;
             }
-            let live: Option<(Id,)> = sqlx::query_as(
-                "SELECT id FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
-            )
-            .bind(user)
-            .bind(org)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(internal)?;
-            return live
-                .map(|_| Caller { org, user })
-                .ok_or_else(not_registered);
         }
         // First sign-in: link by email, only within the organization's own tenant.
         let Some(email) = who.email else {
             return Err(not_registered());
         };
         let mut tx = self.begin_write(Some(org)).await?;
+        // Concurrent first requests of one person: the first links, the others find its link.
+        if let Some((linked_org, user)) = linked(&mut tx, who).await? {
+            return live(&mut tx, linked_org, org, user).await;
+        }
         let tenant: Option<(Option<String>,)> =
             sqlx::query_as("SELECT entra_tenant FROM orgs WHERE id = $1")
                 .bind(org)

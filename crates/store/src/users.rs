@@ -171,6 +171,14 @@ impl Store {
         Ok(user)
     }
 
+    /// The caller's own record: every registered user may read themselves, whatever their
+    /// role (the desktop app shows who is signed in).
+    pub async fn whoami(&self, caller: &Caller, now: Timestamp) -> Result<User> {
+        let mut conn = self.pool().acquire().await.map_err(internal)?;
+        actor(&mut conn, caller).await?;
+        load(&mut conn, caller.org, caller.user, now, false).await
+    }
+
     /// One live user.
     pub async fn user(&self, caller: &Caller, id: Id, now: Timestamp) -> Result<User> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
