@@ -26,10 +26,15 @@ pub fn provider() -> &'static Provider {
     static P: OnceLock<Provider> = OnceLock::new();
     P.get_or_init(|| {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oidc");
-        assert!(
-            dir.join("node_modules/oidc-provider").exists(),
-            "run `npm install` in tests/oidc first (scripts/test does)"
-        );
+        if !dir.join("node_modules/oidc-provider").exists() {
+            // First use on a fresh checkout: install the pinned provider (package-lock.json).
+            let ok = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm");
+            assert!(ok.success(), "npm ci in tests/oidc failed");
+        }
         let mut child = std::process::Command::new("node")
             .arg("provider.mjs")
             .current_dir(&dir)
