@@ -13,6 +13,7 @@ use crate::model::{Id, Role};
 
 /// Something with an id and a display name (a group, workspace, agent or user).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Named {
     pub id: Id,
     pub name: String,
@@ -21,6 +22,7 @@ pub struct Named {
 /// One way a person reaches an agent.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "via", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum AccessPath {
     /// Administrators and Collaborators see every agent.
     Role { role: Role },
@@ -51,6 +53,7 @@ impl AccessPath {
 
 /// An agent a person can reach, with every path that grants it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AgentAccess {
     pub agent: Named,
     pub paths: Vec<AccessPath>,

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 /// A valid, normalised (trimmed, lower-case) email address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(type = "string"))]
 pub struct Email(String);
 
 /// Why a text is not an email address.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// What kind of failure this is; stable across releases (clients match on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ErrorCode {
     /// The policy refuses this action for this actor.
     PermissionDenied,
@@ -62,9 +63,14 @@ impl ErrorCode {
 /// A failure with a code and a message for a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,
+    /// The input field at fault, when there is one (forms show the message beside it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub field: Option<String>,
 }
 
 impl Error {
@@ -72,7 +78,13 @@ impl Error {
         Error {
             code,
             message: message.into(),
+            field: None,
         }
+    }
+    /// The same error, pinned to an input field.
+    pub fn on_field(mut self, field: &str) -> Error {
+        self.field = Some(field.to_string());
+        self
     }
     pub fn denied(message: impl Into<String>) -> Error {
         Error::new(ErrorCode::PermissionDenied, message)

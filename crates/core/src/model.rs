@@ -14,6 +14,7 @@ use crate::phone::Phone;
 /// A person's permission level in an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Role {
     /// Restricted access: uses only agents shared with them.
     User,
@@ -70,6 +71,8 @@ impl FromStr for Role {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
 #[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(type = "number"))]
 pub struct Usd(pub i64);
 
 /// The error for a money amount that cannot be read.
@@ -151,6 +154,8 @@ impl fmt::Display for Usd {
 /// clock inside the library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(type = "number"))]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
@@ -194,6 +199,7 @@ pub const RESTORE_WINDOW_DAYS: i64 = 30;
 
 /// A user of the organization as every reader sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct User {
     pub id: Id,
     pub email: Email,
@@ -213,6 +219,7 @@ pub struct User {
 /// How close a user is to their budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum BudgetState {
     NoLimit,
     Within,
@@ -241,6 +248,7 @@ pub fn budget_state(budget: Option<Usd>, usage: Usd) -> BudgetState {
 
 /// The license pool. `available` is derived, never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Seats {
     pub purchased: i64,
     pub assigned: i64,
@@ -259,6 +267,7 @@ impl Seats {
 
 /// The dashboard counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Summary {
     pub total_users: i64,
     pub licensed: i64,

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 /// A valid phone number: country calling code plus national significant number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(type = "string"))]
 pub struct Phone {
     country_code: u16,
     national: String,

@@ -11,6 +11,7 @@ use crate::{Caller, Store};
 
 /// One privileged change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEntry {
     pub id: Id,
     pub at: Timestamp,

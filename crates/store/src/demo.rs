@@ -90,7 +90,7 @@ impl Read for DemoCsv {
                 let first = FIRST[(i % 24) as usize];
                 let last = LAST[((i / 24) % 16) as usize];
                 let domain = DOMAINS[((i / 7) % 4) as usize];
-                let line = if i % 3 == 0 {
+                let line = if i % 5 == 0 {
                     format!("{first}.{last}{i}@{domain}\r\n")
                 } else {
                     // Valid São Paulo mobile numbers: 11 9xxxx-xxxx.

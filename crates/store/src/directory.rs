@@ -20,6 +20,7 @@ use crate::{audit, Caller, Store};
 /// Which directory list an item belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DirectoryKind {
     Group,
     Workspace,
@@ -46,6 +47,7 @@ impl DirectoryKind {
 
 /// A group, workspace or agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DirectoryItem {
     pub id: Id,
     pub kind: DirectoryKind,
@@ -56,6 +58,7 @@ pub struct DirectoryItem {
 /// A relationship, read as "a is linked to b".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum LinkKind {
     /// user is a member of group
     UserGroup,

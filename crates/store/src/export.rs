@@ -29,6 +29,7 @@ const CHUNK: u32 = 5000;
 /// What to export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "scope", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ExportScope {
     /// Every user, by email.
     All,

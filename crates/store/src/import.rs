@@ -33,6 +33,7 @@ const BATCH: usize = 1000;
 
 /// What the person chose in the preview for the users the file creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportOptions {
     pub role: Role,
     /// Give each new user a license (Administrators only; needs enough free seats).
@@ -50,6 +51,7 @@ impl Default for ImportOptions {
 
 /// A user the file matches whose phone it changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PhoneChange {
     pub line: u64,
     pub email: String,
@@ -59,6 +61,7 @@ pub struct PhoneChange {
 
 /// The outcome of a preview (nothing written) or a commit (everything written).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportReport {
     pub created: u64,
     pub updated: u64,
@@ -87,6 +90,7 @@ pub type ImportPlan = ImportReport;
 /// Progress of a long operation: `done` out of `total` units (bytes for imports, rows for exports;
 /// `total` is 0 when unknown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Progress {
     pub done: u64,
     pub total: u64,

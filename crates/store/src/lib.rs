@@ -40,7 +40,7 @@ pub use directory::{DirectoryItem, DirectoryKind, LinkKind};
 pub use export::ExportScope;
 pub use feed::{Change, ChangeOp, ChangePage, FeedEntity};
 pub use identity::{Identity, SignIn};
-pub use import::{ImportOptions, ImportPlan, ImportReport, Progress};
+pub use import::{ImportOptions, ImportPlan, ImportReport, PhoneChange, Progress};
 pub use list::{SortField, UserPage, UserQuery};
 pub use org::Org;
 pub use users::{NewUser, UserEdit};

@@ -23,6 +23,7 @@ pub const COUNT_CAP: i64 = 10_000;
 /// A column to sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SortField {
     #[default]
     Email,
@@ -76,6 +77,7 @@ impl std::str::FromStr for SortField {
 
 /// What part of the table to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserQuery {
     /// Start of the email, or `@` and the start of the domain.
     pub search: Option<String>,
@@ -91,6 +93,7 @@ pub struct UserQuery {
 
 /// One page of the table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserPage {
     pub users: Vec<User>,
     /// Users matching the query; at most [`COUNT_CAP`] when `total_capped`.

@@ -15,6 +15,7 @@ use crate::{audit, Caller, Store};
 
 /// An organization as its administrators see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Org {
     pub id: Id,
     pub name: String,

@@ -21,6 +21,7 @@ use crate::{audit, Caller, Store};
 
 /// A user to create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewUser {
     pub email: Email,
     pub phone: Option<Phone>,
@@ -29,14 +30,52 @@ pub struct NewUser {
 
 /// Changes to one user; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserEdit {
-    /// `Some(None)` clears the phone.
+    /// `Some(None)` (JSON `null`) clears the phone; absent leaves it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    #[cfg_attr(feature = "ts", ts(optional, type = "string | null"))]
     pub phone: Option<Option<Phone>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub role: Option<Role>,
-    /// `Some(None)` removes the limit.
+    /// `Some(None)` (JSON `null`) removes the limit; absent leaves it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    #[cfg_attr(feature = "ts", ts(optional, type = "number | null"))]
     pub budget: Option<Option<Usd>>,
     /// The version the editor read; a newer stored version fails with `stale_version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub expected_version: Option<i64>,
+}
+
+/// A field that can be absent (leave it), `null` (clear it) or a value (set it).
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
 }
 
 async fn load(

@@ -79,6 +79,7 @@ pub struct ImportRow {
 
 /// A line of the file that did not become a user, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LineIssue {
     /// Physical line number (1-based, blank lines counted), as a text editor shows it.
     pub line: u64,

@@ -1,0 +1,41 @@
+//! Generates the app's command permissions: only the commands listed here exist for the web
+//! view, and capabilities/main.json grants each one by name.
+
+const COMMANDS: &[&str] = &[
+    "app_state",
+    "create_org",
+    "summary",
+    "list_users",
+    "create_user",
+    "edit_user",
+    "set_role",
+    "set_licensed",
+    "delete_users",
+    "deleted_users",
+    "restore_user",
+    "set_seats",
+    "items",
+    "create_item",
+    "rename_item",
+    "delete_item",
+    "link",
+    "unlink",
+    "user_links",
+    "access",
+    "choose_import_file",
+    "import_preview",
+    "import_commit",
+    "cancel_import",
+    "save_rejected",
+    "export_users",
+    "reveal_export",
+    "audit",
+];
+
+fn main() {
+    let attrs = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attrs) {
+        panic!("tauri-build failed: {e:#}");
+    }
+}

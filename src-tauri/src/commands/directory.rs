@@ -1,0 +1,81 @@
+//! Groups, workspaces, agents, the Relationships dialog and effective access.
+
+use omni_core::access::AgentAccess;
+use omni_core::model::Id;
+use omni_store::{DirectoryItem, DirectoryKind, LinkKind};
+use serde::Serialize;
+use tauri::State;
+
+use super::Reply;
+use crate::state::{now, AppState};
+
+#[tauri::command]
+pub async fn items(state: State<'_, AppState>, kind: DirectoryKind) -> Reply<Vec<DirectoryItem>> {
+    let caller = state.caller().await?;
+    state.store.items(&caller, kind).await
+}
+
+#[tauri::command]
+pub async fn create_item(
+    state: State<'_, AppState>,
+    kind: DirectoryKind,
+    name: String,
+) -> Reply<DirectoryItem> {
+    let caller = state.caller().await?;
+    state
+        .store
+        .create_item(&caller, kind, &name, now())
+        .await
+        .map_err(|e| e.on_field("name"))
+}
+
+#[tauri::command]
+pub async fn rename_item(state: State<'_, AppState>, id: Id, name: String) -> Reply<DirectoryItem> {
+    let caller = state.caller().await?;
+    state
+        .store
+        .rename_item(&caller, id, &name, now())
+        .await
+        .map_err(|e| e.on_field("name"))
+}
+
+#[tauri::command]
+pub async fn delete_item(state: State<'_, AppState>, id: Id) -> Reply<()> {
+    let caller = state.caller().await?;
+    state.store.delete_item(&caller, id, now()).await
+}
+
+#[tauri::command]
+pub async fn link(state: State<'_, AppState>, kind: LinkKind, a: Id, b: Id) -> Reply<bool> {
+    let caller = state.caller().await?;
+    state.store.link(&caller, kind, a, b, now()).await
+}
+
+#[tauri::command]
+pub async fn unlink(state: State<'_, AppState>, kind: LinkKind, a: Id, b: Id) -> Reply<bool> {
+    let caller = state.caller().await?;
+    state.store.unlink(&caller, kind, a, b, now()).await
+}
+
+/// A direct link of a user, for the Relationships dialog.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct UserLink {
+    pub kind: LinkKind,
+    pub item: DirectoryItem,
+}
+
+#[tauri::command]
+pub async fn user_links(state: State<'_, AppState>, user: Id) -> Reply<Vec<UserLink>> {
+    let caller = state.caller().await?;
+    let links = state.store.user_links(&caller, user).await?;
+    Ok(links
+        .into_iter()
+        .map(|(kind, item)| UserLink { kind, item })
+        .collect())
+}
+
+#[tauri::command]
+pub async fn access(state: State<'_, AppState>, user: Id) -> Reply<Vec<AgentAccess>> {
+    let caller = state.caller().await?;
+    state.store.access(&caller, user).await
+}

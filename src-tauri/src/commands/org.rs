@@ -1,0 +1,77 @@
+//! The organization: first-run setup, dashboard counters, seats, audit log.
+
+use omni_core::{Email, Summary};
+use omni_store::{AuditEntry, Org};
+use serde::Serialize;
+use tauri::State;
+
+use super::Reply;
+use crate::state::{now, AppState};
+
+/// What the UI needs at start: is there an organization yet, and where the data lives.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct AppInfo {
+    pub org: Option<Org>,
+    pub data_path: String,
+}
+
+#[tauri::command]
+pub async fn app_state(state: State<'_, AppState>) -> Reply<AppInfo> {
+    let org = state.store.orgs().await?.into_iter().next();
+    Ok(AppInfo {
+        org,
+        data_path: state.db_path.display().to_string(),
+    })
+}
+
+#[tauri::command]
+pub async fn create_org(
+    state: State<'_, AppState>,
+    name: String,
+    owner: String,
+    seats: i64,
+) -> Reply<Summary> {
+    if !state.store.orgs().await?.is_empty() {
+        return Err(omni_core::Error::new(
+            omni_core::ErrorCode::AlreadyExists,
+            "This app already holds an organization.",
+        ));
+    }
+    let owner = Email::parse(&owner).map_err(|e| omni_core::Error::from(e).on_field("owner"))?;
+    if name.trim().is_empty() {
+        return Err(omni_core::Error::invalid("Give the organization a name.").on_field("name"));
+    }
+    if seats < 0 {
+        return Err(
+            omni_core::Error::invalid("The number of seats cannot be negative.").on_field("seats"),
+        );
+    }
+    let caller = state
+        .store
+        .create_org(&name, &owner, seats, None, now())
+        .await?;
+    state.store.summary(&caller).await
+}
+
+#[tauri::command]
+pub async fn summary(state: State<'_, AppState>) -> Reply<Summary> {
+    let caller = state.caller().await?;
+    state.store.summary(&caller).await
+}
+
+#[tauri::command]
+pub async fn set_seats(state: State<'_, AppState>, seats: i64) -> Reply<Summary> {
+    let caller = state.caller().await?;
+    state.store.set_seats(&caller, seats, now()).await?;
+    state.store.summary(&caller).await
+}
+
+#[tauri::command]
+pub async fn audit(
+    state: State<'_, AppState>,
+    limit: u32,
+    before: Option<i64>,
+) -> Reply<Vec<AuditEntry>> {
+    let caller = state.caller().await?;
+    state.store.audit(&caller, limit, before).await
+}

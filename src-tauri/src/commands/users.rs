@@ -1,0 +1,138 @@
+//! The users table and the Create / Edit / Delete / Restore actions.
+
+use omni_core::model::{Id, Role, Timestamp, Usd, User};
+use omni_core::{Email, Error, Phone};
+use omni_store::{NewUser, UserEdit, UserPage, UserQuery};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use super::Reply;
+use crate::state::{now, AppState};
+
+/// The Create and Edit dialogs' fields, as typed. Parsed here so every rule stays in Rust;
+/// errors name the field at fault.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+pub struct UserForm {
+    pub email: String,
+    pub country_code: String,
+    pub phone: String,
+    pub role: Role,
+    /// USD per month; empty or zero means no limit.
+    pub budget: String,
+    /// The version the dialog was opened with (Edit only).
+    pub version: Option<i64>,
+}
+
+fn phone(form: &UserForm) -> Reply<Option<Phone>> {
+    if form.phone.trim().is_empty() {
+        return Ok(None);
+    }
+    let cc = Some(form.country_code.as_str()).filter(|c| !c.trim().is_empty());
+    Phone::parse(cc, &form.phone)
+        .map(Some)
+        .map_err(|e| Error::from(e).on_field("phone"))
+}
+
+fn budget(form: &UserForm) -> Reply<Option<Usd>> {
+    let b = form.budget.trim();
+    if b.is_empty() {
+        return Ok(None);
+    }
+    let amount = Usd::parse(b).map_err(|e| Error::from(e).on_field("budget"))?;
+    Ok(Some(amount).filter(|a| a.0 > 0))
+}
+
+#[tauri::command]
+pub async fn list_users(state: State<'_, AppState>, query: UserQuery) -> Reply<UserPage> {
+    let caller = state.caller().await?;
+    state.store.list_users(&caller, &query, now()).await
+}
+
+#[tauri::command]
+pub async fn create_user(state: State<'_, AppState>, form: UserForm) -> Reply<User> {
+    let caller = state.caller().await?;
+    let email = Email::parse(&form.email).map_err(|e| Error::from(e).on_field("email"))?;
+    let new = NewUser {
+        email,
+        phone: phone(&form)?,
+        role: form.role,
+    };
+    let user = state
+        .store
+        .create_user(&caller, new, now())
+        .await
+        .map_err(|e| match e.code {
+            omni_core::ErrorCode::AlreadyExists => e.on_field("email"),
+            _ => e,
+        })?;
+    Ok(user)
+}
+
+#[tauri::command]
+pub async fn edit_user(
+    state: State<'_, AppState>,
+    id: Id,
+    form: UserForm,
+    with_budget: bool,
+) -> Reply<User> {
+    let caller = state.caller().await?;
+    let edit = UserEdit {
+        phone: Some(phone(&form)?),
+        role: Some(form.role),
+        budget: if with_budget {
+            Some(budget(&form)?)
+        } else {
+            None
+        },
+        expected_version: form.version,
+    };
+    state.store.edit_user(&caller, id, edit, now()).await
+}
+
+#[tauri::command]
+pub async fn set_role(state: State<'_, AppState>, ids: Vec<Id>, role: Role) -> Reply<Vec<User>> {
+    let caller = state.caller().await?;
+    state.store.set_role(&caller, &ids, role, now()).await
+}
+
+#[tauri::command]
+pub async fn set_licensed(
+    state: State<'_, AppState>,
+    ids: Vec<Id>,
+    licensed: bool,
+) -> Reply<Vec<User>> {
+    let caller = state.caller().await?;
+    state
+        .store
+        .set_licensed(&caller, &ids, licensed, now())
+        .await
+}
+
+#[tauri::command]
+pub async fn delete_users(state: State<'_, AppState>, ids: Vec<Id>) -> Reply<()> {
+    let caller = state.caller().await?;
+    state.store.delete_users(&caller, &ids, now()).await
+}
+
+/// A user in "Recently deleted", with when.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct DeletedUser {
+    pub user: User,
+    pub deleted_at: Timestamp,
+}
+
+#[tauri::command]
+pub async fn deleted_users(state: State<'_, AppState>) -> Reply<Vec<DeletedUser>> {
+    let caller = state.caller().await?;
+    let list = state.store.deleted_users(&caller, now()).await?;
+    Ok(list
+        .into_iter()
+        .map(|(user, deleted_at)| DeletedUser { user, deleted_at })
+        .collect())
+}
+
+#[tauri::command]
+pub async fn restore_user(state: State<'_, AppState>, id: Id) -> Reply<User> {
+    let caller = state.caller().await?;
+    state.store.restore_user(&caller, id, now()).await
+}

@@ -1,0 +1,86 @@
+//! Power Omni Admin, the desktop app: a Tauri shell over `omni-core` and `omni-store`.
+//!
+//! The shell stays thin: each command resolves who acts, reads the clock (here, once per
+//! command), calls one store operation and returns its result or a structured
+//! `{code, message, field?}` error. File dialogs and the file manager are driven from Rust, so
+//! the web view never names a path and needs no file-system permission.
+
+pub mod bindings;
+mod commands;
+mod state;
+
+use std::path::PathBuf;
+
+use state::AppState;
+
+/// Where the data lives: `--db PATH`, else `OMNI_DB`, else the per-user app-data file the `omni`
+/// CLI also uses by default (`<data dir>/com.poweromni.admin/omni.db`).
+fn database_path() -> Option<PathBuf> {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--db" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(p) = a.strip_prefix("--db=") {
+            return Some(PathBuf::from(p));
+        }
+    }
+    if let Some(p) = std::env::var_os("OMNI_DB") {
+        return Some(PathBuf::from(p));
+    }
+    dirs::data_dir().map(|d| d.join("com.poweromni.admin").join("omni.db"))
+}
+
+/// Starts the app.
+pub fn run() {
+    let Some(path) = database_path() else {
+        eprintln!("error: cannot find your data folder: start the app with --db PATH");
+        std::process::exit(1);
+    };
+    let store = match tauri::async_runtime::block_on(omni_store::Store::open(&path)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            std::process::exit(1);
+        }
+    };
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(AppState::new(store, path))
+        .invoke_handler(tauri::generate_handler![
+            commands::org::app_state,
+            commands::org::create_org,
+            commands::org::summary,
+            commands::org::set_seats,
+            commands::org::audit,
+            commands::users::list_users,
+            commands::users::create_user,
+            commands::users::edit_user,
+            commands::users::set_role,
+            commands::users::set_licensed,
+            commands::users::delete_users,
+            commands::users::deleted_users,
+            commands::users::restore_user,
+            commands::directory::items,
+            commands::directory::create_item,
+            commands::directory::rename_item,
+            commands::directory::delete_item,
+            commands::directory::link,
+            commands::directory::unlink,
+            commands::directory::user_links,
+            commands::directory::access,
+            commands::files::choose_import_file,
+            commands::files::import_preview,
+            commands::files::import_commit,
+            commands::files::cancel_import,
+            commands::files::save_rejected,
+            commands::files::export_users,
+            commands::files::reveal_export,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("error: the app stopped: {e}");
+        std::process::exit(1);
+    }
+}

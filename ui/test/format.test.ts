@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { budgetFill, budgetInput, budgetLevel, budgetText, usd, usdCents } from "../src/format";
+import { setLanguage } from "../src/i18n";
+
+describe("money", () => {
+  it("prints micro-dollars as dollars without losing precision", () => {
+    expect(usd(12_400_000)).toBe("$12.40");
+    expect(usd(123)).toBe("$0.000123");
+    expect(usd(1_234_567_890_000)).toBe("$1,234,567.89");
+    expect(usd(-5_000_000)).toBe("-$5.00");
+  });
+
+  it("rounds to the cent for the table", () => {
+    expect(usdCents(9_526_000)).toBe("$9.53");
+    expect(usdCents(9_524_999)).toBe("$9.52");
+  });
+
+  it("fills the budget field for editing", () => {
+    expect(budgetInput(null)).toBe("");
+    expect(budgetInput(50_000_000)).toBe("50");
+    expect(budgetInput(12_400_000)).toBe("12.40");
+    expect(budgetInput(1_500_000_000)).toBe("1500");
+  });
+});
+
+describe("budget", () => {
+  it("says where usage stands", () => {
+    expect(budgetLevel(null, 5)).toBe("none");
+    expect(budgetLevel(0, 5)).toBe("none");
+    expect(budgetLevel(10_000_000, 5_000_000)).toBe("ok");
+    expect(budgetLevel(10_000_000, 8_000_000)).toBe("near");
+    expect(budgetLevel(10_000_000, 10_000_001)).toBe("over");
+    expect(budgetFill(10_000_000, 25_000_000)).toBe(1);
+  });
+
+  it("reads like the spec: $12.40 / $50.00 or no limit", () => {
+    setLanguage("en");
+    expect(budgetText({ budget: 50_000_000, usage: 12_400_000 })).toBe("$12.40 / $50.00");
+    expect(budgetText({ budget: null, usage: 12_400_000 })).toBe("$12.40 / no limit");
+    setLanguage("pt-BR");
+    expect(budgetText({ budget: null, usage: 0 })).toBe("$0.00 / sem limite");
+    setLanguage("en");
+  });
+});

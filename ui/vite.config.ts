@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+// The Tauri shell loads ui/dist (embedded) or this dev server (`npm run dev`).
+export default defineConfig({
+  clearScreen: false,
+  server: { port: 1420, strictPort: true },
+  build: { target: "safari15", outDir: "dist", emptyOutDir: true, sourcemap: false },
+  test: { environment: "jsdom", include: ["test/**/*.test.ts"] },
+});
