@@ -340,7 +340,8 @@ export class App {
 
   /**
    * Answers the native GTK open dialog titled `title` with an absolute path, as a person
-   * would: focus it, type the path ("/" opens the location field), press Return.
+   * would: focus it, open the location field (Ctrl+L; typing "/" also opens it, but GTK fills
+   * it from an idle callback that can swallow the next keys), type the path, press Return.
    */
   answerOpenDialog(title, path) {
     return this.answerFileDialog(title, path, false);
@@ -366,12 +367,30 @@ export class App {
       return stdout.trim() === win;
     }, { timeout: 10_000, message: `focus on the native dialog "${title}"` });
     await this.screenShot(`native-${title}`);
-    if (save) await run('xdotool', ['key', 'ctrl+a'], { timeout: 5_000 });
+    // Open: Ctrl+L shows the location field. Save: the name field has the focus. Either way
+    // select what is there (GTK preselects only a proposed name's stem) and type over it.
+    if (!save) await run('xdotool', ['key', 'ctrl+l'], { timeout: 5_000 });
+    await run('xdotool', ['key', 'ctrl+a'], { timeout: 5_000 });
     await run('xdotool', ['type', '--delay', '25', '--', path], { timeout: 30_000 });
     await this.screenShot(`native-${title}-typed`);
-    await run('xdotool', ['key', 'Return'], { timeout: 5_000 });
-    await waitFor(async () => (await this.windows(title)).length === 0,
-      { timeout: 15_000, message: `the native dialog "${title}" to close` });
+    // Return accepts the path. GTK drops it now and then while it is still looking the typed
+    // folder up: press it again (on the dialog, re-focused) while the dialog stays open, a
+    // bounded number of times.
+    const waits = [1_500, 1_500, 3_000, 3_000, 10_000];
+    for (let attempt = 0; ; attempt++) {
+      await run('xdotool', ['key', 'Return'], { timeout: 5_000 });
+      try {
+        await waitFor(async () => (await this.windows(title)).length === 0,
+          { timeout: waits[attempt], message: `the native dialog "${title}" to close` });
+        return;
+      } catch (e) {
+        if (attempt === waits.length - 1) throw e;
+        await this.screenShot(`native-${title}-still-open`);
+        const still = await this.windows(title);
+        if (still.length === 0) return;
+        await run('xdotool', ['windowfocus', still[0]], { timeout: 5_000 });
+      }
+    }
   }
 }
 

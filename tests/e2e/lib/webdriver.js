@@ -59,7 +59,8 @@ export class Session {
     this.base = base;
     this.id = id;
     this.capabilities = capabilities;
-    this.commandTimeoutMs = 30_000;
+    // Above the session's script timeout (30 s), so the driver reports a slow script itself.
+    this.commandTimeoutMs = 45_000;
   }
 
   cmd(method, path, body, timeoutMs = this.commandTimeoutMs) {
