@@ -4,7 +4,7 @@
 use omni_core::error::Result;
 use omni_core::model::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use crate::db::{actor_email, internal};
 use crate::{Caller, Store};
@@ -24,7 +24,7 @@ pub struct AuditEntry {
 
 /// Records a change made by `caller` on `target` (an email or a name).
 pub(crate) async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     now: Timestamp,
     action: &str,

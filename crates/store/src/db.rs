@@ -4,7 +4,7 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Role};
 use omni_core::policy::Actor;
 use omni_core::Error;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::Caller;
 
@@ -22,7 +22,7 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 /// The caller as the policy sees them, with their role as stored now.
-pub(crate) async fn actor(conn: &mut SqliteConnection, caller: &Caller) -> Result<Actor> {
+pub(crate) async fn actor(conn: &mut AnyConnection, caller: &Caller) -> Result<Actor> {
     let row: Option<(Id, String)> = sqlx::query_as(
         "SELECT id, role FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
     )
@@ -41,7 +41,7 @@ pub(crate) async fn actor(conn: &mut SqliteConnection, caller: &Caller) -> Resul
 }
 
 /// The caller's email, for the audit log.
-pub(crate) async fn actor_email(conn: &mut SqliteConnection, caller: &Caller) -> Result<String> {
+pub(crate) async fn actor_email(conn: &mut AnyConnection, caller: &Caller) -> Result<String> {
     let row: Option<(String,)> = sqlx::query_as("SELECT email FROM users WHERE id = $1")
         .bind(caller.user)
         .fetch_optional(&mut *conn)
@@ -53,7 +53,7 @@ pub(crate) async fn actor_email(conn: &mut SqliteConnection, caller: &Caller) ->
 /// Reserves `n` consecutive sequence numbers of the organization's change feed and returns the
 /// first. The row lock on the organization serialises writers, so sequence numbers become
 /// visible in order (a reader never skips a number that commits later).
-pub(crate) async fn reserve_seq(conn: &mut SqliteConnection, org: Id, n: i64) -> Result<i64> {
+pub(crate) async fn reserve_seq(conn: &mut AnyConnection, org: Id, n: i64) -> Result<i64> {
     let (last,): (i64,) =
         sqlx::query_as("UPDATE orgs SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq")
             .bind(n)

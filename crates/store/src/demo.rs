@@ -185,7 +185,7 @@ impl Store {
 
     /// Group memberships, licenses, budgets and usage in set-based statements.
     async fn spread(&self, caller: &Caller, groups: &[Id], now: Timestamp) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         let a = actor(&mut tx, caller).await?;
         for action in [
             Action::ManageDirectory,

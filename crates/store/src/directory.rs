@@ -11,7 +11,7 @@ use omni_core::policy::{self, Action};
 use omni_core::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::db::{actor, internal, is_unique_violation};
 use crate::feed::{self, ChangeOp, FeedEntity};
@@ -132,7 +132,7 @@ fn item_from(r: ItemRow) -> Result<DirectoryItem> {
 }
 
 pub(crate) async fn item_by_id(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     org: Id,
     id: Id,
 ) -> Result<Option<DirectoryItem>> {
@@ -148,7 +148,7 @@ pub(crate) async fn item_by_id(
 }
 
 pub(crate) async fn link_by_id(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     org: Id,
     id: Id,
 ) -> Result<Option<LinkRow>> {
@@ -192,7 +192,7 @@ fn taken(kind: DirectoryKind, name: &str) -> Error {
 
 /// Checks that `id` names a live user (`kind = None`) or an item of `kind` in `org`.
 async fn check_end(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     org: Id,
     kind: Option<DirectoryKind>,
     id: Id,
@@ -227,7 +227,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<DirectoryItem> {
         let name = clean_name(kind, name)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
         let (id,): (Id,) = sqlx::query_as(
             "INSERT INTO directory (org_id, kind, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
@@ -275,7 +275,7 @@ impl Store {
         name: &str,
         now: Timestamp,
     ) -> Result<DirectoryItem> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
         let item = item_by_id(&mut tx, caller.org, id)
             .await?
@@ -325,7 +325,7 @@ impl Store {
 
     /// Deletes a group, workspace or agent and every link to it.
     pub async fn delete_item(&self, caller: &Caller, id: Id, now: Timestamp) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
         let item = item_by_id(&mut tx, caller.org, id)
             .await?
@@ -438,7 +438,7 @@ impl Store {
         b: Id,
         now: Timestamp,
     ) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
         let (ka, kb) = kind.ends();
         let an = check_end(&mut tx, caller.org, ka, a).await?;
@@ -487,7 +487,7 @@ impl Store {
         b: Id,
         now: Timestamp,
     ) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
         let row: Option<(Id,)> = sqlx::query_as("DELETE FROM links WHERE org_id = $1 AND kind = $2 AND a_id = $3 AND b_id = $4 RETURNING id")
             .bind(caller.org)
@@ -617,12 +617,7 @@ impl Store {
     }
 }
 
-async fn q2(
-    conn: &mut SqliteConnection,
-    sql: &str,
-    org: Id,
-    user: Id,
-) -> Result<Vec<(Id, String)>> {
+async fn q2(conn: &mut AnyConnection, sql: &str, org: Id, user: Id) -> Result<Vec<(Id, String)>> {
     sqlx::query_as(sql)
         .bind(org)
         .bind(user)
@@ -632,7 +627,7 @@ async fn q2(
 }
 
 async fn q3(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     sql: &str,
     org: Id,
     user: Id,

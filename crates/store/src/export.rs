@@ -57,13 +57,14 @@ struct Packed<'a>(
 
 /// One chunk of an email-ordered export: its JSON rows, and its last email when more may follow.
 async fn fetch_chunk(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     query: &UserQuery,
     org: omni_core::model::Id,
     now: Timestamp,
     after: Option<&str>,
 ) -> Result<(String, Option<String>)> {
-    let (sql, args) = crate::list::select_chunk_json(query, org, now, after, CHUNK)?;
+    let backend = crate::dialect::Backend::of(conn);
+    let (sql, args) = crate::list::select_chunk_json(query, org, now, after, CHUNK, backend)?;
     sqlx::query_as_with(&sql, args)
         .fetch_one(&mut *conn)
         .await
@@ -109,6 +110,9 @@ impl Store {
         // not memory; writers stay without it, where it slows SQLite down). Then one read
         // transaction: the export is a consistent snapshot however long it takes.
         let mut conn = self.pool().acquire().await.map_err(internal)?;
+        if self.backend() != crate::Backend::Sqlite {
+            return export_on(&mut conn, caller, query, out, progress, now).await;
+        }
         sqlx::query("PRAGMA mmap_size = 1073741824")
             .execute(&mut *conn)
             .await
@@ -123,7 +127,7 @@ impl Store {
 }
 
 async fn export_on<W: Write + Send>(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     caller: &Caller,
     query: UserQuery,
     out: W,
@@ -169,7 +173,8 @@ async fn export_on<W: Write + Send>(
             }
         }
     } else {
-        let (sql, args) = crate::list::select_all(&query, caller.org, now)?;
+        let backend = crate::dialect::Backend::of(&tx);
+        let (sql, args) = crate::list::select_all(&query, caller.org, now, backend)?;
         let mut rows = sqlx::query_with(&sql, args).fetch(&mut *tx);
         while let Some(row) = rows.try_next().await.map_err(internal)? {
             let u = user_from_row(&row)?;

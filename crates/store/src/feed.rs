@@ -9,7 +9,7 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Timestamp, User};
 use omni_core::Error;
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use crate::db::{internal, reserve_seq};
 use crate::directory::{DirectoryItem, LinkRow};
@@ -83,7 +83,7 @@ pub struct ChangePage {
 
 /// Appends one change.
 pub(crate) async fn append(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     org: Id,
     entity: FeedEntity,
     id: Id,

@@ -19,10 +19,11 @@ use omni_core::policy::{self, Action};
 use omni_core::{Error, ErrorCode, Phone};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, SqliteConnection};
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, Arguments};
 
 use crate::db::{actor, internal, reserve_seq};
+use crate::dialect::Backend;
 use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::org::{bump_counters, counters};
 use crate::{audit, Caller, Store};
@@ -199,7 +200,7 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    async fn flush(&mut self, conn: &mut SqliteConnection) -> Result<()> {
+    async fn flush(&mut self, conn: &mut AnyConnection) -> Result<()> {
         if self.batch.is_empty() {
             return Ok(());
         }
@@ -273,16 +274,25 @@ impl Run<'_> {
     /// `$N` by a linear scan, which makes binding thousands of them quadratic.
     async fn lookup(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         batch: &[Pending],
         up_to: Option<Id>,
     ) -> Result<HashMap<String, (Id, Option<String>)>> {
-        let mut sql = String::from("SELECT email, id, phone FROM users WHERE org_id = ? AND id <= ? AND deleted_at IS NULL AND email IN (");
-        let mut args = SqliteArguments::default();
+        let backend = Backend::of(conn);
+        let mut sql = String::with_capacity(120 + batch.len() * 6);
+        sql.push_str("SELECT email, id, phone FROM users WHERE org_id = ");
+        backend.push_bulk_param(&mut sql, 1);
+        sql.push_str(" AND id <= ");
+        backend.push_bulk_param(&mut sql, 2);
+        sql.push_str(" AND deleted_at IS NULL AND email IN (");
+        let mut args = AnyArguments::default();
         args.add(self.org).map_err(internal)?;
         args.add(up_to.unwrap_or(Id::MAX)).map_err(internal)?;
         for (i, p) in batch.iter().enumerate() {
-            sql.push_str(if i == 0 { "?" } else { ",?" });
+            if i > 0 {
+                sql.push(',');
+            }
+            backend.push_bulk_param(&mut sql, i + 3);
             args.add(p.row.email.as_str().to_string())
                 .map_err(internal)?;
         }
@@ -296,22 +306,28 @@ impl Run<'_> {
 
     /// One multi-row INSERT of the emails not taken yet; returns how many rows it added. The feed
     /// entries for new users are written at the end, set-based.
-    async fn insert(&self, conn: &mut SqliteConnection, rows: &[Pending]) -> Result<u64> {
-        let mut sql = String::from("INSERT INTO users (org_id, email, phone, role, licensed, created_at, updated_at) VALUES ");
-        let mut args = SqliteArguments::default();
+    async fn insert(&self, conn: &mut AnyConnection, rows: &[Pending]) -> Result<u64> {
+        const COLUMNS: usize = 7;
+        let backend = Backend::of(conn);
+        let mut sql = String::with_capacity(100 + rows.len() * COLUMNS * 6);
+        sql.push_str("INSERT INTO users (org_id, email, phone, role, licensed, created_at, updated_at) VALUES ");
+        let mut args = AnyArguments::default();
         for (i, p) in rows.iter().enumerate() {
-            sql.push_str(if i == 0 {
-                "(?,?,?,?,?,?,?)"
-            } else {
-                ",(?,?,?,?,?,?,?)"
-            });
+            sql.push_str(if i == 0 { "(" } else { ",(" });
+            for c in 0..COLUMNS {
+                if c > 0 {
+                    sql.push(',');
+                }
+                backend.push_bulk_param(&mut sql, i * COLUMNS + c + 1);
+            }
+            sql.push(')');
             args.add(self.org).map_err(internal)?;
             args.add(p.row.email.as_str().to_string())
                 .map_err(internal)?;
             args.add(p.row.phone.as_ref().map(Phone::e164))
                 .map_err(internal)?;
             args.add(self.opts.role.as_str()).map_err(internal)?;
-            args.add(self.opts.licensed).map_err(internal)?;
+            args.add(i64::from(self.opts.licensed)).map_err(internal)?;
             args.add(self.now.0).map_err(internal)?;
             args.add(self.now.0).map_err(internal)?;
         }
@@ -323,7 +339,7 @@ impl Run<'_> {
         Ok(done.rows_affected())
     }
 
-    async fn take(&mut self, conn: &mut SqliteConnection, parsed: Parsed) -> Result<()> {
+    async fn take(&mut self, conn: &mut AnyConnection, parsed: Parsed) -> Result<()> {
         match parsed {
             Parsed::Row(p) => {
                 self.batch.push(p);
@@ -386,7 +402,7 @@ impl Store {
         cancel: Option<Arc<AtomicBool>>,
         now: Timestamp,
     ) -> Result<ImportReport> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         let mut report = run(
             &mut tx,
             caller,
@@ -407,7 +423,7 @@ impl Store {
 
 #[allow(clippy::too_many_arguments)]
 async fn run<R: Read + Send + 'static>(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     file: R,
     opts: ImportOptions,

@@ -12,9 +12,11 @@
 mod audit;
 mod db;
 mod demo;
+mod dialect;
 mod directory;
 mod export;
 mod feed;
+mod identity;
 mod import;
 mod list;
 mod org;
@@ -22,20 +24,22 @@ mod rows;
 mod users;
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use omni_core::error::Result;
 use omni_core::model::Id;
 use omni_core::Error;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use sqlx::Executor;
 
 pub use audit::AuditEntry;
 pub use demo::DemoSpec;
+pub use dialect::Backend;
 pub use directory::{DirectoryItem, DirectoryKind, LinkKind};
 pub use export::ExportScope;
 pub use feed::{Change, ChangeOp, ChangePage, FeedEntity};
+pub use identity::{Identity, SignIn};
 pub use import::{ImportOptions, ImportPlan, ImportReport, PhoneChange, Progress};
 pub use list::{SortField, UserPage, UserQuery};
 pub use org::Org;
@@ -52,10 +56,42 @@ pub struct Caller {
 /// A handle on one database. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// What every SQLite connection switches on: WAL, foreign keys, a 30 s busy timeout, a 64 MiB
+/// page cache and in-memory temporary tables.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA cache_size = -65536; \
+     PRAGMA temp_store = memory;";
+
+/// `path` as a `sqlite://` URL that creates the file when missing (every byte outside the
+/// unreserved set percent-encoded, so spaces, `?` and `#` in folder names survive).
+fn sqlite_url(path: &Path) -> Result<String> {
+    let abs = std::path::absolute(path).map_err(|e| {
+        Error::internal(format!("Cannot resolve the path {}: {e}.", path.display()))
+    })?;
+    let raw = abs.to_str().ok_or_else(|| {
+        Error::internal(format!(
+            "The database path {} is not valid UTF-8.",
+            abs.display()
+        ))
+    })?;
+    let mut url = String::from("sqlite://");
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            url.push(char::from(b));
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url.push_str("?mode=rwc");
+    Ok(url)
+}
 
 impl Store {
     /// Opens (creating if needed) the SQLite database at `path`, with WAL, foreign keys and a busy
@@ -69,35 +105,67 @@ impl Store {
                 ))
             })?;
         }
-        let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(db::internal)?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30))
-            .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
+        Store::connect_with(&sqlite_url(path)?, 4)
             .await
-            .map_err(|e| {
-                Error::internal(format!("Cannot open the database {}: {e}.", path.display()))
-            })?;
-        MIGRATOR.run(&pool).await.map_err(|e| {
+            .map_err(|e| Error::new(e.code, format!("{} ({})", e.message, path.display())))
+    }
+
+    /// Connects to a database by URL: `sqlite://PATH` (see [`Store::open`]) or
+    /// `postgres://user@host:port/db`, and brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let max = if url.starts_with("sqlite:") { 4 } else { 16 };
+        Store::connect_with(url, max).await
+    }
+
+    /// [`Store::connect`] with a pool of at most `max_connections`.
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(Error::invalid(
+                "The database URL must start with sqlite:// or postgres://.",
+            ));
+        };
+        let mut options = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(60));
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(SQLITE_PRAGMAS).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options
+            .connect(url)
+            .await
+            .map_err(|e| Error::internal(format!("Cannot open the database: {e}.")))?;
+        let migrator = match backend {
+            Backend::Sqlite => &MIGRATOR,
+            Backend::Postgres => &PG_MIGRATOR,
+        };
+        migrator.run(&pool).await.map_err(|e| {
             Error::internal(format!(
-                "Cannot update the database {} to this version's schema: {e}.",
-                path.display()
+                "Cannot update the database to this version's schema: {e}."
             ))
         })?;
-        // Keep the planner's statistics fresh (cheap: bounded by analysis_limit).
-        sqlx::raw_sql("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
-            .execute(&pool)
-            .await
-            .map_err(db::internal)?;
-        Ok(Store { pool })
+        if backend == Backend::Sqlite {
+            // Keep the planner's statistics fresh (cheap: bounded by analysis_limit).
+            sqlx::raw_sql("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
+                .execute(&pool)
+                .await
+                .map_err(db::internal)?;
+        }
+        Ok(Store { pool, backend })
+    }
+
+    /// Which database this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Closes every connection (checkpointing the WAL).
@@ -105,25 +173,60 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// `PRAGMA integrity_check`: `ok` for a healthy file.
+    /// True when the database answers (for readiness probes).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db::internal)?;
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check` on SQLite: `ok` for a healthy file. PostgreSQL checks its pages
+    /// itself; there this answers `ok` when the database responds.
     pub async fn integrity_check(&self) -> Result<String> {
-        let row: (String,) = sqlx::query_as("PRAGMA integrity_check")
+        let sql = match self.backend {
+            Backend::Sqlite => "PRAGMA integrity_check",
+            Backend::Postgres => "SELECT 'ok'",
+        };
+        let row: (String,) = sqlx::query_as(sql)
             .fetch_one(&self.pool)
             .await
             .map_err(db::internal)?;
         Ok(row.0)
     }
 
-    /// Starts a write transaction that holds the write lock from its first statement
-    /// (`BEGIN IMMEDIATE`), so read-then-write sequences cannot deadlock or interleave.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db::internal)
+    /// Starts a write transaction that serialises the writers of organization `org` (`None`
+    /// when creating one). SQLite: `BEGIN IMMEDIATE`, which holds the database's write lock from
+    /// the first statement. PostgreSQL (READ COMMITTED): `BEGIN`, then the organization's row
+    /// locked `FOR UPDATE` before anything is read, so every later statement of the transaction
+    /// sees all that the previous writer committed (counters, seats, versions) and read-then-write
+    /// sequences cannot interleave within an organization.
+    pub(crate) async fn begin_write(
+        &self,
+        org: Option<Id>,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(db::internal),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await.map_err(db::internal)?;
+                if let Some(org) = org {
+                    sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
+                        .bind(org)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db::internal)?;
+                }
+                Ok(tx)
+            }
+        }
     }
 
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 }

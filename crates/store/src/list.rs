@@ -9,10 +9,11 @@ use omni_core::error::Result;
 use omni_core::model::{Role, Timestamp, User};
 use omni_core::policy::{self, Action};
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, SqliteConnection};
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, Arguments};
 
 use crate::db::{actor, internal};
+use crate::dialect::Backend;
 use crate::rows::{user_from_row, USER_COLUMNS};
 use crate::{Caller, Store};
 
@@ -103,13 +104,13 @@ pub struct UserPage {
 /// The WHERE clause and its arguments after `$1` (the month start).
 struct Filter {
     sql: String,
-    args: SqliteArguments<'static>,
+    args: AnyArguments<'static>,
     next: usize,
 }
 
 impl Filter {
     fn new(org: i64, month: i64) -> Result<Filter> {
-        let mut args = SqliteArguments::default();
+        let mut args = AnyArguments::default();
         args.add(month).map_err(internal)?;
         args.add(org).map_err(internal)?;
         Ok(Filter {
@@ -120,7 +121,7 @@ impl Filter {
     }
     fn push<T>(&mut self, clause: impl Fn(usize) -> String, value: T) -> Result<()>
     where
-        T: 'static + Send + sqlx::Encode<'static, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+        T: 'static + Send + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
     {
         self.sql.push_str(" AND ");
         self.sql.push_str(&clause(self.next));
@@ -135,7 +136,7 @@ fn prefix_range(prefix: &str) -> (String, String) {
     (prefix.to_string(), format!("{prefix}\u{10FFFF}"))
 }
 
-fn filter(q: &UserQuery, org: i64, month: i64) -> Result<Filter> {
+fn filter(q: &UserQuery, org: i64, month: i64, backend: Backend) -> Result<Filter> {
     let mut f = Filter::new(org, month)?;
     if let Some(term) = q
         .search
@@ -145,14 +146,9 @@ fn filter(q: &UserQuery, org: i64, month: i64) -> Result<Filter> {
     {
         if let Some(domain) = term.strip_prefix('@') {
             let (lo, hi) = prefix_range(domain);
-            f.push(
-                |n| format!("substr(email, instr(email, '@') + 1) >= ${n}"),
-                lo,
-            )?;
-            f.push(
-                |n| format!("substr(email, instr(email, '@') + 1) < ${n}"),
-                hi,
-            )?;
+            let domain = backend.domain();
+            f.push(|n| format!("{domain} >= ${n}"), lo)?;
+            f.push(|n| format!("{domain} < ${n}"), hi)?;
         } else {
             let (lo, hi) = prefix_range(&term);
             f.push(|n| format!("email >= ${n}"), lo)?;
@@ -167,7 +163,7 @@ fn filter(q: &UserQuery, org: i64, month: i64) -> Result<Filter> {
         }
     }
     if let Some(l) = q.licensed {
-        f.push(|n| format!("licensed = ${n}"), l)?;
+        f.push(|n| format!("licensed = ${n}"), i64::from(l))?;
     }
     if q.near_or_over_budget {
         f.sql.push_str(
@@ -182,12 +178,13 @@ pub(crate) fn select_all(
     q: &UserQuery,
     org: i64,
     now: Timestamp,
-) -> Result<(String, SqliteArguments<'static>)> {
-    let f = filter(q, org, now.month_start().0)?;
+    backend: Backend,
+) -> Result<(String, AnyArguments<'static>)> {
+    let f = filter(q, org, now.month_start().0, backend)?;
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users WHERE {} ORDER BY {}",
         f.sql,
-        order_by(q)
+        order_by(q, backend)
     );
     Ok((sql, f.args))
 }
@@ -211,8 +208,9 @@ pub(crate) fn select_chunk_json(
     now: Timestamp,
     after: Option<&str>,
     limit: u32,
-) -> Result<(String, SqliteArguments<'static>)> {
-    let mut f = filter(q, org, now.month_start().0)?;
+    backend: Backend,
+) -> Result<(String, AnyArguments<'static>)> {
+    let mut f = filter(q, org, now.month_start().0, backend)?;
     let (dir, op, last) = if q.descending {
         ("DESC", "<", "MIN")
     } else {
@@ -221,17 +219,20 @@ pub(crate) fn select_chunk_json(
     if let Some(after) = after {
         f.push(|n| format!("email {op} ${n}"), after.to_string())?;
     }
+    let packed = backend.json_agg_array(
+        "email, phone, role, licensed, budget_micros, \
+         CASE WHEN usage_month = $1 THEN usage_micros ELSE 0 END, created_at, updated_at",
+        &format!("email {dir}"),
+    );
     let sql = format!(
-        "SELECT json_group_array(json_array(email, phone, role, licensed, budget_micros, \
-         CASE WHEN usage_month = $1 THEN usage_micros ELSE 0 END, created_at, updated_at) ORDER BY email {dir}), \
-         CASE WHEN COUNT(*) = {limit} THEN {last}(email) END \
-         FROM (SELECT * FROM users WHERE {} ORDER BY email {dir} LIMIT {limit})",
+        "SELECT {packed}, CASE WHEN COUNT(*) = {limit} THEN {last}(email) END \
+         FROM (SELECT * FROM users WHERE {} ORDER BY email {dir} LIMIT {limit}) AS chunk",
         f.sql
     );
     Ok((sql, f.args))
 }
 
-fn order_by(q: &UserQuery) -> String {
+fn order_by(q: &UserQuery, backend: Backend) -> String {
     let dir = if q.descending { "DESC" } else { "ASC" };
     let domain_search = q
         .search
@@ -239,7 +240,7 @@ fn order_by(q: &UserQuery) -> String {
         .is_some_and(|t| t.trim().starts_with('@'));
     let keys: &[&str] = if domain_search && q.sort == SortField::Email {
         // Domain searches read the domain index: by domain, then creation.
-        &[DOMAIN, "id"]
+        &[backend.domain(), "id"]
     } else {
         q.sort.keys()
     };
@@ -249,24 +250,22 @@ fn order_by(q: &UserQuery) -> String {
         .join(", ")
 }
 
-/// The domain part of the email, as the domain index stores it.
-const DOMAIN: &str = "substr(email, instr(email, '@') + 1)";
-
 pub(crate) async fn page(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     org: i64,
     q: &UserQuery,
     now: Timestamp,
 ) -> Result<UserPage> {
     let month = now.month_start().0;
-    let f = filter(q, org, month)?;
-    let order = order_by(q);
+    let backend = Backend::of(conn);
+    let f = filter(q, org, month, backend)?;
+    let order = order_by(q, backend);
     let limit = q.limit.clamp(1, 1000);
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {}",
         f.sql, q.offset
     );
-    let rows = sqlx::query_with(&sql, f.args.clone())
+    let rows = sqlx::query_with(&sql, f.args)
         .fetch_all(&mut *conn)
         .await
         .map_err(internal)?;
@@ -284,8 +283,10 @@ pub(crate) async fn page(
     let (total, total_capped) = match known {
         Some(n) => (n, false),
         None => {
+            // Arguments are consumed by a query: build the same filter again for the count.
+            let f = filter(q, org, month, backend)?;
             let sql = format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE {} LIMIT {})",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE {} LIMIT {}) AS capped",
                 f.sql,
                 COUNT_CAP + 1
             );

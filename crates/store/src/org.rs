@@ -7,7 +7,7 @@ use omni_core::policy::{self, Action};
 use omni_core::{Email, Error, ErrorCode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::db::{actor, internal};
 use crate::feed::{self, ChangeOp, FeedEntity};
@@ -44,7 +44,7 @@ pub(crate) struct Counters {
     pub admins: i64,
 }
 
-pub(crate) async fn counters(conn: &mut SqliteConnection, org: Id) -> Result<Counters> {
+pub(crate) async fn counters(conn: &mut AnyConnection, org: Id) -> Result<Counters> {
     let (purchased, total, licensed, admins): (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT seats_purchased, users_total, users_licensed, users_admins FROM orgs WHERE id = $1",
     )
@@ -62,7 +62,7 @@ pub(crate) async fn counters(conn: &mut SqliteConnection, org: Id) -> Result<Cou
 
 /// Adds to the organization's counters (negative to subtract).
 pub(crate) async fn bump_counters(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     org: Id,
     total: i64,
     licensed: i64,
@@ -101,7 +101,7 @@ impl Store {
             return Err(Error::invalid("The organization needs a name."));
         }
         policy::ensure_seat_count(seats, 0)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(None).await?;
         let (org,): (Id,) = sqlx::query_as(
             "INSERT INTO orgs (name, owner_email, seats_purchased, entra_tenant, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -230,7 +230,7 @@ impl Store {
 
     /// Sets the number of purchased seats (never below those assigned).
     pub async fn set_seats(&self, caller: &Caller, seats: i64, now: Timestamp) -> Result<Seats> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         let actor = actor(&mut tx, caller).await?;
         policy::authorize(&actor, &Action::SetSeats)?;
         let c = counters(&mut tx, caller.org).await?;
@@ -267,7 +267,8 @@ impl Store {
     /// Recounts users from the rows themselves (for checks and tests): (total, licensed, admins).
     pub async fn recount(&self, org: Id) -> Result<(i64, i64, i64)> {
         sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(licensed), 0), COALESCE(SUM(CASE WHEN role = 'administrator' THEN 1 ELSE 0 END), 0) \
+            "SELECT COUNT(*), CAST(COALESCE(SUM(licensed), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN role = 'administrator' THEN 1 ELSE 0 END), 0) AS BIGINT) \
              FROM users WHERE org_id = $1 AND deleted_at IS NULL",
         )
         .bind(org)

@@ -2,7 +2,7 @@
 
 use omni_core::model::{Id, Role, Timestamp, Usd, User};
 use omni_core::{Email, Phone};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::db::internal;
@@ -13,12 +13,12 @@ pub(crate) const USER_COLUMNS: &str = "id, email, phone, role, licensed, budget_
      CASE WHEN usage_month = $1 THEN usage_micros ELSE 0 END AS usage_now, \
      created_at, updated_at, version";
 
-pub(crate) fn user_from_row(row: &SqliteRow) -> omni_core::error::Result<User> {
+pub(crate) fn user_from_row(row: &AnyRow) -> omni_core::error::Result<User> {
     let id: Id = row.try_get(0).map_err(internal)?;
     let email: String = row.try_get(1).map_err(internal)?;
     let phone: Option<String> = row.try_get(2).map_err(internal)?;
     let role: String = row.try_get(3).map_err(internal)?;
-    let licensed: bool = row.try_get(4).map_err(internal)?;
+    let licensed: i64 = row.try_get(4).map_err(internal)?;
     let budget: Option<i64> = row.try_get(5).map_err(internal)?;
     let usage: i64 = row.try_get(6).map_err(internal)?;
     let created: i64 = row.try_get(7).map_err(internal)?;
@@ -29,7 +29,7 @@ pub(crate) fn user_from_row(row: &SqliteRow) -> omni_core::error::Result<User> {
         email: Email::from_stored(email),
         phone: phone.and_then(|p| Phone::from_stored(&p)),
         role: Role::from_stored(&role).ok_or_else(|| internal(format!("unknown role {role}")))?,
-        licensed,
+        licensed: licensed != 0,
         budget: budget.map(Usd),
         usage: Usd(usage),
         created_at: Timestamp(created),

@@ -11,7 +11,7 @@ use omni_core::policy::{self, Action, Actor};
 use omni_core::{Email, Error, ErrorCode, Phone};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::db::{actor, internal, is_unique_violation};
 use crate::feed::{self, ChangeOp, FeedEntity};
@@ -79,7 +79,7 @@ mod double_option {
 }
 
 async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     org: Id,
     id: Id,
     now: Timestamp,
@@ -120,14 +120,14 @@ fn snapshot(u: &User) -> serde_json::Value {
 }
 
 /// Writes the user's row from `u` (bumping its version) and records the change in the feed.
-async fn save(conn: &mut SqliteConnection, org: Id, u: &User, now: Timestamp) -> Result<User> {
+async fn save(conn: &mut AnyConnection, org: Id, u: &User, now: Timestamp) -> Result<User> {
     sqlx::query(
         "UPDATE users SET phone = $1, role = $2, licensed = $3, budget_micros = $4, updated_at = $5, \
          version = version + 1 WHERE id = $6 AND org_id = $7",
     )
     .bind(u.phone.as_ref().map(Phone::e164))
     .bind(u.role.as_str())
-    .bind(u.licensed)
+    .bind(i64::from(u.licensed))
     .bind(u.budget.map(|b| b.0))
     .bind(now.0)
     .bind(u.id)
@@ -158,7 +158,7 @@ fn check_version(u: &User, expected: Option<i64>) -> Result<()> {
 impl Store {
     /// Creates an unlicensed user.
     pub async fn create_user(&self, caller: &Caller, new: NewUser, now: Timestamp) -> Result<User> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         let actor = actor(&mut tx, caller).await?;
         policy::authorize(&actor, &Action::CreateUser { role: new.role })?;
         let (id,): (Id,) = sqlx::query_as(
@@ -210,6 +210,14 @@ impl Store {
         Ok(user)
     }
 
+    /// The caller's own record: every registered user may read themselves, whatever their
+    /// role (the desktop app shows who is signed in).
+    pub async fn whoami(&self, caller: &Caller, now: Timestamp) -> Result<User> {
+        let mut conn = self.pool().acquire().await.map_err(internal)?;
+        actor(&mut conn, caller).await?;
+        load(&mut conn, caller.org, caller.user, now, false).await
+    }
+
     /// One live user.
     pub async fn user(&self, caller: &Caller, id: Id, now: Timestamp) -> Result<User> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
@@ -251,7 +259,7 @@ impl Store {
         edit: UserEdit,
         now: Timestamp,
     ) -> Result<User> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         let actor = actor(&mut tx, caller).await?;
         let before = load(&mut tx, caller.org, id, now, false).await?;
         check_version(&before, edit.expected_version)?;
@@ -312,7 +320,7 @@ impl Store {
         role: Role,
         now: Timestamp,
     ) -> Result<Vec<User>> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         let actor = actor(&mut tx, caller).await?;
         let mut out = Vec::with_capacity(ids.len());
         for &id in ids {
@@ -372,7 +380,7 @@ impl Store {
         licensed: bool,
         now: Timestamp,
     ) -> Result<Vec<User>> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         let actor = actor(&mut tx, caller).await?;
         policy::authorize(&actor, &Action::ManageLicenses)?;
         let mut targets = Vec::with_capacity(ids.len());
@@ -424,7 +432,7 @@ impl Store {
     /// Deletes users (all or nothing). Their licenses return to the pool; they stay restorable
     /// for 30 days.
     pub async fn delete_users(&self, caller: &Caller, ids: &[Id], now: Timestamp) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         let actor = actor(&mut tx, caller).await?;
         let (mut total, mut licensed, mut admins) = (0, 0, 0);
         for &id in ids {
@@ -511,7 +519,7 @@ impl Store {
 
     /// Brings back a user deleted in the last 30 days, unlicensed.
     pub async fn restore_user(&self, caller: &Caller, id: Id, now: Timestamp) -> Result<User> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(caller.org)).await?;
         let actor = actor(&mut tx, caller).await?;
         let u = load(&mut tx, caller.org, id, now, true).await?;
         policy::authorize(&actor, &Action::RestoreUser { target: u.role })?;
@@ -573,7 +581,7 @@ impl Store {
     /// Removes for good the users deleted more than 30 days before `now`, and their links.
     /// Returns how many were purged.
     pub async fn purge_deleted(&self, org: Id, now: Timestamp) -> Result<u64> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(org)).await?;
         let cutoff = now.plus_days(-RESTORE_WINDOW_DAYS).0;
         let links: Vec<(Id,)> = sqlx::query_as(
             "SELECT l.id FROM links l JOIN users u ON u.id = l.a_id AND l.kind IN ('user_group', 'user_workspace') \
@@ -594,6 +602,14 @@ impl Store {
                 .map_err(internal)?;
             feed::append(&mut tx, org, FeedEntity::Link, *link, ChangeOp::Delete, now).await?;
         }
+        sqlx::query(
+            "DELETE FROM identities WHERE user_id IN (SELECT id FROM users WHERE org_id = $1 AND deleted_at < $2)",
+        )
+        .bind(org)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
         let done = sqlx::query("DELETE FROM users WHERE org_id = $1 AND deleted_at < $2")
             .bind(org)
             .bind(cutoff)
@@ -617,7 +633,7 @@ impl Store {
         if amount.0 < 0 {
             return Err(Error::invalid("Usage cannot be negative."));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(Some(org)).await?;
         let inserted = sqlx::query(
             "INSERT INTO usage_events (org_id, event_id, user_id, micros, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
@@ -654,7 +670,7 @@ impl Store {
 
 /// Asks the policy about a role change and keeps the last Administrator.
 async fn authorize_role_change(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     caller: &Caller,
     actor: &Actor,
     before: &User,

@@ -1,4 +1,5 @@
-//! Fixtures: a fresh database file per test, and a few users of each role.
+//! Fixtures: a fresh database per test (SQLite file, or PostgreSQL schema), and a few users of
+//! each role.
 #![allow(dead_code)]
 
 use omni_core::model::{Id, Role, Timestamp};
@@ -25,9 +26,39 @@ pub fn email(s: &str) -> Email {
     Email::parse(s).unwrap()
 }
 
+/// A fresh, empty store for one test: a new SQLite file in `dir`, or, when
+/// `OMNI_TEST_BACKEND=postgres`, a new schema of its own in the PostgreSQL database at
+/// `OMNI_TEST_POSTGRES` (scripts/test starts a throwaway cluster and runs the suite both ways).
+pub async fn fresh_store(dir: &std::path::Path) -> Store {
+    match std::env::var("OMNI_TEST_BACKEND").as_deref() {
+        Ok("postgres") => {
+            use sqlx::Connection;
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let url = std::env::var("OMNI_TEST_POSTGRES")
+                .expect("OMNI_TEST_BACKEND=postgres needs OMNI_TEST_POSTGRES=postgres://...");
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos();
+            let schema = format!("t{}_{n}_{nanos}", std::process::id());
+            let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::Executor::execute(&mut admin, format!("CREATE SCHEMA {schema}").as_str())
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            let sep = if url.contains('?') { '&' } else { '?' };
+            Store::connect_with(&format!("{url}{sep}options=-c%20search_path%3D{schema}"), 4)
+                .await
+                .unwrap()
+        }
+        _ => Store::open(&dir.join("omni.db")).await.unwrap(),
+    }
+}
+
 pub async fn db(seats: i64) -> Db {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("omni.db")).await.unwrap();
+    let store = fresh_store(dir.path()).await;
     let owner = store
         .create_org("Acme", &email("owner@acme.com"), seats, None, NOW)
         .await

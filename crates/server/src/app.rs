@@ -1,0 +1,288 @@
+//! The HTTP application: shared state, the request context (who calls, at what time), the
+//! router with its limits and security headers, health, readiness and discovery endpoints.
+//!
+//! Every `/v1/orgs/{org}/...` request resolves its caller the same way: the bearer token is
+//! verified ([`crate::auth`]), its tenant must be the organization's own (one tenant per
+//! organization: a token never reaches another organization's data), and the person
+//! (`tid`, `oid`) is resolved to a user of that organization by the store. The policy itself is
+//! asked by the store inside each operation; handlers never compare roles.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, put};
+use axum::{Json, Router};
+use omni_core::model::{Id, Timestamp};
+use omni_core::Email;
+use omni_store::{Caller, SignIn, Store};
+use serde::Serialize;
+use tokio::sync::Mutex;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::auth::{Claims, Verifier};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+
+/// An uploaded CSV waiting for its commit.
+pub struct Upload {
+    pub caller: Caller,
+    pub bytes: bytes::Bytes,
+    pub options: omni_store::ImportOptions,
+}
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub verifier: Arc<Verifier>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    pub uploads: Arc<Mutex<HashMap<String, Upload>>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config, clock: Arc<dyn Clock>) -> AppState {
+        let verifier = Verifier::new(&config.authority, &config.audience, config.leeway_secs);
+        AppState::with_verifier(store, config, clock, verifier)
+    }
+
+    pub fn with_verifier(
+        store: Store,
+        config: Config,
+        clock: Arc<dyn Clock>,
+        verifier: Verifier,
+    ) -> AppState {
+        AppState {
+            store,
+            verifier: Arc::new(verifier),
+            clock,
+            config: Arc::new(config),
+            uploads: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Verifies a bearer token at `now`.
+    pub async fn verify(&self, token: &str, now: Timestamp) -> ApiResult<Claims> {
+        let store = self.store.clone();
+        self.verifier
+            .verify(token, now, |tid| async move {
+                matches!(store.org_by_tenant(&tid).await, Ok(Some(_)))
+            })
+            .await
+            .map_err(|r| ApiError::invalid_token(r.0))
+    }
+}
+
+fn bearer(parts: &Parts) -> ApiResult<&str> {
+    let value = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(ApiError::no_token)?
+        .to_str()
+        .map_err(|_| ApiError::invalid_token("The Authorization header is not valid."))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or_else(|| ApiError::invalid_token("Use the Bearer scheme."))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::invalid_token("Use the Bearer scheme."));
+    }
+    Ok(token.trim())
+}
+
+/// The organization id in the path.
+async fn path_org(parts: &mut Parts, state: &AppState) -> ApiResult<Id> {
+    let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| ApiError::bad_request("The path is not valid."))?;
+    params
+        .get("org")
+        .and_then(|o| o.parse::<Id>().ok())
+        .ok_or_else(|| ApiError::bad_request("The organization id in the path is not a number."))
+}
+
+/// The organization of `org` when it is bound to the token's tenant; 403 otherwise (the same
+/// answer whether or not `org` exists, so nothing is disclosed).
+async fn own_org(state: &AppState, claims: &Claims, org: Id) -> ApiResult<()> {
+    match state.store.org_by_tenant(&claims.tid).await? {
+        Some(o) if o.id == org => Ok(()),
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "permission_denied",
+            "This organization belongs to another Entra ID tenant than your sign-in.",
+        )),
+    }
+}
+
+/// Who calls and when: the signed-in user of the organization in the path, and the request's
+/// one reading of the clock.
+pub struct Ctx {
+    pub caller: Caller,
+    pub now: Timestamp,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Ctx> {
+        let now = state.clock.now();
+        let claims = state.verify(bearer(parts)?, now).await?;
+        let org = path_org(parts, state).await?;
+        own_org(state, &claims, org).await?;
+        let email = claims.sign_in_name().and_then(|e| Email::parse(e).ok());
+        let who = SignIn {
+            tenant: &claims.tid,
+            object_id: &claims.oid,
+            email: email.as_ref(),
+        };
+        let caller = state.store.sign_in(org, &who, now).await?;
+        Ok(Ctx { caller, now })
+    }
+}
+
+/// An application (not a person) of the organization's tenant holding the app role that
+/// reports usage: the platform's metering.
+pub struct Reporter {
+    pub org: Id,
+    pub now: Timestamp,
+}
+
+impl FromRequestParts<AppState> for Reporter {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Reporter> {
+        let now = state.clock.now();
+        let claims = state.verify(bearer(parts)?, now).await?;
+        let org = path_org(parts, state).await?;
+        own_org(state, &claims, org).await?;
+        if !claims.roles.iter().any(|r| r == &state.config.usage_role) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "permission_denied",
+                format!(
+                    "Reporting usage needs an application token with the {} role.",
+                    state.config.usage_role
+                ),
+            ));
+        }
+        Ok(Reporter { org, now })
+    }
+}
+
+/// What a client needs to sign in, from the server's URL alone.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OmniConfiguration {
+    /// Where to sign in (authorization code flow with PKCE).
+    pub authority: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    /// The audience of this API's access tokens.
+    pub audience: String,
+}
+
+#[utoipa::path(get, path = "/.well-known/omni-configuration", tag = "meta",
+    responses((status = 200, body = OmniConfiguration)))]
+pub async fn omni_configuration(State(s): State<AppState>) -> Json<OmniConfiguration> {
+    Json(OmniConfiguration {
+        authority: s.config.client_authority.clone(),
+        client_id: s.config.client_id.clone(),
+        scopes: s.config.scopes.clone(),
+        audience: s.config.audience.clone(),
+    })
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, description = "The process is alive")))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "meta", responses(
+    (status = 200, description = "The database answers"),
+    (status = 503, description = "The database does not answer", body = crate::error::ErrorBody)))]
+pub async fn readyz(State(s): State<AppState>) -> Response {
+    match s.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "The database does not answer.",
+        )
+        .into_response(),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "There is nothing at this address.",
+    )
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    use crate::api;
+    let max_body = state.config.max_body_bytes;
+    let max_import = state.config.max_import_bytes;
+    let org = Router::new()
+        .route("/me", get(api::me))
+        .route("/summary", get(api::summary))
+        .route("/seats", put(api::set_seats))
+        .route("/users", get(api::list_users).post(api::create_user))
+        .route(
+            "/users/{id}",
+            get(api::get_user)
+                .patch(api::edit_user)
+                .delete(api::delete_user),
+        )
+        .route("/users/{id}/license", put(api::set_license))
+        .route("/users/{id}/restore", post(api::restore_user))
+        .route("/users/{id}/access", get(api::access))
+        .route("/users/{id}/links", get(api::user_links))
+        .route("/deleted-users", get(api::deleted_users))
+        .route("/licenses", post(api::bulk_license))
+        .route("/directory/{kind}", get(api::items).post(api::create_item))
+        .route(
+            "/directory/{kind}/{id}",
+            patch(api::rename_item).delete(api::delete_item),
+        )
+        .route("/links", post(api::link).delete(api::unlink))
+        .route("/changes", get(api::changes))
+        .route("/audit", get(api::audit))
+        .route(
+            "/imports",
+            post(api::import_upload).layer(DefaultBodyLimit::max(max_import)),
+        )
+        .route("/imports/{upload}/commit", post(api::import_commit))
+        .route("/export", get(api::export))
+        .route("/usage", post(api::record_usage));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/.well-known/omni-configuration", get(omni_configuration))
+        .route("/openapi.json", get(crate::openapi::openapi_json))
+        .nest("/v1/orgs/{org}", org)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header_layer(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+        .layer(header_layer(header::CACHE_CONTROL, "no-store"))
+        .layer(header_layer(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000",
+        ))
+        .with_state(state)
+}
+
+fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}

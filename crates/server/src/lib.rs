@@ -1,0 +1,52 @@
+//! omni-server: the organization's backend. Every product operation over HTTP/JSON, through the
+//! same store and policy as the `omni` CLI; Entra ID access tokens; SQLite or PostgreSQL.
+//!
+//! - [`auth`]: token validation (discovery, JWKS cache, issuer per tenant, audience, times).
+//! - [`app`]: state, the per-request caller, the router and its limits and headers.
+//! - [`api`]: the thin handlers; [`error`]: the `{code, message}` answers.
+//! - [`config`], [`clock`]: what the operator sets, and where the time comes from.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod openapi;
+
+pub use app::{router, AppState};
+pub use config::Config;
+
+/// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in
+/// flight (graceful shutdown).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,193 @@
+//! The rest of the surface: discovery, health, OpenAPI, headers and limits, import upload ->
+//! preview -> commit, streamed export, and idempotent usage metering by an application token.
+
+use serde_json::json;
+
+use crate::common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meta_endpoints_headers_and_limits() {
+    let s = Server::start(10).await;
+    let (st, h, cfg) = s
+        .call("GET", "/.well-known/omni-configuration", None, None, None)
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(cfg["client_id"], "desktop");
+    assert_eq!(cfg["audience"], "api://omni");
+    assert!(cfg["authority"].is_string() && cfg["scopes"].is_array());
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert!(h.contains_key("content-security-policy"));
+    assert_eq!(s.call("GET", "/healthz", None, None, None).await.0, 200);
+    assert_eq!(s.call("GET", "/readyz", None, None, None).await.0, 200);
+    let (st, _, doc) = s.call("GET", "/openapi.json", None, None, None).await;
+    assert_eq!(st, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for p in [
+        "/v1/orgs/{org}/users",
+        "/v1/orgs/{org}/users/{id}",
+        "/v1/orgs/{org}/changes",
+        "/v1/orgs/{org}/imports",
+        "/v1/orgs/{org}/usage",
+    ] {
+        assert!(
+            doc["paths"][p].is_object(),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+    let (st, _, body) = s.call("GET", "/nowhere", None, None, None).await;
+    assert_eq!((st, body["code"].as_str()), (404, Some("not_found")));
+    // Bodies over the limit are refused before any handler runs.
+    let t = cached_token(&admin_a()).await;
+    let big = "x".repeat(2 << 20);
+    let (st, _, _) = s
+        .call(
+            "POST",
+            &format!("/v1/orgs/{}/directory/groups", s.org()),
+            Some(&t),
+            Some(json!({"name": big})),
+            None,
+        )
+        .await;
+    assert_eq!(st, 413);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_upload_preview_commit_and_export() {
+    let s = Server::start(10).await;
+    let t = cached_token(&admin_a()).await;
+    let org = format!("/v1/orgs/{}", s.org());
+    let csv =
+        "\u{feff}ana@a.example;55;11987654321\r\nBAD LINE\r\nbia@a.example\r\nana@a.example\r\n";
+    let before = s.snapshot().await;
+    let res = s
+        .http
+        .post(format!("{}{org}/imports", s.url))
+        .bearer_auth(&t)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let preview: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(preview["report"]["created"], 2);
+    assert_eq!(preview["report"]["invalid"], 1);
+    assert_eq!(preview["report"]["duplicates_in_file"], 1);
+    assert_eq!(before, s.snapshot().await, "a preview writes nothing");
+    let upload = preview["upload"].as_str().unwrap();
+    // Another person cannot commit someone else's upload.
+    let c = cached_token(&collab_a()).await;
+    assert_eq!(
+        s.call(
+            "POST",
+            &format!("{org}/imports/{upload}/commit"),
+            Some(&c),
+            None,
+            None
+        )
+        .await
+        .0,
+        404
+    );
+    let (st, _, report) = s
+        .call(
+            "POST",
+            &format!("{org}/imports/{upload}/commit"),
+            Some(&t),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{report}");
+    assert_eq!(report["created"], 2);
+    assert_eq!(report["committed"], true);
+    assert_eq!(
+        s.call(
+            "POST",
+            &format!("{org}/imports/{upload}/commit"),
+            Some(&t),
+            None,
+            None
+        )
+        .await
+        .0,
+        404
+    );
+
+    let res = s
+        .http
+        .get(format!("{}{org}/export", s.url))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(text.contains("ana@a.example") && text.contains("bia@a.example"));
+    assert_eq!(
+        text.lines().count(),
+        1 + 6,
+        "header + every live user:\n{text}"
+    );
+    // The filtered view.
+    let res = s
+        .http
+        .get(format!("{}{org}/export?search=ana", s.url))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    let text = res.text().await.unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_metering_is_idempotent_by_event_id() {
+    let s = Server::start(10).await;
+    let org = format!("/v1/orgs/{}", s.org());
+    let platform = Person {
+        roles: Some("Usage.Report".into()),
+        email: None,
+        ..person("tenant-a", "platform-app", "")
+    };
+    let t = token(&platform).await;
+    let event = json!({"event_id": "evt-1", "user_id": s.target, "amount_micros": 1_250_000});
+    let (st, _, r) = s
+        .call(
+            "POST",
+            &format!("{org}/usage"),
+            Some(&t),
+            Some(event.clone()),
+            None,
+        )
+        .await;
+    assert_eq!((st, r["recorded"].as_bool()), (200, Some(true)), "{r}");
+    let (st, _, r) = s
+        .call("POST", &format!("{org}/usage"), Some(&t), Some(event), None)
+        .await;
+    assert_eq!((st, r["recorded"].as_bool()), (200, Some(false)));
+    let u = s.store.user(&s.owner, s.target, s.now()).await.unwrap();
+    assert_eq!(u.usage.0, 1_250_000);
+    // The platform of another tenant cannot report here.
+    let other = Person {
+        tenant: "tenant-b",
+        ..platform
+    };
+    let (st, _, _) = s
+        .call(
+            "POST",
+            &format!("{org}/usage"),
+            Some(&token(&other).await),
+            Some(json!({"event_id": "evt-2", "user_id": s.target, "amount_micros": 5})),
+            None,
+        )
+        .await;
+    assert_eq!(st, 403);
+}

@@ -1,0 +1,71 @@
+//! The few places where SQLite and PostgreSQL need different SQL, in one module.
+//!
+//! The store runs on both through sqlx's `Any` driver: one connection type, one set of
+//! queries, so every rule and every statement exists once. The statements are written in the
+//! dialect the two share (numbered `$N` parameters, `RETURNING`, `ON CONFLICT`, window
+//! functions); what differs is chosen here from the connection's backend:
+//!
+//! - bulk statements (import) bind thousands of parameters: SQLite resolves a named `$N` by a
+//!   linear scan, so there they use anonymous `?`; PostgreSQL only knows `$N`;
+//! - the domain part of an email (`instr` on SQLite, `strpos` on PostgreSQL), which must match
+//!   the expression of the domain index in each schema;
+//! - JSON packing of export chunks (`json_group_array` vs `json_agg`);
+//! - write transactions: `BEGIN IMMEDIATE` vs `BEGIN` + the organization's row `FOR UPDATE`
+//!   (see `Store::begin_write`).
+//!
+//! Value types are kept to those `Any` carries on both: integers as `BIGINT`/`INTEGER` (the
+//! `licensed` flag is stored, bound and read as 0/1, since `Any` cannot decode a SQLite integer
+//! as a bool), text, and sums cast back to `BIGINT` (PostgreSQL's `SUM` is `NUMERIC`).
+
+use sqlx::AnyConnection;
+
+/// The database a [`crate::Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of an open connection.
+    pub(crate) fn of(conn: &AnyConnection) -> Backend {
+        if conn.backend_name() == "PostgreSQL" {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// The domain part of `email`, exactly as the domain index is defined in this backend's
+    /// schema (so the planner uses it).
+    pub(crate) fn domain(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "substr(email, instr(email, '@') + 1)",
+            Backend::Postgres => "substr(email, strpos(email, '@') + 1)",
+        }
+    }
+
+    /// Appends the placeholder of the `n`th (1-based) parameter of a bulk statement.
+    pub(crate) fn push_bulk_param(self, sql: &mut String, n: usize) {
+        match self {
+            Backend::Sqlite => sql.push('?'),
+            Backend::Postgres => {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+        }
+    }
+
+    /// A JSON array of the given SQL array elements, aggregated over rows in `order`, as text
+    /// (`[]` when there are none).
+    pub(crate) fn json_agg_array(self, elements: &str, order: &str) -> String {
+        match self {
+            Backend::Sqlite => {
+                format!("json_group_array(json_array({elements}) ORDER BY {order})")
+            }
+            Backend::Postgres => format!(
+                "COALESCE(json_agg(json_build_array({elements}) ORDER BY {order})::text, '[]')"
+            ),
+        }
+    }
+}
