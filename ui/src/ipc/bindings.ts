@@ -142,7 +142,7 @@ version: number | null, };
 
 export type DeletedUser = { user: User, deleted_at: Timestamp, };
 
-export type UserLink = { kind: LinkKind, item: DirectoryItem, };
+export type LinkedItem = { kind: LinkKind, item: DirectoryItem, };
 
 export type ChosenFile = { name: string, bytes: number, };
 
