@@ -37,7 +37,8 @@ function appTree() {
       return null;
     }
   }).filter(Boolean);
-  const root = procs.find((p) => p.cmd.includes(db) && p.cmd.includes("omni-admin"));
+  // The app itself: its first argument is the binary (this script's own command line names it too).
+  const root = procs.find((p) => p.pid !== process.pid && p.cmd.split("\0")[0].endsWith("omni-admin") && p.cmd.includes(db));
   if (!root) return [];
   const tree = [root.pid];
   for (let i = 0; i < tree.length; i++) for (const p of procs) if (p.ppid === tree[i]) tree.push(p.pid);

@@ -15,6 +15,8 @@ pub struct AppState {
     pub import_file: Mutex<Option<PathBuf>>,
     pub cancel: Mutex<Arc<AtomicBool>>,
     pub last_export: Mutex<Option<PathBuf>>,
+    /// Who acts, once known. Safe to keep: every store operation re-reads this user's role.
+    caller: Mutex<Option<Caller>>,
 }
 
 impl AppState {
@@ -25,13 +27,24 @@ impl AppState {
             import_file: Mutex::new(None),
             cancel: Mutex::new(Arc::new(AtomicBool::new(false))),
             last_export: Mutex::new(None),
+            caller: Mutex::new(None),
         }
     }
 
-    /// Who acts: in local mode, the organization's owner.
+    /// Who acts: in local mode, the organization's owner (or, once the owner's account is gone,
+    /// the oldest Administrator). Resolved once; resolved again when the store no longer knows
+    /// that user.
     pub async fn caller(&self) -> Result<Caller> {
+        let cached = *Self::lock(&self.caller)?;
+        if let Some(c) = cached {
+            if self.store.is_live(&c).await? {
+                return Ok(c);
+            }
+        }
         let org = self.store.local_org().await?;
-        self.store.owner(&org).await
+        let c = self.store.owner(&org).await?;
+        *Self::lock(&self.caller)? = Some(c);
+        Ok(c)
     }
 
     /// Locks a mutex, turning a poisoned lock into an error instead of a panic.

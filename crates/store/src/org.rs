@@ -194,6 +194,19 @@ impl Store {
         })
     }
 
+    /// True while `caller` is a live (not deleted) user of their organization.
+    pub async fn is_live(&self, caller: &Caller) -> Result<bool> {
+        let row: Option<(Id,)> = sqlx::query_as(
+            "SELECT id FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(caller.user)
+        .bind(caller.org)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(internal)?;
+        Ok(row.is_some())
+    }
+
     /// The organization's owner as a caller (falls back to the oldest Administrator when the
     /// owner's account was deleted).
     pub async fn owner(&self, org: &Org) -> Result<Caller> {

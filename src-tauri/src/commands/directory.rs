@@ -78,7 +78,10 @@ pub async fn user_links(state: State<'_, AppState>, user: Id) -> Reply<Vec<Linke
 pub async fn item_links(state: State<'_, AppState>, item: Id) -> Reply<Vec<LinkedItem>> {
     let caller = state.caller().await?;
     let links = state.store.item_links(&caller, item).await?;
-    Ok(links.into_iter().map(|(kind, item)| LinkedItem { kind, item }).collect())
+    Ok(links
+        .into_iter()
+        .map(|(kind, item)| LinkedItem { kind, item })
+        .collect())
 }
 
 #[tauri::command]

@@ -140,9 +140,13 @@ export class UsersTable {
     return rowWindow(this.scroller.scrollTop, this.scroller.clientHeight || 600, this.total, ROW_HEIGHT);
   }
 
+  /** Renders once the current task is done: scroll events, arriving pages and updates in one
+   * burst paint together, without waiting for an animation frame (which a busy or hidden
+   * window may delay). */
   private schedule(): void {
     if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
+    this.frame = 1;
+    queueMicrotask(() => {
       this.frame = 0;
       this.render();
     });
