@@ -10,7 +10,7 @@ e2e('link a user to a group that has an agent and see it in effective access', {
     await app.omni('users', 'add', ANA);
   },
 }, async (app) => {
-  // The group and the agent come from the Directory screen...
+  // The group, the agent, and the agent shared with the group: all from the Directory screen.
   await navigate(app, 'Directory');
   await app.fill('textbox', 'New group name', 'Sales');
   await app.click('button', 'Add group');
@@ -18,9 +18,14 @@ e2e('link a user to a group that has an agent and see it in effective access', {
   await app.fill('textbox', 'New agent name', 'Sales Coach');
   await app.click('button', 'Add agent');
   await app.find('listitem', /^Sales Coach\b/, { within: ['list', 'Agents'] });
+  await app.click('button', 'Share Sales Coach');
+  const share = ['dialog', 'Share Sales Coach'];
+  await app.click('checkbox', 'Sales', { within: [share, ['group', 'Groups']] });
+  await app.shot('share-agent');
+  assert.equal(await app.checkedOf('checkbox', 'Sales', { within: [share, ['group', 'Groups']] }), true);
+  await app.click('button', 'Close', { within: share });
+  await app.gone('dialog', 'Share Sales Coach');
   await app.shot('directory');
-  // ...and the agent is shared with the group through the CLI (the app has no screen for that).
-  await app.omni('agents', 'link', 'Sales Coach', '--group', 'Sales');
 
   await navigate(app, 'Users');
   await userRow(app, ANA);
