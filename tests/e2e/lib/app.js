@@ -161,11 +161,17 @@ export class App {
     }, { timeout: opts.timeout ?? config.timeoutMs, message: `a click on ${describe(role, name)}` });
   }
 
-  /** Replaces the text of a text field. */
+  /**
+   * Replaces the text of a text field as a person does: select all, delete, type. (WebDriver's
+   * Element Clear fires no input event in WebKit, so an emptied search would go unnoticed.)
+   */
   async fill(role, name, value, opts = {}) {
     const el = await this.find(role, name, opts);
-    await this.session.clear(el);
+    const current = await this.session.execute('return arguments[0].value', [el]);
+    if (current !== '') await this.session.sendKeys(el, `${Keys.Control}a${Keys.Null}${Keys.Backspace}`);
     if (String(value) !== '') await this.session.sendKeys(el, value);
+    const now = await this.session.execute('return arguments[0].value', [el]);
+    if (now !== String(value)) throw new Error(`${describe(role, name)} reads ${JSON.stringify(now)} after typing ${JSON.stringify(String(value))}`);
     return el;
   }
 

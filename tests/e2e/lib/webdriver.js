@@ -169,6 +169,7 @@ export class Session {
 
 /** WebDriver special keys (https://www.w3.org/TR/webdriver2/#keyboard-actions). */
 export const Keys = {
+  Null: '\uE000', // releases the modifier keys held down in the same Send Keys
   Enter: '\uE007',
   Escape: '\uE00C',
   Tab: '\uE004',

@@ -9,6 +9,7 @@ e2e('create a user and see the counters change', { setup: initOrg }, async (app)
   await app.click('button', 'Create');
   const dialog = ['dialog', 'Create user'];
   await app.find('combobox', 'Role', { within: dialog });
+  await app.find('button', 'Cancel', { within: dialog });
 
   // A refused save keeps the dialog open, says why, and keeps what was typed.
   await app.fill('textbox', 'Email', 'ana-at-acme.com', { within: dialog });
