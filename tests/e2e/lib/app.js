@@ -411,6 +411,8 @@ export function e2e(title, options, body) {
   test(title, { timeout }, async (t) => {
     const name = slug(title);
     let app;
+    // On the test's timeout the runner moves on without waiting: close the app right away.
+    t.signal.addEventListener('abort', () => void app?.close());
     try {
       app = await App.launch(name, { setup });
       await body(app, t);
