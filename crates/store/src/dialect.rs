@@ -57,11 +57,14 @@ impl Backend {
     }
 
     /// A JSON array of the given SQL array elements, aggregated over rows in `order`, as text
-    /// (`[]` when there are none).
+    /// (`[]` when there are none). SQLite aggregates its (ordered) subquery's rows in order
+    /// without an ORDER BY of its own, which would re-sort every chunk through a temporary
+    /// b-tree; the reader checks the order (`export::write_chunk`) all the same.
     pub(crate) fn json_agg_array(self, elements: &str, order: &str) -> String {
         match self {
             Backend::Sqlite => {
-                format!("json_group_array(json_array({elements}) ORDER BY {order})")
+                let _ = order;
+                format!("json_group_array(json_array({elements}))")
             }
             Backend::Postgres => format!(
                 "COALESCE(json_agg(json_build_array({elements}) ORDER BY {order})::text, '[]')"

@@ -550,7 +550,11 @@ impl Store {
 
     /// What a group or agent is linked to: a group's workspaces; an agent's groups and
     /// workspaces (who it is shared with).
-    pub async fn item_links(&self, caller: &Caller, item: Id) -> Result<Vec<(LinkKind, DirectoryItem)>> {
+    pub async fn item_links(
+        &self,
+        caller: &Caller,
+        item: Id,
+    ) -> Result<Vec<(LinkKind, DirectoryItem)>> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
         policy::authorize(&actor(&mut conn, caller).await?, &Action::ViewUsers)?;
         let rows: Vec<(String, Id, String, String, i64)> = sqlx::query_as(

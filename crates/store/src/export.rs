@@ -72,8 +72,23 @@ async fn fetch_chunk(
 }
 
 /// Writes one chunk; returns how many users it held.
-fn write_chunk<W: Write>(writer: &mut ExportWriter<W>, json: &str) -> Result<usize> {
-    let rows: Vec<Packed<'_>> = serde_json::from_str(json).map_err(internal)?;
+fn write_chunk<W: Write>(
+    writer: &mut ExportWriter<W>,
+    json: &str,
+    descending: bool,
+) -> Result<usize> {
+    let mut rows: Vec<Packed<'_>> = serde_json::from_str(json).map_err(internal)?;
+    // The chunk comes in email order; should a database ever aggregate otherwise, restore it.
+    let ordered = |a: &Packed<'_>, b: &Packed<'_>| if descending { a.0 >= b.0 } else { a.0 <= b.0 };
+    if !rows.windows(2).all(|w| ordered(&w[0], &w[1])) {
+        rows.sort_by(|a, b| {
+            if descending {
+                b.0.cmp(&a.0)
+            } else {
+                a.0.cmp(&b.0)
+            }
+        });
+    }
     for r in &rows {
         let phone = r.1.as_deref().and_then(Phone::from_stored);
         writer
@@ -158,12 +173,12 @@ async fn export_on<W: Write + Send>(
         let (mut json, mut last) = fetch_chunk(&mut tx, &query, caller.org, now, None).await?;
         loop {
             let Some(after) = last.take() else {
-                n += write_chunk(&mut writer, &json)? as u64;
+                n += write_chunk(&mut writer, &json, query.descending)? as u64;
                 break;
             };
             let (next, written) = tokio::join!(
                 fetch_chunk(&mut tx, &query, caller.org, now, Some(&after)),
-                async { write_chunk(&mut writer, &json) }
+                async { write_chunk(&mut writer, &json, query.descending) }
             );
             n += written? as u64;
             (json, last) = next?;
