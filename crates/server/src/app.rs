@@ -43,6 +43,38 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub uploads: Arc<Mutex<HashMap<String, Upload>>>,
+    /// Answers that do not change between requests, kept to spare every request the same
+    /// lookups: tenant → organization, and (tenant, object id, organization) → user. Only
+    /// positive answers are kept. Safe: every store operation re-reads the caller's row and role
+    /// (a deleted or demoted user is refused there), and an organization's tenant never changes.
+    tenants: Arc<std::sync::RwLock<HashMap<String, Id>>>,
+    callers: Arc<std::sync::RwLock<HashMap<Person, Caller>>>,
+}
+
+/// A person of an organization: (tenant, object id, organization).
+type Person = (String, String, Id);
+
+/// Entries each cache keeps at most before it starts afresh.
+const CACHE_LIMIT: usize = 100_000;
+
+fn remember<K: std::hash::Hash + Eq, V>(
+    cache: &std::sync::RwLock<HashMap<K, V>>,
+    key: K,
+    value: V,
+) {
+    if let Ok(mut map) = cache.write() {
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
+        }
+        map.insert(key, value);
+    }
+}
+
+fn recall<K: std::hash::Hash + Eq, V: Clone>(
+    cache: &std::sync::RwLock<HashMap<K, V>>,
+    key: &K,
+) -> Option<V> {
+    cache.read().ok().and_then(|map| map.get(key).cloned())
 }
 
 impl AppState {
@@ -63,15 +95,29 @@ impl AppState {
             clock,
             config: Arc::new(config),
             uploads: Arc::new(Mutex::new(HashMap::new())),
+            tenants: Arc::default(),
+            callers: Arc::default(),
         }
+    }
+
+    /// The organization bound to `tenant`, if any.
+    pub async fn org_of_tenant(&self, tenant: &str) -> ApiResult<Option<Id>> {
+        if let Some(org) = recall(&self.tenants, &tenant.to_string()) {
+            return Ok(Some(org));
+        }
+        let org = self.store.org_by_tenant(tenant).await?.map(|o| o.id);
+        if let Some(id) = org {
+            remember(&self.tenants, tenant.to_string(), id);
+        }
+        Ok(org)
     }
 
     /// Verifies a bearer token at `now`.
     pub async fn verify(&self, token: &str, now: Timestamp) -> ApiResult<Claims> {
-        let store = self.store.clone();
+        let state = self.clone();
         self.verifier
             .verify(token, now, |tid| async move {
-                matches!(store.org_by_tenant(&tid).await, Ok(Some(_)))
+                matches!(state.org_of_tenant(&tid).await, Ok(Some(_)))
             })
             .await
             .map_err(|r| ApiError::invalid_token(r.0))
@@ -108,8 +154,8 @@ async fn path_org(parts: &mut Parts, state: &AppState) -> ApiResult<Id> {
 /// The organization of `org` when it is bound to the token's tenant; 403 otherwise (the same
 /// answer whether or not `org` exists, so nothing is disclosed).
 async fn own_org(state: &AppState, claims: &Claims, org: Id) -> ApiResult<()> {
-    match state.store.org_by_tenant(&claims.tid).await? {
-        Some(o) if o.id == org => Ok(()),
+    match state.org_of_tenant(&claims.tid).await? {
+        Some(o) if o == org => Ok(()),
         _ => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "permission_denied",
@@ -139,7 +185,15 @@ impl FromRequestParts<AppState> for Ctx {
             object_id: &claims.oid,
             email: email.as_ref(),
         };
-        let caller = state.store.sign_in(org, &who, now).await?;
+        let key = (claims.tid.clone(), claims.oid.clone(), org);
+        let caller = match recall(&state.callers, &key) {
+            Some(c) => c,
+            None => {
+                let c = state.store.sign_in(org, &who, now).await?;
+                remember(&state.callers, key, c);
+                c
+            }
+        };
         Ok(Ctx { caller, now })
     }
 }
