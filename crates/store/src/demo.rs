@@ -247,11 +247,14 @@ impl Store {
         .rows_affected() as i64;
         policy::ensure_seats(c.purchased, c.licensed + licensed)?;
         bump_counters(&mut tx, org, 0, licensed, 0).await?;
-        // Budgets of $20 to $200 for two users in three; usage from $0 to about $240 this month.
+        // Budgets of $20 to $200 for two users in three; this month's usage from nothing to 115 % of
+        // the budget (a few over, more near it), up to $120 for those without a limit.
         let month = now.month_start().0;
         let touched = sqlx::query(
             "UPDATE users SET budget_micros = CASE WHEN id % 3 = 0 THEN NULL ELSE (20 + (id * 37) % 181) * 1000000 END, \
-             usage_micros = CASE WHEN licensed = 1 THEN ((id * 7919) % 240000) * 1000 ELSE 0 END, usage_month = $2, \
+             usage_micros = CASE WHEN licensed = 0 THEN 0 \
+               WHEN id % 3 = 0 THEN ((id * 7919) % 120000) * 1000 \
+               ELSE (20 + (id * 37) % 181) * ((id * 7919) % 115) * 10000 END, usage_month = $2, \
              updated_at = $3, version = version + 1 WHERE org_id = $1 AND deleted_at IS NULL",
         )
         .bind(org)
