@@ -90,13 +90,16 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
+/// The everyday page cache of a SQLite connection (16 MiB), restored after an import.
+pub(crate) const EVERYDAY_CACHE: &str = "PRAGMA cache_size = -16384";
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// What every SQLite connection switches on: WAL, foreign keys, a 30 s busy timeout, a 64 MiB
-/// page cache and in-memory temporary tables.
+/// What every SQLite connection switches on: WAL, foreign keys, a 30 s busy timeout, a 16 MiB
+/// page cache (imports raise theirs while they run) and in-memory temporary tables.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA cache_size = -65536; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA cache_size = -16384; \
      PRAGMA temp_store = memory;";
 
 /// `path` as a `sqlite://` URL that creates the file when missing (every byte outside the
