@@ -179,19 +179,13 @@ impl Store {
 
     /// The live user with `email` in `org`, as a caller.
     pub async fn caller_by_email(&self, org: Id, email: &Email) -> Result<Caller> {
-        let row: Option<(Id,)> = sqlx::query_as(
-            "SELECT id FROM users WHERE org_id = $1 AND email = $2 AND deleted_at IS NULL",
-        )
-        .bind(org)
-        .bind(email.as_str())
-        .fetch_optional(self.pool())
-        .await
-        .map_err(internal)?;
-        row.map(|(user,)| Caller { org, user }).ok_or_else(|| {
-            Error::denied(format!(
+        match self.user_id(org, email).await {
+            Ok(user) => Ok(Caller { org, user }),
+            Err(e) if e.code == ErrorCode::NotFound => Err(Error::denied(format!(
                 "{email} is not a registered user of this organization."
-            ))
-        })
+            ))),
+            Err(e) => Err(e),
+        }
     }
 
     /// True while `caller` is a live (not deleted) user of their organization.

@@ -142,6 +142,19 @@ async fn save(conn: &mut AnyConnection, org: Id, u: &User, now: Timestamp) -> Re
     Ok(saved)
 }
 
+/// A user became live (created or restored): count them, record the change, read them back.
+async fn went_live(
+    conn: &mut AnyConnection,
+    org: Id,
+    id: Id,
+    role: Role,
+    now: Timestamp,
+) -> Result<User> {
+    bump_counters(conn, org, 1, 0, i64::from(role == Role::Administrator)).await?;
+    feed::append(conn, org, FeedEntity::User, id, ChangeOp::Upsert, now).await?;
+    load(conn, org, id, now, false).await
+}
+
 fn check_version(u: &User, expected: Option<i64>) -> Result<()> {
     match expected {
         Some(v) if v != u.version => Err(Error::new(
@@ -178,24 +191,7 @@ impl Store {
                 internal(e)
             }
         })?;
-        bump_counters(
-            &mut tx,
-            caller.org,
-            1,
-            0,
-            i64::from(new.role == Role::Administrator),
-        )
-        .await?;
-        feed::append(
-            &mut tx,
-            caller.org,
-            FeedEntity::User,
-            id,
-            ChangeOp::Upsert,
-            now,
-        )
-        .await?;
-        let user = load(&mut tx, caller.org, id, now, false).await?;
+        let user = went_live(&mut tx, caller.org, id, new.role, now).await?;
         audit::record(
             &mut tx,
             caller,
@@ -546,24 +542,7 @@ impl Store {
                     internal(e)
                 }
             })?;
-        bump_counters(
-            &mut tx,
-            caller.org,
-            1,
-            0,
-            i64::from(u.role == Role::Administrator),
-        )
-        .await?;
-        feed::append(
-            &mut tx,
-            caller.org,
-            FeedEntity::User,
-            id,
-            ChangeOp::Upsert,
-            now,
-        )
-        .await?;
-        let restored = load(&mut tx, caller.org, id, now, false).await?;
+        let restored = went_live(&mut tx, caller.org, id, u.role, now).await?;
         audit::record(
             &mut tx,
             caller,
