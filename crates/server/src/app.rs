@@ -45,8 +45,9 @@ pub struct AppState {
     pub uploads: Arc<Mutex<HashMap<String, Upload>>>,
     /// Answers that do not change between requests, kept to spare every request the same
     /// lookups: tenant → organization, and (tenant, object id, organization) → user. Only
-    /// positive answers are kept. Safe: every store operation re-reads the caller's row and role
-    /// (a deleted or demoted user is refused there), and an organization's tenant never changes.
+    /// positive answers are kept. Safe: a remembered user is checked to be live on each request,
+    /// every store operation re-reads the caller's role, and an organization's tenant never
+    /// changes.
     tenants: Arc<std::sync::RwLock<HashMap<String, Id>>>,
     callers: Arc<std::sync::RwLock<HashMap<Person, Caller>>>,
 }
@@ -186,7 +187,12 @@ impl FromRequestParts<AppState> for Ctx {
             email: email.as_ref(),
         };
         let key = (claims.tid.clone(), claims.oid.clone(), org);
-        let caller = match recall(&state.callers, &key) {
+        // A remembered user still has to be live (a deleted one signs in afresh, and is refused).
+        let cached = match recall(&state.callers, &key) {
+            Some(c) if state.store.is_live(&c).await? => Some(c),
+            _ => None,
+        };
+        let caller = match cached {
             Some(c) => c,
             None => {
                 let c = state.store.sign_in(org, &who, now).await?;
