@@ -229,4 +229,8 @@ pub enum DirectoryCommand {
         #[command(flatten)]
         to: LinkTarget,
     },
+    /// Who can reach an agent, and the path that grants each (agents only).
+    Reach {
+        name: String,
+    },
 }

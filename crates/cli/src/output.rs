@@ -1,6 +1,6 @@
 //! Printing results: a short text for people, or one JSON document with `--json`.
 
-use omni_core::access::AgentAccess;
+use omni_core::access::{AgentAccess, UserReach};
 use omni_core::error::Result;
 use omni_core::model::{Summary, Timestamp, User};
 use omni_core::Error;
@@ -135,6 +135,20 @@ impl Out {
         for x in a {
             let paths: Vec<String> = x.paths.iter().map(|p| p.describe()).collect();
             println!("{:<28} via {}", x.agent.name, paths.join("; "));
+        }
+        Ok(())
+    }
+
+    pub fn reach(&self, agent: &str, reach: &[UserReach]) -> Result<()> {
+        if self.json {
+            return print_json(reach);
+        }
+        if reach.is_empty() {
+            println!("Nobody can reach {agent}: share it with users, groups or workspaces.");
+        }
+        for r in reach {
+            let paths: Vec<String> = r.paths.iter().map(|p| p.describe()).collect();
+            println!("{:<40} via {}", r.user.name, paths.join("; "));
         }
         Ok(())
     }

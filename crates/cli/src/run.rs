@@ -449,6 +449,14 @@ async fn directory(
                 serde_json::json!({"deleted": name}),
             )
         }
+        DirectoryCommand::Reach { name } => {
+            if kind != DirectoryKind::Agent {
+                return Err(Error::invalid(
+                    "Only agents are reached: use `omni agents reach NAME`.",
+                ));
+            }
+            out.reach(name, &store.agent_reach(c, id(name).await?).await?)
+        }
         DirectoryCommand::Link { name, to } | DirectoryCommand::Unlink { name, to } => {
             let this = id(name).await?;
             let (link, a, b) = link_ends(store, c, kind, this, to).await?;

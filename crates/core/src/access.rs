@@ -145,6 +145,101 @@ pub fn effective_access(role: Role, links: &UserLinks) -> Vec<AgentAccess> {
         .collect()
 }
 
+/// The links around one agent, as loaded by the store: who it is shared with, directly or
+/// through groups and workspaces, and the members of those.
+#[derive(Debug, Clone, Default)]
+pub struct AgentLinks {
+    /// Users the agent is shared with directly.
+    pub users: Vec<Named>,
+    /// Groups the agent is shared with.
+    pub groups: Vec<Named>,
+    /// Workspaces the agent is in.
+    pub workspaces: Vec<Named>,
+    /// (group id, member) for the groups above and the groups in the workspaces above.
+    pub group_members: Vec<(Id, Named)>,
+    /// (workspace id, member) for the users directly in the workspaces above.
+    pub workspace_members: Vec<(Id, Named)>,
+    /// (workspace id, group) for the groups in the workspaces above.
+    pub workspace_groups: Vec<(Id, Named)>,
+    /// Administrators and Collaborators, who see every agent.
+    pub staff: Vec<(Named, Role)>,
+}
+
+/// A person who can reach an agent, with every path that grants it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UserReach {
+    pub user: Named,
+    pub paths: Vec<AccessPath>,
+}
+
+/// Who reaches the agent of `links`, by user name, each with its paths: the same paths
+/// [`effective_access`] finds from the user's side.
+pub fn agent_reach(links: &AgentLinks) -> Vec<UserReach> {
+    let mut by_user: BTreeMap<(String, Id), Vec<AccessPath>> = BTreeMap::new();
+    let mut add = |user: &Named, path: AccessPath| {
+        by_user
+            .entry((user.name.clone(), user.id))
+            .or_default()
+            .push(path);
+    };
+    for (u, role) in &links.staff {
+        add(u, AccessPath::Role { role: *role });
+    }
+    for u in &links.users {
+        add(u, AccessPath::Direct);
+    }
+    let mut members: HashMap<Id, Vec<&Named>> = HashMap::new();
+    for (g, u) in &links.group_members {
+        members.entry(*g).or_default().push(u);
+    }
+    for g in &links.groups {
+        for u in members.get(&g.id).into_iter().flatten() {
+            add(u, AccessPath::Group { group: g.clone() });
+        }
+    }
+    for w in &links.workspaces {
+        for (_, u) in links
+            .workspace_members
+            .iter()
+            .filter(|(wid, _)| *wid == w.id)
+        {
+            add(
+                u,
+                AccessPath::Workspace {
+                    workspace: w.clone(),
+                },
+            );
+        }
+        for (_, g) in links
+            .workspace_groups
+            .iter()
+            .filter(|(wid, _)| *wid == w.id)
+        {
+            for u in members.get(&g.id).into_iter().flatten() {
+                add(
+                    u,
+                    AccessPath::GroupWorkspace {
+                        group: g.clone(),
+                        workspace: w.clone(),
+                    },
+                );
+            }
+        }
+    }
+    by_user
+        .into_iter()
+        .map(|((name, id), mut paths)| {
+            paths.sort();
+            paths.dedup();
+            UserReach {
+                user: Named { id, name },
+                paths,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

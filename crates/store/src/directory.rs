@@ -4,7 +4,9 @@
 //! Effective access loads the links around a user and lets [`omni_core::access`] resolve the
 //! paths, so the path rules exist only there.
 
-use omni_core::access::{effective_access, AgentAccess, Named, UserLinks};
+use omni_core::access::{
+    agent_reach, effective_access, AgentAccess, AgentLinks, Named, UserLinks, UserReach,
+};
 use omni_core::error::Result;
 use omni_core::model::{Id, Role, Timestamp};
 use omni_core::policy::{self, Action};
@@ -618,6 +620,62 @@ impl Store {
             links.all_agents = named(q2(&mut conn, "SELECT id, name FROM directory WHERE org_id = $1 AND kind = 'agent' AND $2 = $2", org, user).await?);
         }
         Ok(effective_access(role, &links))
+    }
+}
+
+impl Store {
+    /// Who can reach an agent, each with the paths that grant it (Administrators and
+    /// Collaborators see every agent). The inverse of [`Store::access`]; both resolve paths in
+    /// `omni_core::access`.
+    pub async fn agent_reach(&self, caller: &Caller, agent: Id) -> Result<Vec<UserReach>> {
+        let mut conn = self.pool().acquire().await.map_err(internal)?;
+        policy::authorize(&actor(&mut conn, caller).await?, &Action::ViewUsers)?;
+        match item_by_id(&mut conn, caller.org, agent).await? {
+            Some(item) if item.kind == DirectoryKind::Agent => {}
+            _ => return Err(Error::not_found(format!("No agent has id {agent}."))),
+        }
+        let org = caller.org;
+        let named = |rows: Vec<(Id, String)>| {
+            rows.into_iter()
+                .map(|(id, name)| Named { id, name })
+                .collect::<Vec<_>>()
+        };
+        let pairs = |rows: Vec<(Id, Id, String)>| {
+            rows.into_iter()
+                .map(|(k, id, name)| (k, Named { id, name }))
+                .collect::<Vec<_>>()
+        };
+        const SPACES_OF_AGENT: &str =
+            "SELECT b_id FROM links WHERE org_id = $1 AND kind = 'agent_workspace' AND a_id = $2";
+        let links = AgentLinks {
+            users: named(q2(&mut conn, "SELECT u.id, u.email FROM links l JOIN users u ON u.id = l.b_id AND u.deleted_at IS NULL \
+                WHERE l.org_id = $1 AND l.kind = 'agent_user' AND l.a_id = $2", org, agent).await?),
+            groups: named(q2(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id \
+                WHERE l.org_id = $1 AND l.kind = 'agent_group' AND l.a_id = $2", org, agent).await?),
+            workspaces: named(q2(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id \
+                WHERE l.org_id = $1 AND l.kind = 'agent_workspace' AND l.a_id = $2", org, agent).await?),
+            workspace_groups: pairs(q3(&mut conn, &format!("SELECT gw.b_id, d.id, d.name FROM links gw JOIN directory d ON d.id = gw.a_id \
+                WHERE gw.org_id = $1 AND gw.kind = 'group_workspace' AND gw.b_id IN ({SPACES_OF_AGENT})"), org, agent).await?),
+            workspace_members: pairs(q3(&mut conn, &format!("SELECT uw.b_id, u.id, u.email FROM links uw JOIN users u ON u.id = uw.a_id AND u.deleted_at IS NULL \
+                WHERE uw.org_id = $1 AND uw.kind = 'user_workspace' AND uw.b_id IN ({SPACES_OF_AGENT})"), org, agent).await?),
+            group_members: pairs(q3(&mut conn, &format!("SELECT ug.b_id, u.id, u.email FROM links ug JOIN users u ON u.id = ug.a_id AND u.deleted_at IS NULL \
+                WHERE ug.org_id = $1 AND ug.kind = 'user_group' AND ug.b_id IN ( \
+                  SELECT b_id FROM links WHERE org_id = $1 AND kind = 'agent_group' AND a_id = $2 \
+                  UNION SELECT a_id FROM links WHERE org_id = $1 AND kind = 'group_workspace' AND b_id IN ({SPACES_OF_AGENT}))"), org, agent).await?),
+            staff: {
+                let rows: Vec<(Id, String, String)> = sqlx::query_as(
+                    "SELECT id, email, role FROM users WHERE org_id = $1 AND deleted_at IS NULL AND role <> 'user'",
+                )
+                .bind(org)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(internal)?;
+                rows.into_iter()
+                    .filter_map(|(id, name, role)| Role::from_stored(&role).map(|r| (Named { id, name }, r)))
+                    .collect()
+            },
+        };
+        Ok(agent_reach(&links))
     }
 }
 

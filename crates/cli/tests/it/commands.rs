@@ -160,6 +160,16 @@ fn groups_agents_and_access() {
         text.contains("Sales Coach") && text.contains("via group Sales"),
         "{text}"
     );
+    let reach = o.ok(&["agents", "reach", "Contract Reviewer"]);
+    assert!(
+        reach.contains("ana@acme.com") && reach.contains("group Sales → workspace EMEA"),
+        "{reach}"
+    );
+    assert!(
+        reach.contains("owner@acme.com") && reach.contains("role administrator"),
+        "{reach}"
+    );
+    assert_eq!(o.run(&["groups", "reach", "Sales"]).status.code(), Some(4));
     o.ok(&["agents", "unlink", "Sales Coach", "--group", "Sales"]);
     let (_, v) = o.json(&["access", "ana@acme.com"]);
     assert_eq!(v.as_array().unwrap().len(), 1);

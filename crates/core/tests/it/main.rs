@@ -1,2 +1,3 @@
+mod access_agreement;
 mod csv_corpus;
 mod csv_fuzz;

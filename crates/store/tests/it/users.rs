@@ -369,6 +369,40 @@ fn effective_access_names_every_path() {
             got,
             want.map(|(a, b)| (a.to_string(), b.to_string())).to_vec()
         );
+        // From the agent's side: who reaches it, and how (the owner by role).
+        let reach: Vec<(String, String)> = s
+            .agent_reach(o, agents[3])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                (
+                    r.user.name,
+                    r.paths
+                        .iter()
+                        .map(|p| p.describe())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            })
+            .collect();
+        assert_eq!(
+            reach,
+            [
+                (
+                    "ana@acme.com".to_string(),
+                    "group Sales → workspace Deals".to_string()
+                ),
+                (
+                    "owner@acme.com".to_string(),
+                    "role administrator (sees every agent)".to_string()
+                ),
+            ]
+        );
+        assert_eq!(
+            s.agent_reach(o, sales).await.unwrap_err().code,
+            ErrorCode::NotFound
+        );
         // Administrators see every agent.
         assert_eq!(s.access(o, o.user).await.unwrap().len(), 5);
         // Removing the group removes both group paths.
