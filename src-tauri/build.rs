@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "user_links",
     "item_links",
     "access",
+    "agent_reach",
     "choose_import_file",
     "import_preview",
     "import_commit",

@@ -12,7 +12,7 @@ macro_rules! decls {
 
 /// The whole bindings file.
 pub fn render() -> String {
-    use omni_core::access::{AccessPath, AgentAccess, Named};
+    use omni_core::access::{AccessPath, AgentAccess, Named, UserReach};
     use omni_core::csv::LineIssue;
     use omni_core::model::{BudgetState, Role, Seats, Summary, Timestamp, Usd, User};
     use omni_core::{Email, Error, ErrorCode, Phone};
@@ -31,7 +31,7 @@ pub fn render() -> String {
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = decls![&cfg;
         serde_json::Value, Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, Error, Named, AccessPath,
-        AgentAccess, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
+        AgentAccess, UserReach, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
         ExportScope, DirectoryKind, DirectoryItem, LinkKind, AuditEntry, Org, AppInfo, UserForm, DeletedUser,
         LinkedItem, ChosenFile, ExportDone,
     ];

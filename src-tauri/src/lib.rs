@@ -71,6 +71,7 @@ pub fn run() {
             commands::directory::user_links,
             commands::directory::item_links,
             commands::directory::access,
+            commands::directory::agent_reach,
             commands::files::choose_import_file,
             commands::files::import_preview,
             commands::files::import_commit,

@@ -1,6 +1,6 @@
 //! Groups, workspaces, agents, the Relationships dialog and effective access.
 
-use omni_core::access::AgentAccess;
+use omni_core::access::{AgentAccess, UserReach};
 use omni_core::model::Id;
 use omni_store::{DirectoryItem, DirectoryKind, LinkKind};
 use serde::Serialize;
@@ -88,4 +88,10 @@ pub async fn item_links(state: State<'_, AppState>, item: Id) -> Reply<Vec<Linke
 pub async fn access(state: State<'_, AppState>, user: Id) -> Reply<Vec<AgentAccess>> {
     let caller = state.caller().await?;
     state.store.access(&caller, user).await
+}
+
+#[tauri::command]
+pub async fn agent_reach(state: State<'_, AppState>, agent: Id) -> Reply<Vec<UserReach>> {
+    let caller = state.caller().await?;
+    Ok(state.store.agent_reach(&caller, agent).await?)
 }

@@ -24,6 +24,7 @@ import type {
   LinkedItem,
   UserPage,
   UserQuery,
+  UserReach,
 } from "./bindings";
 
 export interface Backend {
@@ -48,6 +49,7 @@ export interface Backend {
   userLinks(user: number): Promise<LinkedItem[]>;
   itemLinks(item: number): Promise<LinkedItem[]>;
   access(user: number): Promise<AgentAccess[]>;
+  agentReach(agent: number): Promise<UserReach[]>;
   chooseImportFile(): Promise<ChosenFile | null>;
   importPreview(options: ImportOptions, progress: (p: Progress) => void): Promise<ImportReport>;
   importCommit(options: ImportOptions, progress: (p: Progress) => void): Promise<ImportReport>;
@@ -114,6 +116,7 @@ export const localBackend: Backend = {
   userLinks: (user) => call("user_links", { user }),
   itemLinks: (item) => call("item_links", { item }),
   access: (user) => call("access", { user }),
+  agentReach: (agent) => call("agent_reach", { agent }),
   chooseImportFile: () => call("choose_import_file"),
   importPreview: (options, progress) => call("import_preview", { options, onProgress: channel(progress) }),
   importCommit: (options, progress) => call("import_commit", { options, onProgress: channel(progress) }),

@@ -47,6 +47,8 @@ export type AccessPath = { "via": "role", role: Role, } | { "via": "direct" } | 
 
 export type AgentAccess = { agent: Named, paths: Array<AccessPath>, };
 
+export type UserReach = { user: Named, paths: Array<AccessPath>, };
+
 export type LineIssue = { 
 /**
  * Physical line number (1-based, blank lines counted), as a text editor shows it.

@@ -2,6 +2,7 @@
 import type { DirectoryItem, DirectoryKind, LinkKind } from "../ipc/bindings";
 import type { Backend } from "../ipc/api";
 import { busy, h, messageOf, openDialog } from "../dom";
+import { describePath } from "./user-dialogs";
 import { t } from "../i18n";
 import type { Screen } from "../main";
 
@@ -79,7 +80,19 @@ function itemLinksDialog(backend: Backend, item: DirectoryItem): void {
   const d = openDialog(item.kind === "agent" ? t("shareAgent", { name: item.name }) : t("groupWorkspaces", { name: item.name }));
   const error = h("p", { role: "alert", class: "form-error", hidden: true });
   const body = h("div", { class: "relationships" });
+  const reach = h("ul", { "aria-label": t("whoReaches"), class: "access" });
   d.body.append(item.kind === "agent" ? h("p", { class: "muted" }, t("shareIntro")) : "", error, body);
+  const SHOWN = 200;
+  const loadReach = async (): Promise<void> => {
+    if (item.kind !== "agent") return;
+    const all = await backend.agentReach(item.id);
+    const sharedWith = all.filter((r) => r.paths.some((p) => p.via !== "role"));
+    reach.replaceChildren(...(sharedWith.length === 0
+      ? [h("li", { class: "muted" }, t("nobodyReaches"))]
+      : sharedWith.slice(0, SHOWN).map((r) => h("li", {}, `${r.user.name} — ${r.paths.map(describePath).join("; ")}`))),
+      ...(sharedWith.length > SHOWN ? [h("li", { class: "muted" }, t("moreReach", { count: sharedWith.length - SHOWN }))] : []));
+  };
+  if (item.kind === "agent") d.body.append(h("h3", {}, t("whoReaches")), reach);
   const close = h("button", { class: "primary" }, t("close"));
   close.addEventListener("click", d.close);
   d.actions.append(close);
@@ -91,7 +104,7 @@ function itemLinksDialog(backend: Backend, item: DirectoryItem): void {
       const boxes = (lists[i] ?? []).map((other) => {
         const box = h("input", { type: "checkbox", id: `share-${other.id}` });
         box.checked = on.has(`${spec.link}:${other.id}`);
-        box.addEventListener("change", () => void (box.checked ? backend.link(spec.link, item.id, other.id) : backend.unlink(spec.link, item.id, other.id)).catch((e: unknown) => {
+        box.addEventListener("change", () => void (box.checked ? backend.link(spec.link, item.id, other.id) : backend.unlink(spec.link, item.id, other.id)).then(loadReach).catch((e: unknown) => {
           box.checked = !box.checked;
           error.textContent = messageOf(e);
           error.hidden = false;
@@ -100,6 +113,7 @@ function itemLinksDialog(backend: Backend, item: DirectoryItem): void {
       });
       return h("fieldset", { role: "group", "aria-labelledby": legendId }, h("legend", { id: legendId }, spec.title), ...(boxes.length > 0 ? boxes : [h("p", { class: "muted" }, t("noItems"))]));
     }));
+    await loadReach();
   })().catch((e: unknown) => {
     error.textContent = messageOf(e);
     error.hidden = false;
