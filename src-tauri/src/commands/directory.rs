@@ -93,5 +93,5 @@ pub async fn access(state: State<'_, AppState>, user: Id) -> Reply<Vec<AgentAcce
 #[tauri::command]
 pub async fn agent_reach(state: State<'_, AppState>, agent: Id) -> Reply<Vec<UserReach>> {
     let caller = state.caller().await?;
-    Ok(state.store.agent_reach(&caller, agent).await?)
+    state.store.agent_reach(&caller, agent).await
 }
