@@ -219,6 +219,23 @@ async fn check_end(
     }
 }
 
+/// Records a change of a group, workspace or agent: its feed entry and its audit entry.
+#[allow(clippy::too_many_arguments)]
+async fn item_changed(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: Id,
+    op: ChangeOp,
+    now: Timestamp,
+    action: &str,
+    name: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<()> {
+    feed::append(conn, caller.org, FeedEntity::Directory, id, op, now).await?;
+    audit::record(conn, caller, now, action, name, before, after).await
+}
+
 impl Store {
     /// Creates a group, workspace or agent.
     pub async fn create_item(
@@ -241,18 +258,11 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| if is_unique_violation(&e) { taken(kind, &name) } else { internal(e) })?;
-        feed::append(
-            &mut tx,
-            caller.org,
-            FeedEntity::Directory,
-            id,
-            ChangeOp::Upsert,
-            now,
-        )
-        .await?;
-        audit::record(
+        item_changed(
             &mut tx,
             caller,
+            id,
+            ChangeOp::Upsert,
             now,
             &format!("{}.create", kind.as_str()),
             &name,
@@ -298,18 +308,11 @@ impl Store {
                 internal(e)
             }
         })?;
-        feed::append(
-            &mut tx,
-            caller.org,
-            FeedEntity::Directory,
-            id,
-            ChangeOp::Upsert,
-            now,
-        )
-        .await?;
-        audit::record(
+        item_changed(
             &mut tx,
             caller,
+            id,
+            ChangeOp::Upsert,
             now,
             &format!("{}.rename", item.kind.as_str()),
             &name,
@@ -376,18 +379,11 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-        feed::append(
-            &mut tx,
-            caller.org,
-            FeedEntity::Directory,
-            id,
-            ChangeOp::Delete,
-            now,
-        )
-        .await?;
-        audit::record(
+        item_changed(
             &mut tx,
             caller,
+            id,
+            ChangeOp::Delete,
             now,
             &format!("{}.delete", item.kind.as_str()),
             &item.name,
