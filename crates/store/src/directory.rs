@@ -527,23 +527,10 @@ impl Store {
     ) -> Result<Vec<(LinkKind, DirectoryItem)>> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
         policy::authorize(&actor(&mut conn, caller).await?, &Action::ViewUsers)?;
-        let rows: Vec<(String, Id, String, String, i64)> = sqlx::query_as(
-            "SELECT l.kind, d.id, d.kind, d.name, d.version FROM links l JOIN directory d ON d.id = l.b_id \
+        linked_items(&mut conn, "SELECT l.kind, d.id, d.kind, d.name, d.version FROM links l JOIN directory d ON d.id = l.b_id \
              WHERE l.org_id = $1 AND l.a_id = $2 AND l.kind IN ('user_group', 'user_workspace') \
              UNION ALL SELECT l.kind, d.id, d.kind, d.name, d.version FROM links l JOIN directory d ON d.id = l.a_id \
-             WHERE l.org_id = $1 AND l.b_id = $2 AND l.kind = 'agent_user' ORDER BY 4",
-        )
-        .bind(caller.org)
-        .bind(user)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(internal)?;
-        rows.into_iter()
-            .map(|(lk, id, k, name, version)| {
-                let kind = LinkKind::parse(&lk).ok_or_else(|| internal("unknown link kind"))?;
-                Ok((kind, item_from((id, k, name, version))?))
-            })
-            .collect()
+             WHERE l.org_id = $1 AND l.b_id = $2 AND l.kind = 'agent_user' ORDER BY 4", caller.org, user).await
     }
 
     /// What a group or agent is linked to: a group's workspaces; an agent's groups and
@@ -555,21 +542,8 @@ impl Store {
     ) -> Result<Vec<(LinkKind, DirectoryItem)>> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
         policy::authorize(&actor(&mut conn, caller).await?, &Action::ViewUsers)?;
-        let rows: Vec<(String, Id, String, String, i64)> = sqlx::query_as(
-            "SELECT l.kind, d.id, d.kind, d.name, d.version FROM links l JOIN directory d ON d.id = l.b_id \
-             WHERE l.org_id = $1 AND l.a_id = $2 AND l.kind IN ('group_workspace', 'agent_workspace', 'agent_group') ORDER BY 4",
-        )
-        .bind(caller.org)
-        .bind(item)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(internal)?;
-        rows.into_iter()
-            .map(|(lk, id, k, name, version)| {
-                let kind = LinkKind::parse(&lk).ok_or_else(|| internal("unknown link kind"))?;
-                Ok((kind, item_from((id, k, name, version))?))
-            })
-            .collect()
+        linked_items(&mut conn, "SELECT l.kind, d.id, d.kind, d.name, d.version FROM links l JOIN directory d ON d.id = l.b_id \
+             WHERE l.org_id = $1 AND l.a_id = $2 AND l.kind IN ('group_workspace', 'agent_workspace', 'agent_group') ORDER BY 4", caller.org, item).await
     }
 
     /// The agents a user can reach, each with the paths that grant it.
@@ -673,6 +647,28 @@ impl Store {
         };
         Ok(agent_reach(&links))
     }
+}
+
+/// Runs `sql` (selecting link kind, item id, kind, name, version for `$1` = org, `$2` = id) and
+/// reads the linked items.
+async fn linked_items(
+    conn: &mut AnyConnection,
+    sql: &str,
+    org: Id,
+    id: Id,
+) -> Result<Vec<(LinkKind, DirectoryItem)>> {
+    let rows: Vec<(String, Id, String, String, i64)> = sqlx::query_as(sql)
+        .bind(org)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?;
+    rows.into_iter()
+        .map(|(lk, id, k, name, version)| {
+            let kind = LinkKind::parse(&lk).ok_or_else(|| internal("unknown link kind"))?;
+            Ok((kind, item_from((id, k, name, version))?))
+        })
+        .collect()
 }
 
 async fn q2(conn: &mut AnyConnection, sql: &str, org: Id, user: Id) -> Result<Vec<(Id, String)>> {

@@ -44,6 +44,25 @@ fn pick_path(picked: Option<tauri_plugin_dialog::FilePath>) -> Reply<Option<Path
     }
 }
 
+/// Asks where to save, in the native dialog; `None` when the person cancels.
+fn ask_save_path(app: &AppHandle, title: &str, file_name: &str) -> Reply<Option<PathBuf>> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_title(title)
+        .set_file_name(file_name)
+        .add_filter("CSV", &["csv"])
+        .blocking_save_file();
+    pick_path(picked)
+}
+
+/// Forwards progress to the web view (a closed channel is not an error of the operation).
+fn forward(channel: Channel<Progress>) -> impl Fn(Progress) + Sync {
+    move |p: Progress| {
+        let _ = channel.send(p);
+    }
+}
+
 #[tauri::command]
 pub async fn choose_import_file(
     app: AppHandle,
@@ -87,9 +106,7 @@ pub async fn import_preview(
 ) -> Reply<ImportReport> {
     let caller = state.caller().await?;
     let (reader, bytes) = open_chosen(&state)?;
-    let progress = move |p: Progress| {
-        let _ = on_progress.send(p);
-    };
+    let progress = forward(on_progress);
     state
         .store
         .import_preview(&caller, reader, options, bytes, &progress, now())
@@ -106,9 +123,7 @@ pub async fn import_commit(
     let (reader, bytes) = open_chosen(&state)?;
     let cancel = Arc::new(AtomicBool::new(false));
     *AppState::lock(&state.cancel)? = cancel.clone();
-    let progress = move |p: Progress| {
-        let _ = on_progress.send(p);
-    };
+    let progress = forward(on_progress);
     state
         .store
         .import_commit(
@@ -131,14 +146,7 @@ pub fn cancel_import(state: State<'_, AppState>) -> Reply<()> {
 
 #[tauri::command]
 pub async fn save_rejected(app: AppHandle, issues: Vec<LineIssue>) -> Reply<Option<String>> {
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("Save rejected lines")
-        .set_file_name("rejected-lines.csv")
-        .add_filter("CSV", &["csv"])
-        .blocking_save_file();
-    let Some(path) = pick_path(picked)? else {
+    let Some(path) = ask_save_path(&app, "Save rejected lines", "rejected-lines.csv")? else {
         return Ok(None);
     };
     let write = || -> std::io::Result<()> {
@@ -158,21 +166,12 @@ pub async fn export_users(
     on_progress: Channel<Progress>,
 ) -> Reply<Option<ExportDone>> {
     let caller = state.caller().await?;
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("Export users")
-        .set_file_name("users.csv")
-        .add_filter("CSV", &["csv"])
-        .blocking_save_file();
-    let Some(path) = pick_path(picked)? else {
+    let Some(path) = ask_save_path(&app, "Export users", "users.csv")? else {
         return Ok(None);
     };
     let file = File::create(&path)
         .map_err(|e| Error::invalid(format!("Cannot create {}: {e}.", path.display())))?;
-    let progress = move |p: Progress| {
-        let _ = on_progress.send(p);
-    };
+    let progress = forward(on_progress);
     let (writer, rows) = state
         .store
         .export(
