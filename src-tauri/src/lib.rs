@@ -7,11 +7,13 @@
 
 pub mod bindings;
 mod commands;
+mod footprint;
 mod state;
 
 use std::path::PathBuf;
 
 use state::AppState;
+use tauri::Manager;
 
 /// Where the data lives: `--db PATH`, else `OMNI_DB`, else the per-user app-data file the `omni`
 /// CLI also uses by default (`<data dir>/com.poweromni.admin/omni.db`).
@@ -33,11 +35,15 @@ fn database_path() -> Option<PathBuf> {
 
 /// Starts the app.
 pub fn run() {
+    footprint::before_threads();
     let Some(path) = database_path() else {
         eprintln!("error: cannot find your data folder: start the app with --db PATH");
         std::process::exit(1);
     };
-    let store = match tauri::async_runtime::block_on(omni_store::Store::open(&path)) {
+    let store = match tauri::async_runtime::block_on(omni_store::Store::open_with(
+        &path,
+        omni_store::SqliteFootprint::DESKTOP,
+    )) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {}", e.message);
@@ -48,6 +54,12 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(AppState::new(store, path))
+        .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                footprint::tune_webview(&window)?;
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::org::app_state,
             commands::org::create_org,

@@ -433,7 +433,7 @@ impl Store {
         )
         .await;
         if sqlite {
-            sqlx::query(crate::EVERYDAY_CACHE)
+            sqlx::query(&self.everyday_cache)
                 .execute(&mut *tx)
                 .await
                 .map_err(internal)?;

@@ -53,11 +53,42 @@ pub struct Caller {
     pub user: Id,
 }
 
+/// How much a SQLite store may keep in memory: how many connections it pools and how large a
+/// page cache each keeps. Pages beyond the cache are read from the operating system's file
+/// cache, which costs a copy but no disk access and counts against no process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteFootprint {
+    pub connections: u32,
+    pub cache_kib: u32,
+}
+
+impl SqliteFootprint {
+    /// The CLI's and the server's: 4 connections of 16 MiB each.
+    pub const STANDARD: SqliteFootprint = SqliteFootprint {
+        connections: 4,
+        cache_kib: 16 * 1024,
+    };
+    /// The desktop app's, which shares the machine with its own web view: 2 connections (one
+    /// person's reads, and a long import beside them) of 2 MiB each (its reads walk one index at
+    /// a time; the file cache holds the rest).
+    pub const DESKTOP: SqliteFootprint = SqliteFootprint {
+        connections: 2,
+        cache_kib: 2 * 1024,
+    };
+
+    /// The `PRAGMA` that sets a connection's everyday page cache.
+    fn cache_pragma(self) -> String {
+        format!("PRAGMA cache_size = -{}", self.cache_kib)
+    }
+}
+
 /// A handle on one database. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The `PRAGMA` that restores a SQLite connection's everyday page cache (after an import).
+    everyday_cache: std::sync::Arc<str>,
     /// SQLite has one writer at a time: writers of this process queue here, in order, instead
     /// of polling the database lock with SQLite's sleeping busy handler (which, under many
     /// concurrent writers, turns into tens of milliseconds of idle waiting per transaction).
@@ -90,17 +121,14 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
-/// The everyday page cache of a SQLite connection (16 MiB), restored after an import.
-pub(crate) const EVERYDAY_CACHE: &str = "PRAGMA cache_size = -16384";
-
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// What every SQLite connection switches on: WAL, foreign keys, a 30 s busy timeout, a 16 MiB
-/// page cache (imports raise theirs while they run) and in-memory temporary tables.
+/// What every SQLite connection switches on: WAL, foreign keys, a 30 s busy timeout and
+/// in-memory temporary tables (its page cache comes from the [`SqliteFootprint`]; imports raise
+/// it while they run).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA cache_size = -16384; \
-     PRAGMA temp_store = memory;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA temp_store = memory;";
 
 /// `path` as a `sqlite://` URL that creates the file when missing (every byte outside the
 /// unreserved set percent-encoded, so spaces, `?` and `#` in folder names survive).
@@ -130,6 +158,11 @@ impl Store {
     /// Opens (creating if needed) the SQLite database at `path`, with WAL, foreign keys and a busy
     /// timeout switched on explicitly, and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, SqliteFootprint::STANDARD).await
+    }
+
+    /// [`Store::open`] within a memory footprint.
+    pub async fn open_with(path: &Path, footprint: SqliteFootprint) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 Error::internal(format!(
@@ -138,7 +171,7 @@ impl Store {
                 ))
             })?;
         }
-        Store::connect_with(&sqlite_url(path)?, 4)
+        Store::connect_sized(&sqlite_url(path)?, footprint)
             .await
             .map_err(|e| Error::new(e.code, format!("{} ({})", e.message, path.display())))
     }
@@ -152,6 +185,14 @@ impl Store {
 
     /// [`Store::connect`] with a pool of at most `max_connections`.
     pub async fn connect_with(url: &str, max_connections: u32) -> Result<Store> {
+        let footprint = SqliteFootprint {
+            connections: max_connections,
+            ..SqliteFootprint::STANDARD
+        };
+        Store::connect_sized(url, footprint).await
+    }
+
+    async fn connect_sized(url: &str, footprint: SqliteFootprint) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -163,12 +204,16 @@ impl Store {
             ));
         };
         let mut options = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
+            .max_connections(footprint.connections.max(1))
             .acquire_timeout(Duration::from_secs(60));
+        let everyday_cache: std::sync::Arc<str> = footprint.cache_pragma().into();
         if backend == Backend::Sqlite {
-            options = options.after_connect(|conn, _meta| {
+            let cache = everyday_cache.clone();
+            options = options.after_connect(move |conn, _meta| {
+                let cache = cache.clone();
                 Box::pin(async move {
                     conn.execute(SQLITE_PRAGMAS).await?;
+                    conn.execute(&*cache).await?;
                     Ok(())
                 })
             });
@@ -196,6 +241,7 @@ impl Store {
         Ok(Store {
             pool,
             backend,
+            everyday_cache,
             write_gate: std::sync::Arc::new(tokio::sync::Mutex::new(())),
         })
     }

@@ -261,26 +261,27 @@ export class App {
 
   // ---- evidence ------------------------------------------------------------------------
 
-  /** Saves a screenshot of the web view: artifacts/<test>-<nn>-<step>.png. */
+  /**
+   * Saves a screenshot of the app as the X server shows it (the web view and any native dialog):
+   * artifacts/<test>-<nn>-<step>.png. Not WebDriver's screenshot: with the app's web view painting
+   * in software (src-tauri/src/footprint.rs), WebKitWebDriver's snapshot of some screens never
+   * answers, while the window itself shows them.
+   */
   async shot(step) {
     this.step += 1;
     const file = join(config.artifacts, `${this.name}-${String(this.step).padStart(2, '0')}-${slug(step)}.png`);
     try {
-      writeFileSync(file, await this.session.screenshot());
+      await run('import', ['-window', 'root', file], { timeout: 15_000 });
     } catch (e) {
-      // A screenshot must never hide the real outcome; fall back to the X screen.
-      await this.screenShot(`${step}-screen`).catch(() => {});
+      // A screenshot must never hide the real outcome.
       process.stderr.write(`# screenshot ${file} failed: ${e.message}\n`);
     }
     return file;
   }
 
-  /** Screenshot of the whole X screen (shows native dialogs, which are outside the web view). */
-  async screenShot(step) {
-    this.step += 1;
-    const file = join(config.artifacts, `${this.name}-${String(this.step).padStart(2, '0')}-${slug(step)}.png`);
-    await run('import', ['-window', 'root', file], { timeout: 15_000 });
-    return file;
+  /** Screenshot of the whole X screen, native dialogs included (the same as `shot`). */
+  screenShot(step) {
+    return this.shot(step);
   }
 
   /** What a failure leaves behind: screenshots, the role tree, the page source. */
@@ -288,7 +289,6 @@ export class App {
     const base = join(config.artifacts, `${this.name}-failure`);
     const notes = [`${error?.stack || error}`];
     if (this.session) {
-      await this.shot('failure').catch((e) => notes.push(`screenshot: ${e.message}`));
       try {
         const roles = await this.session.execute(ROLE_SNAPSHOT_SCRIPT, [null]);
         notes.push('', 'Visible elements with a role (role "name"):',
