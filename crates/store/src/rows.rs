@@ -13,6 +13,50 @@ pub(crate) const USER_COLUMNS: &str = "id, email, phone, role, licensed, budget_
      CASE WHEN usage_month = $1 THEN usage_micros ELSE 0 END AS usage_now, \
      created_at, updated_at, version";
 
+/// [`USER_COLUMNS`] as the elements of a JSON array (no aliases), read by [`users_from_json`].
+pub(crate) const USER_ELEMENTS: &str = "id, email, phone, role, licensed, budget_micros, \
+     CASE WHEN usage_month = $1 THEN usage_micros ELSE 0 END, created_at, updated_at, version";
+
+/// One user packed by the database as a JSON array of [`USER_ELEMENTS`].
+type PackedUser = (
+    Id,
+    String,
+    Option<String>,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+/// Users packed into one JSON array by the database: a page of the table crosses from the
+/// database's thread as one value instead of a row at a time.
+pub(crate) fn users_from_json(json: &str) -> omni_core::error::Result<Vec<User>> {
+    let packed: Vec<PackedUser> = serde_json::from_str(json).map_err(internal)?;
+    packed
+        .into_iter()
+        .map(
+            |(id, email, phone, role, licensed, budget, usage, created, updated, version)| {
+                Ok(User {
+                    id,
+                    email: Email::from_stored(email),
+                    phone: phone.and_then(|p| Phone::from_stored(&p)),
+                    role: Role::from_stored(&role)
+                        .ok_or_else(|| internal(format!("unknown role {role}")))?,
+                    licensed: licensed != 0,
+                    budget: budget.map(Usd),
+                    usage: Usd(usage),
+                    created_at: Timestamp(created),
+                    updated_at: Timestamp(updated),
+                    version,
+                })
+            },
+        )
+        .collect()
+}
+
 pub(crate) fn user_from_row(row: &AnyRow) -> omni_core::error::Result<User> {
     let id: Id = row.try_get(0).map_err(internal)?;
     let email: String = row.try_get(1).map_err(internal)?;

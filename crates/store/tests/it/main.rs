@@ -7,5 +7,6 @@ mod feed_audit;
 mod identity;
 mod import_export;
 mod invariants;
+mod list;
 mod matrix;
 mod users;
