@@ -1,5 +1,14 @@
 // Every string the UI shows, in one catalog: English and Brazilian Portuguese. The compiler
-// checks that each language has every key; `{name}` placeholders are filled by `t`.
+// checks that each language has every key; `{name}` placeholders are filled by `t`. A text that
+// depends on a number has a form per plural category ("1 user", "2 users"; Portuguese counts 0
+// as singular too), chosen by its `count`.
+
+/** A text's forms by CLDR plural category; languages with more categories use `other` for them. */
+export interface Plural {
+  readonly one: string;
+  readonly other: string;
+}
+export type Text = string | Plural;
 
 const en = {
   appTitle: "Power Omni Admin",
@@ -60,9 +69,9 @@ const en = {
   noLimit: "no limit",
   loading: "Loading…",
   noUsers: "No users match.",
-  shownOf: "{total} users",
+  shownOf: { one: "{count} user", other: "{count} users" },
   shownOfCapped: "{total}+ users",
-  selected: "{count} selected",
+  selected: { one: "{count} selected", other: "{count} selected" },
   assignLicenses: "Assign licenses",
   unassignLicenses: "Unassign licenses",
   changeRole: "Change role",
@@ -88,11 +97,11 @@ const en = {
   delete: "Delete",
   deleteConfirm: "Delete {email}? Their license returns to the pool. You can restore them for 30 days.",
   deleteManyConfirm: "Delete {count} users? Their licenses return to the pool. You can restore them for 30 days.",
-  changeRoleTitle: "Change role of {count} users",
+  changeRoleTitle: { one: "Change role of {count} user", other: "Change role of {count} users" },
   apply: "Apply",
   createdUser: "{email} was created. Assign a license with the switch in the table.",
   saved: "Saved.",
-  deletedUsers: "{count} deleted. Find them in Recently deleted.",
+  deletedUsers: { one: "{count} deleted. Find them in Recently deleted.", other: "{count} deleted. Find them in Recently deleted." },
   // relationships
   groups: "Groups",
   workspaces: "Workspaces",
@@ -154,7 +163,7 @@ const en = {
   currentView: "Current view",
   exportButton: "Export…",
   exportProgress: "Export progress",
-  exported: "Exported {rows} users to {file}.",
+  exported: { one: "Exported {count} user to {file}.", other: "Exported {count} users to {file}." },
   showInFolder: "Show in folder",
   // audit
   auditTable: "Audit log",
@@ -183,7 +192,7 @@ const en = {
 
 export type Key = keyof typeof en;
 
-const ptBR: Record<Key, string> = {
+const ptBR: Record<Key, Text> = {
   appTitle: "Power Omni Admin",
   setupTitle: "Configure sua organização",
   setupIntro: "Os usuários da sua organização ficam neste computador. Você pode conectar ao omni-server depois.",
@@ -237,9 +246,9 @@ const ptBR: Record<Key, string> = {
   noLimit: "sem limite",
   loading: "Carregando…",
   noUsers: "Nenhum usuário encontrado.",
-  shownOf: "{total} usuários",
+  shownOf: { one: "{count} usuário", other: "{count} usuários" },
   shownOfCapped: "{total}+ usuários",
-  selected: "{count} selecionados",
+  selected: { one: "{count} selecionado", other: "{count} selecionados" },
   assignLicenses: "Atribuir licenças",
   unassignLicenses: "Remover licenças",
   changeRole: "Alterar perfil",
@@ -263,11 +272,11 @@ const ptBR: Record<Key, string> = {
   delete: "Excluir",
   deleteConfirm: "Excluir {email}? A licença volta para o estoque. Você pode restaurar por 30 dias.",
   deleteManyConfirm: "Excluir {count} usuários? As licenças voltam para o estoque. Você pode restaurar por 30 dias.",
-  changeRoleTitle: "Alterar perfil de {count} usuários",
+  changeRoleTitle: { one: "Alterar perfil de {count} usuário", other: "Alterar perfil de {count} usuários" },
   apply: "Aplicar",
   createdUser: "{email} foi criado. Atribua uma licença pela chave na tabela.",
   saved: "Salvo.",
-  deletedUsers: "{count} excluídos. Veja em Excluídos recentemente.",
+  deletedUsers: { one: "{count} excluído. Veja em Excluídos recentemente.", other: "{count} excluídos. Veja em Excluídos recentemente." },
   groups: "Grupos",
   workspaces: "Workspaces",
   agents: "Agentes",
@@ -324,7 +333,7 @@ const ptBR: Record<Key, string> = {
   currentView: "Visão atual",
   exportButton: "Exportar…",
   exportProgress: "Progresso da exportação",
-  exported: "{rows} usuários exportados para {file}.",
+  exported: { one: "{count} usuário exportado para {file}.", other: "{count} usuários exportados para {file}." },
   showInFolder: "Mostrar na pasta",
   auditTable: "Auditoria",
   when: "Quando",
@@ -351,7 +360,7 @@ const ptBR: Record<Key, string> = {
 export const languages = { en: "English", "pt-BR": "Português (Brasil)" } as const;
 export type Language = keyof typeof languages;
 
-const catalogs: Record<Language, Record<Key, string>> = { en, "pt-BR": ptBR };
+const catalogs: Record<Language, Record<Key, Text>> = { en, "pt-BR": ptBR };
 
 let current: Language = "en";
 
@@ -364,16 +373,25 @@ export function language(): Language {
   return current;
 }
 
-/** The text for `key` in the current language, with `{name}` placeholders filled. */
+/**
+ * The text for `key` in the current language, with `{name}` placeholders filled (numbers written
+ * the language's way: 1,234 or 1.234). A plural text takes the form for `params.count`.
+ */
 export function t(key: Key, params: Record<string, string | number> = {}): string {
-  const text = catalogs[current][key];
+  const entry = catalogs[current][key];
+  const text = typeof entry === "string" ? entry : entry[pluralCategory(Number(params.count ?? 0))];
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const v = params[name];
-    return v === undefined ? whole : String(v);
+    if (v === undefined) return whole;
+    return typeof v === "number" ? v.toLocaleString(current) : v;
   });
 }
 
+function pluralCategory(n: number): keyof Plural {
+  return new Intl.PluralRules(current).select(n) === "one" ? "one" : "other";
+}
+
 /** Every language's catalog, for the completeness test. */
-export function catalogFor(lang: Language): Record<Key, string> {
+export function catalogFor(lang: Language): Record<Key, Text> {
   return catalogs[lang];
 }

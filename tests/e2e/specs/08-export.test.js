@@ -16,7 +16,7 @@ async function exportVia(app, scope, file, rows) {
   await app.shot(`export-${scope}`);
   await app.click('button', 'Export…', { within: dialog });
   await app.answerSaveDialog('Export users', file);
-  await app.waitText('dialog', 'Export users', `Exported ${rows} users`, { timeout: 20_000 });
+  await app.waitText('dialog', 'Export users', `Exported ${rows} ${rows === 1 ? 'user' : 'users'}`, { timeout: 20_000 });
   await app.find('button', 'Show in folder', { within: dialog });
   await app.shot(`exported-${scope}`);
   await app.click('button', 'Close', { within: dialog });

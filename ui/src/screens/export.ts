@@ -3,7 +3,6 @@
 import type { ExportScope, UserQuery } from "../ipc/bindings";
 import type { Backend } from "../ipc/api";
 import { busy, h, messageOf, openDialog } from "../dom";
-import { count } from "../format";
 import { t } from "../i18n";
 
 export function exportDialog(backend: Backend, view: UserQuery): void {
@@ -33,7 +32,7 @@ export function exportDialog(backend: Backend, view: UserQuery): void {
       });
       if (result === null) return;
       progress.value = progress.max;
-      status.textContent = t("exported", { rows: count(result.rows), file: result.file });
+      status.textContent = t("exported", { count: result.rows, file: result.file });
       const reveal = h("button", {}, t("showInFolder"));
       reveal.addEventListener("click", () => void backend.revealExport().catch((e: unknown) => {
         error.textContent = messageOf(e);

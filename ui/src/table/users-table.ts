@@ -270,6 +270,6 @@ export class UsersTable {
 
   /** A short text for the count line. */
   static countText(total: number, capped: boolean): string {
-    return capped ? t("shownOfCapped", { total: count(total) }) : t("shownOf", { total: count(total) });
+    return capped ? t("shownOfCapped", { total: count(total) }) : t("shownOf", { count: total });
   }
 }
