@@ -1,4 +1,4 @@
-//! Reading users back from rows.
+//! Reading users back from rows, or from pages the database packed as JSON.
 
 use omni_core::model::{Id, Role, Timestamp, Usd, User};
 use omni_core::{Email, Phone};
@@ -35,39 +35,29 @@ type PackedUser = (
 /// database's thread as one value instead of a row at a time.
 pub(crate) fn users_from_json(json: &str) -> omni_core::error::Result<Vec<User>> {
     let packed: Vec<PackedUser> = serde_json::from_str(json).map_err(internal)?;
-    packed
-        .into_iter()
-        .map(
-            |(id, email, phone, role, licensed, budget, usage, created, updated, version)| {
-                Ok(User {
-                    id,
-                    email: Email::from_stored(email),
-                    phone: phone.and_then(|p| Phone::from_stored(&p)),
-                    role: Role::from_stored(&role)
-                        .ok_or_else(|| internal(format!("unknown role {role}")))?,
-                    licensed: licensed != 0,
-                    budget: budget.map(Usd),
-                    usage: Usd(usage),
-                    created_at: Timestamp(created),
-                    updated_at: Timestamp(updated),
-                    version,
-                })
-            },
-        )
-        .collect()
+    packed.into_iter().map(user_from_values).collect()
 }
 
 pub(crate) fn user_from_row(row: &AnyRow) -> omni_core::error::Result<User> {
-    let id: Id = row.try_get(0).map_err(internal)?;
-    let email: String = row.try_get(1).map_err(internal)?;
-    let phone: Option<String> = row.try_get(2).map_err(internal)?;
-    let role: String = row.try_get(3).map_err(internal)?;
-    let licensed: i64 = row.try_get(4).map_err(internal)?;
-    let budget: Option<i64> = row.try_get(5).map_err(internal)?;
-    let usage: i64 = row.try_get(6).map_err(internal)?;
-    let created: i64 = row.try_get(7).map_err(internal)?;
-    let updated: i64 = row.try_get(8).map_err(internal)?;
-    let version: i64 = row.try_get(9).map_err(internal)?;
+    let get = |i: usize| row.try_get::<i64, _>(i).map_err(internal);
+    user_from_values((
+        get(0)?,
+        row.try_get(1).map_err(internal)?,
+        row.try_get(2).map_err(internal)?,
+        row.try_get(3).map_err(internal)?,
+        get(4)?,
+        row.try_get(5).map_err(internal)?,
+        get(6)?,
+        get(7)?,
+        get(8)?,
+        get(9)?,
+    ))
+}
+
+/// A user from the stored values of [`USER_ELEMENTS`], in order.
+fn user_from_values(
+    (id, email, phone, role, licensed, budget, usage, created, updated, version): PackedUser,
+) -> omni_core::error::Result<User> {
     Ok(User {
         id,
         email: Email::from_stored(email),
