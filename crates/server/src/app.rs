@@ -45,12 +45,23 @@ pub struct AppState {
     pub uploads: Arc<Mutex<HashMap<String, Upload>>>,
     /// Answers that do not change between requests, kept to spare every request the same
     /// lookups: tenant → organization, and (tenant, object id, organization) → user. Only
-    /// positive answers are kept. Safe: a remembered user is checked to be live on each request,
-    /// every store operation re-reads the caller's role, and an organization's tenant never
-    /// changes.
+    /// positive answers are kept. Safe: every store operation re-reads the caller's role and
+    /// refuses a deleted caller, and an organization's tenant never changes. A remembered user
+    /// is checked to be live again once [`LIVE_CHECK_MS`] have passed since the last check, so
+    /// that a person whose user was deleted and created again signs in afresh.
     tenants: Arc<std::sync::RwLock<HashMap<String, Id>>>,
-    callers: Arc<std::sync::RwLock<HashMap<Person, Caller>>>,
+    callers: Arc<std::sync::RwLock<HashMap<Person, Remembered>>>,
 }
+
+/// A person's user, and when it was last found live.
+#[derive(Clone, Copy)]
+struct Remembered {
+    caller: Caller,
+    checked: Timestamp,
+}
+
+/// How long a remembered user is trusted to be live without asking the database again.
+const LIVE_CHECK_MS: i64 = 1_000;
 
 /// A person of an organization: (tenant, object id, organization).
 type Person = (String, String, Id);
@@ -189,15 +200,27 @@ impl FromRequestParts<AppState> for Ctx {
         let key = (claims.tid.clone(), claims.oid.clone(), org);
         // A remembered user still has to be live (a deleted one signs in afresh, and is refused).
         let cached = match recall(&state.callers, &key) {
-            Some(c) if state.store.is_live(&c).await? => Some(c),
+            Some(r) if (0..LIVE_CHECK_MS).contains(&(now.0 - r.checked.0)) => Some(r.caller),
+            Some(r) if state.store.is_live(&r.caller).await? => {
+                let fresh = Remembered { checked: now, ..r };
+                remember(&state.callers, key.clone(), fresh);
+                Some(r.caller)
+            }
             _ => None,
         };
         let caller = match cached {
             Some(c) => c,
             None => {
-                let c = state.store.sign_in(org, &who, now).await?;
-                remember(&state.callers, key, c);
-                c
+                let caller = state.store.sign_in(org, &who, now).await?;
+                remember(
+                    &state.callers,
+                    key,
+                    Remembered {
+                        caller,
+                        checked: now,
+                    },
+                );
+                caller
             }
         };
         Ok(Ctx { caller, now })

@@ -6,6 +6,7 @@ use omni_core::policy::Actor;
 use omni_core::Error;
 use sqlx::AnyConnection;
 
+use crate::org::Counters;
 use crate::Caller;
 
 /// A storage failure, for the person: says the database failed and what it said.
@@ -32,12 +33,55 @@ pub(crate) async fn actor(conn: &mut AnyConnection, caller: &Caller) -> Result<A
     .await
     .map_err(internal)?;
     let Some((id, role)) = row else {
-        return Err(Error::denied(
-            "Your account is not a registered user of this organization (it may have been deleted).",
-        ));
+        return Err(not_registered());
     };
-    let role = Role::from_stored(&role).ok_or_else(|| internal(format!("unknown role {role}")))?;
-    Ok(Actor { id, role })
+    Ok(Actor {
+        id,
+        role: stored_role(&role)?,
+    })
+}
+
+/// The caller as [`actor`] reads them and their organization's counters, in one statement: the
+/// two reads every view of the table and of the summary starts with.
+pub(crate) async fn actor_and_counters(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+) -> Result<(Actor, Counters)> {
+    type Row = (Id, String, i64, i64, i64, i64);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT u.id, u.role, o.seats_purchased, o.users_total, o.users_licensed, o.users_admins \
+         FROM users u JOIN orgs o ON o.id = u.org_id \
+         WHERE u.id = $1 AND u.org_id = $2 AND u.deleted_at IS NULL",
+    )
+    .bind(caller.user)
+    .bind(caller.org)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(internal)?;
+    let Some((id, role, purchased, total, licensed, admins)) = row else {
+        return Err(not_registered());
+    };
+    let actor = Actor {
+        id,
+        role: stored_role(&role)?,
+    };
+    let counters = Counters {
+        purchased,
+        total,
+        licensed,
+        admins,
+    };
+    Ok((actor, counters))
+}
+
+fn not_registered() -> Error {
+    Error::denied(
+        "Your account is not a registered user of this organization (it may have been deleted).",
+    )
+}
+
+fn stored_role(role: &str) -> Result<Role> {
+    Role::from_stored(role).ok_or_else(|| internal(format!("unknown role {role}")))
 }
 
 /// The caller's email, for the audit log.

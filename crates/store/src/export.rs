@@ -17,7 +17,7 @@ use omni_core::policy::{self, Action};
 use omni_core::{Error, Phone};
 use serde::{Deserialize, Serialize};
 
-use crate::db::{actor, internal};
+use crate::db::{actor_and_counters, internal};
 use crate::import::Progress;
 use crate::list::UserQuery;
 use crate::rows::user_from_row;
@@ -152,7 +152,7 @@ async fn export_on<W: Write + Send>(
     let mut tx = sqlx::Connection::begin(&mut *conn)
         .await
         .map_err(internal)?;
-    let a = actor(&mut tx, caller).await?;
+    let (a, counters) = actor_and_counters(&mut tx, caller).await?;
     policy::authorize(&a, &Action::ViewUsers)?;
     let total = crate::list::page(
         &mut tx,
@@ -162,6 +162,7 @@ async fn export_on<W: Write + Send>(
             ..query.clone()
         },
         now,
+        &counters,
     )
     .await?
     .total as u64;

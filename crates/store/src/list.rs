@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments};
 
-use crate::db::{actor, internal};
+use crate::db::{actor_and_counters, internal};
 use crate::dialect::Backend;
+use crate::org::Counters;
 use crate::rows::{user_from_row, users_from_json, USER_COLUMNS, USER_ELEMENTS};
 use crate::{Caller, Store};
 
@@ -250,11 +251,13 @@ fn order_by(q: &UserQuery, backend: Backend) -> String {
         .join(", ")
 }
 
+/// One page of `q`, given the organization's counters (read beside the caller's role).
 pub(crate) async fn page(
     conn: &mut AnyConnection,
     org: i64,
     q: &UserQuery,
     now: Timestamp,
+    c: &Counters,
 ) -> Result<UserPage> {
     let month = now.month_start().0;
     let backend = Backend::of(conn);
@@ -292,7 +295,6 @@ pub(crate) async fn page(
         }
     };
     // Exact totals the organization's counters already hold; a capped count otherwise.
-    let c = crate::org::counters(conn, org).await?;
     let plain = q.search.as_deref().is_none_or(|t| t.trim().is_empty()) && !q.near_or_over_budget;
     let known = match (plain, q.role, q.licensed) {
         (true, None, None) => Some(c.total),
@@ -334,8 +336,8 @@ impl Store {
         now: Timestamp,
     ) -> Result<UserPage> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
-        let a = actor(&mut conn, caller).await?;
+        let (a, counters) = actor_and_counters(&mut conn, caller).await?;
         policy::authorize(&a, &Action::ViewUsers)?;
-        page(&mut conn, caller.org, q, now).await
+        page(&mut conn, caller.org, q, now, &counters).await
     }
 }

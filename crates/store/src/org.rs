@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::db::{actor, internal};
+use crate::db::{actor, actor_and_counters, internal};
 use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::{audit, Caller, Store};
 
@@ -223,9 +223,8 @@ impl Store {
     /// The dashboard counters and the seat pool. O(1): read from counters kept by every write.
     pub async fn summary(&self, caller: &Caller) -> Result<Summary> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
-        let actor = actor(&mut conn, caller).await?;
+        let (actor, c) = actor_and_counters(&mut conn, caller).await?;
         policy::authorize(&actor, &Action::ViewUsers)?;
-        let c = counters(&mut conn, caller.org).await?;
         Ok(Summary {
             total_users: c.total,
             licensed: c.licensed,

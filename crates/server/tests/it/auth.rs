@@ -269,3 +269,47 @@ async fn a_valid_token_of_another_tenant_reaches_nothing_here() {
     assert_eq!(before, s.snapshot().await);
     assert!(s.store.identities(s.org()).await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_user_is_refused_at_once_and_back_when_restored() {
+    let s = Server::start(10).await;
+    let t = token(&user_a()).await;
+    let me = format!("/v1/orgs/{}/me", s.org());
+    let (status, _, body) = s.call("GET", &me, Some(&t), None, None).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["user"]["id"].as_i64().unwrap();
+
+    // Deleted: the very next request is refused by the store, though the server remembers the
+    // person (and trusts that memory for a second).
+    s.store
+        .delete_users(&s.owner, &[id], s.now())
+        .await
+        .unwrap();
+    let (status, _, body) = s.call("GET", &me, Some(&t), None, None).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("may have been deleted"),
+        "{body}"
+    );
+
+    // Once the remembered user is due for its check, the person signs in afresh, and is refused.
+    s.clock.set_offset_ms(2_000);
+    let (status, _, body) = s.call("GET", &me, Some(&t), None, None).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("ask an administrator"),
+        "{body}"
+    );
+
+    // Restored: the same token reaches the same user again.
+    s.store.restore_user(&s.owner, id, s.now()).await.unwrap();
+    let (status, _, body) = s.call("GET", &me, Some(&t), None, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["id"], json!(id));
+}
