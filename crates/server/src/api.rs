@@ -44,15 +44,6 @@ fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
         .ok_or_else(ApiError::stale)
 }
 
-/// 412 when the user's current version is not `expected`.
-async fn check_version(s: &AppState, ctx: &Ctx, id: Id, expected: i64) -> ApiResult<User> {
-    let u = s.store.user(&ctx.caller, id, ctx.now).await?;
-    if u.version != expected {
-        return Err(ApiError::stale());
-    }
-    Ok(u)
-}
-
 fn bad(e: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(e.to_string())
 }
@@ -270,8 +261,9 @@ pub async fn delete_user(
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let expected = if_match(&headers)?;
-    check_version(&s, &ctx, id, expected).await?;
-    s.store.delete_users(&ctx.caller, &[id], ctx.now).await?;
+    s.store
+        .delete_user_at(&ctx.caller, id, expected, ctx.now)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -292,14 +284,10 @@ pub async fn set_license(
     Json(b): Json<LicenseBody>,
 ) -> ApiResult<Response> {
     let expected = if_match(&headers)?;
-    check_version(&s, &ctx, id, expected).await?;
-    let mut users = s
+    let u = s
         .store
-        .set_licensed(&ctx.caller, &[id], b.licensed, ctx.now)
+        .set_license_at(&ctx.caller, id, expected, b.licensed, ctx.now)
         .await?;
-    let u = users
-        .pop()
-        .ok_or_else(|| ApiError::from(omni_core::Error::not_found("No such user.")))?;
     Ok(with_etag(u))
 }
 

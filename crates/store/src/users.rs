@@ -376,12 +376,45 @@ impl Store {
         licensed: bool,
         now: Timestamp,
     ) -> Result<Vec<User>> {
+        let targets: Vec<_> = ids.iter().map(|&id| (id, None)).collect();
+        self.set_licensed_checked(caller, &targets, licensed, now)
+            .await
+    }
+
+    /// Assigns or unassigns one user's license, only if the user is still at
+    /// `expected_version` (checked in the same transaction: `stale_version` otherwise).
+    pub async fn set_license_at(
+        &self,
+        caller: &Caller,
+        id: Id,
+        expected_version: i64,
+        licensed: bool,
+        now: Timestamp,
+    ) -> Result<User> {
+        let mut users = self
+            .set_licensed_checked(caller, &[(id, Some(expected_version))], licensed, now)
+            .await?;
+        users
+            .pop()
+            .ok_or_else(|| Error::not_found(format!("No user has id {id} in this organization.")))
+    }
+
+    /// [`Store::set_licensed`] where each user may carry the version its editor read.
+    async fn set_licensed_checked(
+        &self,
+        caller: &Caller,
+        ids: &[(Id, Option<i64>)],
+        licensed: bool,
+        now: Timestamp,
+    ) -> Result<Vec<User>> {
         let mut tx = self.begin_write(Some(caller.org)).await?;
         let actor = actor(&mut tx, caller).await?;
         policy::authorize(&actor, &Action::ManageLicenses)?;
         let mut targets = Vec::with_capacity(ids.len());
-        for &id in ids {
-            targets.push(load(&mut tx, caller.org, id, now, false).await?);
+        for &(id, expected) in ids {
+            let u = load(&mut tx, caller.org, id, now, false).await?;
+            check_version(&u, expected)?;
+            targets.push(u);
         }
         targets.sort_by_key(|u| u.id);
         targets.dedup_by_key(|u| u.id);
@@ -428,19 +461,45 @@ impl Store {
     /// Deletes users (all or nothing). Their licenses return to the pool; they stay restorable
     /// for 30 days.
     pub async fn delete_users(&self, caller: &Caller, ids: &[Id], now: Timestamp) -> Result<()> {
+        let targets: Vec<_> = ids.iter().map(|&id| (id, None)).collect();
+        self.delete_users_checked(caller, &targets, now).await
+    }
+
+    /// Deletes one user, only if the user is still at `expected_version` (checked in the same
+    /// transaction: `stale_version` otherwise; `not_found` when already deleted).
+    pub async fn delete_user_at(
+        &self,
+        caller: &Caller,
+        id: Id,
+        expected_version: i64,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.delete_users_checked(caller, &[(id, Some(expected_version))], now)
+            .await
+    }
+
+    /// [`Store::delete_users`] where each user may carry the version its editor read.
+    async fn delete_users_checked(
+        &self,
+        caller: &Caller,
+        ids: &[(Id, Option<i64>)],
+        now: Timestamp,
+    ) -> Result<()> {
         let mut tx = self.begin_write(Some(caller.org)).await?;
         let actor = actor(&mut tx, caller).await?;
         let (mut total, mut licensed, mut admins) = (0, 0, 0);
-        for &id in ids {
+        for &(id, expected) in ids {
             let Ok(u) = load(&mut tx, caller.org, id, now, false).await else {
-                // Deleting someone already deleted (e.g. twice in a selection) is not an error.
-                if load(&mut tx, caller.org, id, now, true).await.is_ok() {
+                // Deleting someone already deleted (e.g. twice in a selection) is not an error,
+                // unless the caller names the version they saw.
+                if expected.is_none() && load(&mut tx, caller.org, id, now, true).await.is_ok() {
                     continue;
                 }
                 return Err(Error::not_found(format!(
                     "No user has id {id} in this organization."
                 )));
             };
+            check_version(&u, expected)?;
             policy::authorize(
                 &actor,
                 &Action::DeleteUser {

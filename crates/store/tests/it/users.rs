@@ -238,6 +238,58 @@ fn stale_versions_are_refused() {
 }
 
 #[test]
+fn license_and_delete_at_a_version_check_it_in_their_transaction() {
+    rt().block_on(async {
+        let db = db(2).await;
+        let id = db.add("a@acme.com", Role::User).await;
+        let read = db.store.user(&db.owner, id, NOW).await.unwrap();
+        // Someone else edits the user after this editor read it.
+        let edit = UserEdit {
+            budget: Some(Some(Usd::dollars(10))),
+            ..Default::default()
+        };
+        db.store.edit_user(&db.owner, id, edit, NOW).await.unwrap();
+        let before = db.snapshot().await;
+        let e = db
+            .store
+            .set_license_at(&db.owner, id, read.version, true, NOW)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::StaleVersion);
+        let e = db
+            .store
+            .delete_user_at(&db.owner, id, read.version, NOW)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::StaleVersion);
+        assert_eq!(
+            db.snapshot().await,
+            before,
+            "a stale request changes nothing"
+        );
+
+        // At the current version both go through; a second delete finds nobody.
+        let now_at = db.store.user(&db.owner, id, NOW).await.unwrap().version;
+        let u = db
+            .store
+            .set_license_at(&db.owner, id, now_at, true, NOW)
+            .await
+            .unwrap();
+        assert!(u.licensed);
+        db.store
+            .delete_user_at(&db.owner, id, u.version, NOW)
+            .await
+            .unwrap();
+        let e = db
+            .store
+            .delete_user_at(&db.owner, id, u.version, NOW)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotFound);
+    });
+}
+
+#[test]
 fn usage_is_idempotent_and_resets_each_month() {
     rt().block_on(async {
         let db = db(0).await;
