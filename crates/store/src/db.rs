@@ -84,16 +84,6 @@ fn stored_role(role: &str) -> Result<Role> {
     Role::from_stored(role).ok_or_else(|| internal(format!("unknown role {role}")))
 }
 
-/// The caller's email, for the audit log.
-pub(crate) async fn actor_email(conn: &mut AnyConnection, caller: &Caller) -> Result<String> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT email FROM users WHERE id = $1")
-        .bind(caller.user)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(internal)?;
-    Ok(row.map(|r| r.0).unwrap_or_default())
-}
-
 /// Reserves `n` consecutive sequence numbers of the organization's change feed and returns the
 /// first. The row lock on the organization serialises writers, so sequence numbers become
 /// visible in order (a reader never skips a number that commits later).
