@@ -47,8 +47,9 @@ pub struct AppState {
     /// lookups: tenant → organization, and (tenant, object id, organization) → user. Only
     /// positive answers are kept. Safe: every store operation re-reads the caller's role and
     /// refuses a deleted caller, and an organization's tenant never changes. A remembered user
-    /// is checked to be live again once [`LIVE_CHECK_MS`] have passed since the last check, so
-    /// that a person whose user was deleted and created again signs in afresh.
+    /// is checked to be live again once [`LIVE_CHECK_MS`] have passed since the last check; a
+    /// deleted one is then forgotten, and the person signs in afresh (and is refused unless the
+    /// user was restored).
     tenants: Arc<std::sync::RwLock<HashMap<String, Id>>>,
     callers: Arc<std::sync::RwLock<HashMap<Person, Remembered>>>,
 }

@@ -499,7 +499,6 @@ impl Store {
                     "No user has id {id} in this organization."
                 )));
             };
-            check_version(&u, expected)?;
             policy::authorize(
                 &actor,
                 &Action::DeleteUser {
@@ -507,6 +506,7 @@ impl Store {
                     target: u.role,
                 },
             )?;
+            check_version(&u, expected)?;
             sqlx::query("UPDATE users SET deleted_at = $1, licensed = 0, updated_at = $1, version = version + 1 WHERE id = $2")
                 .bind(now.0)
                 .bind(u.id)
