@@ -71,15 +71,4 @@ impl Backend {
             ),
         }
     }
-
-    /// [`Backend::json_agg_array`] with the order stated on both databases (SQLite 3.44 and
-    /// later take an ORDER BY inside an aggregate): for a page of the table, whose many sort
-    /// orders the reader could not check, and whose few rows sort at no cost. (The store packs
-    /// pages on SQLite only; PostgreSQL gets the same statement should it ever need it.)
-    pub(crate) fn json_agg_array_ordered(self, elements: &str, order: &str) -> String {
-        match self {
-            Backend::Sqlite => format!("json_group_array(json_array({elements}) ORDER BY {order})"),
-            Backend::Postgres => self.json_agg_array(elements, order),
-        }
-    }
 }

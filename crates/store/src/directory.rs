@@ -561,33 +561,29 @@ impl Store {
         .ok_or_else(|| Error::not_found(format!("No user has id {user}.")))?;
         let role = Role::from_stored(&role).unwrap_or(Role::User);
         let org = caller.org;
-        let named = |rows: Vec<(Id, String)>| {
-            rows.into_iter()
-                .map(|(id, name)| Named { id, name })
-                .collect::<Vec<_>>()
-        };
-        let pairs = |rows: Vec<(Id, Id, String)>| {
-            rows.into_iter()
-                .map(|(k, id, name)| (k, Named { id, name }))
-                .collect::<Vec<_>>()
-        };
         let mut links = UserLinks {
-            groups: named(q2(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id WHERE l.org_id = $1 AND l.kind = 'user_group' AND l.a_id = $2", org, user).await?),
-            workspaces: named(q2(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id WHERE l.org_id = $1 AND l.kind = 'user_workspace' AND l.a_id = $2", org, user).await?),
-            direct_agents: named(q2(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.a_id WHERE l.org_id = $1 AND l.kind = 'agent_user' AND l.b_id = $2", org, user).await?),
-            group_workspaces: pairs(q3(&mut conn, "SELECT gw.a_id, d.id, d.name FROM links ug JOIN links gw ON gw.org_id = ug.org_id AND gw.kind = 'group_workspace' AND gw.a_id = ug.b_id \
-                JOIN directory d ON d.id = gw.b_id WHERE ug.org_id = $1 AND ug.kind = 'user_group' AND ug.a_id = $2", org, user).await?),
-            group_agents: pairs(q3(&mut conn, "SELECT ag.b_id, d.id, d.name FROM links ug JOIN links ag ON ag.org_id = ug.org_id AND ag.kind = 'agent_group' AND ag.b_id = ug.b_id \
-                JOIN directory d ON d.id = ag.a_id WHERE ug.org_id = $1 AND ug.kind = 'user_group' AND ug.a_id = $2", org, user).await?),
-            workspace_agents: pairs(q3(&mut conn, "SELECT aw.b_id, d.id, d.name FROM links aw JOIN directory d ON d.id = aw.a_id \
+            groups: named_rows(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id WHERE l.org_id = $1 AND l.kind = 'user_group' AND l.a_id = $2", org, user).await?,
+            workspaces: named_rows(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id WHERE l.org_id = $1 AND l.kind = 'user_workspace' AND l.a_id = $2", org, user).await?,
+            direct_agents: named_rows(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.a_id WHERE l.org_id = $1 AND l.kind = 'agent_user' AND l.b_id = $2", org, user).await?,
+            group_workspaces: keyed_named_rows(&mut conn, "SELECT gw.a_id, d.id, d.name FROM links ug JOIN links gw ON gw.org_id = ug.org_id AND gw.kind = 'group_workspace' AND gw.a_id = ug.b_id \
+                JOIN directory d ON d.id = gw.b_id WHERE ug.org_id = $1 AND ug.kind = 'user_group' AND ug.a_id = $2", org, user).await?,
+            group_agents: keyed_named_rows(&mut conn, "SELECT ag.b_id, d.id, d.name FROM links ug JOIN links ag ON ag.org_id = ug.org_id AND ag.kind = 'agent_group' AND ag.b_id = ug.b_id \
+                JOIN directory d ON d.id = ag.a_id WHERE ug.org_id = $1 AND ug.kind = 'user_group' AND ug.a_id = $2", org, user).await?,
+            workspace_agents: keyed_named_rows(&mut conn, "SELECT aw.b_id, d.id, d.name FROM links aw JOIN directory d ON d.id = aw.a_id \
                 WHERE aw.org_id = $1 AND aw.kind = 'agent_workspace' AND aw.b_id IN ( \
                   SELECT b_id FROM links WHERE org_id = $1 AND kind = 'user_workspace' AND a_id = $2 \
                   UNION SELECT gw.b_id FROM links ug JOIN links gw ON gw.org_id = ug.org_id AND gw.kind = 'group_workspace' AND gw.a_id = ug.b_id \
-                  WHERE ug.org_id = $1 AND ug.kind = 'user_group' AND ug.a_id = $2)", org, user).await?),
+                  WHERE ug.org_id = $1 AND ug.kind = 'user_group' AND ug.a_id = $2)", org, user).await?,
             all_agents: Vec::new(),
         };
         if role != Role::User {
-            links.all_agents = named(q2(&mut conn, "SELECT id, name FROM directory WHERE org_id = $1 AND kind = 'agent' AND $2 = $2", org, user).await?);
+            links.all_agents = named_rows(
+                &mut conn,
+                "SELECT id, name FROM directory WHERE org_id = $1 AND kind = 'agent' AND $2 = $2",
+                org,
+                user,
+            )
+            .await?;
         }
         Ok(effective_access(role, &links))
     }
@@ -605,33 +601,23 @@ impl Store {
             _ => return Err(Error::not_found(format!("No agent has id {agent}."))),
         }
         let org = caller.org;
-        let named = |rows: Vec<(Id, String)>| {
-            rows.into_iter()
-                .map(|(id, name)| Named { id, name })
-                .collect::<Vec<_>>()
-        };
-        let pairs = |rows: Vec<(Id, Id, String)>| {
-            rows.into_iter()
-                .map(|(k, id, name)| (k, Named { id, name }))
-                .collect::<Vec<_>>()
-        };
         const SPACES_OF_AGENT: &str =
             "SELECT b_id FROM links WHERE org_id = $1 AND kind = 'agent_workspace' AND a_id = $2";
         let links = AgentLinks {
-            users: named(q2(&mut conn, "SELECT u.id, u.email FROM links l JOIN users u ON u.id = l.b_id AND u.deleted_at IS NULL \
-                WHERE l.org_id = $1 AND l.kind = 'agent_user' AND l.a_id = $2", org, agent).await?),
-            groups: named(q2(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id \
-                WHERE l.org_id = $1 AND l.kind = 'agent_group' AND l.a_id = $2", org, agent).await?),
-            workspaces: named(q2(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id \
-                WHERE l.org_id = $1 AND l.kind = 'agent_workspace' AND l.a_id = $2", org, agent).await?),
-            workspace_groups: pairs(q3(&mut conn, &format!("SELECT gw.b_id, d.id, d.name FROM links gw JOIN directory d ON d.id = gw.a_id \
-                WHERE gw.org_id = $1 AND gw.kind = 'group_workspace' AND gw.b_id IN ({SPACES_OF_AGENT})"), org, agent).await?),
-            workspace_members: pairs(q3(&mut conn, &format!("SELECT uw.b_id, u.id, u.email FROM links uw JOIN users u ON u.id = uw.a_id AND u.deleted_at IS NULL \
-                WHERE uw.org_id = $1 AND uw.kind = 'user_workspace' AND uw.b_id IN ({SPACES_OF_AGENT})"), org, agent).await?),
-            group_members: pairs(q3(&mut conn, &format!("SELECT ug.b_id, u.id, u.email FROM links ug JOIN users u ON u.id = ug.a_id AND u.deleted_at IS NULL \
+            users: named_rows(&mut conn, "SELECT u.id, u.email FROM links l JOIN users u ON u.id = l.b_id AND u.deleted_at IS NULL \
+                WHERE l.org_id = $1 AND l.kind = 'agent_user' AND l.a_id = $2", org, agent).await?,
+            groups: named_rows(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id \
+                WHERE l.org_id = $1 AND l.kind = 'agent_group' AND l.a_id = $2", org, agent).await?,
+            workspaces: named_rows(&mut conn, "SELECT d.id, d.name FROM links l JOIN directory d ON d.id = l.b_id \
+                WHERE l.org_id = $1 AND l.kind = 'agent_workspace' AND l.a_id = $2", org, agent).await?,
+            workspace_groups: keyed_named_rows(&mut conn, &format!("SELECT gw.b_id, d.id, d.name FROM links gw JOIN directory d ON d.id = gw.a_id \
+                WHERE gw.org_id = $1 AND gw.kind = 'group_workspace' AND gw.b_id IN ({SPACES_OF_AGENT})"), org, agent).await?,
+            workspace_members: keyed_named_rows(&mut conn, &format!("SELECT uw.b_id, u.id, u.email FROM links uw JOIN users u ON u.id = uw.a_id AND u.deleted_at IS NULL \
+                WHERE uw.org_id = $1 AND uw.kind = 'user_workspace' AND uw.b_id IN ({SPACES_OF_AGENT})"), org, agent).await?,
+            group_members: keyed_named_rows(&mut conn, &format!("SELECT ug.b_id, u.id, u.email FROM links ug JOIN users u ON u.id = ug.a_id AND u.deleted_at IS NULL \
                 WHERE ug.org_id = $1 AND ug.kind = 'user_group' AND ug.b_id IN ( \
                   SELECT b_id FROM links WHERE org_id = $1 AND kind = 'agent_group' AND a_id = $2 \
-                  UNION SELECT a_id FROM links WHERE org_id = $1 AND kind = 'group_workspace' AND b_id IN ({SPACES_OF_AGENT}))"), org, agent).await?),
+                  UNION SELECT a_id FROM links WHERE org_id = $1 AND kind = 'group_workspace' AND b_id IN ({SPACES_OF_AGENT}))"), org, agent).await?,
             staff: {
                 let rows: Vec<(Id, String, String)> = sqlx::query_as(
                     "SELECT id, email, role FROM users WHERE org_id = $1 AND deleted_at IS NULL AND role <> 'user'",
@@ -671,25 +657,35 @@ async fn linked_items(
         .collect()
 }
 
-async fn q2(conn: &mut AnyConnection, sql: &str, org: Id, user: Id) -> Result<Vec<(Id, String)>> {
-    sqlx::query_as(sql)
+/// Linked items (or users) as `(id, name)` rows: `sql` binds the organization and one id.
+async fn named_rows(conn: &mut AnyConnection, sql: &str, org: Id, of: Id) -> Result<Vec<Named>> {
+    let rows: Vec<(Id, String)> = sqlx::query_as(sql)
         .bind(org)
-        .bind(user)
+        .bind(of)
         .fetch_all(&mut *conn)
         .await
-        .map_err(internal)
+        .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| Named { id, name })
+        .collect())
 }
 
-async fn q3(
+/// [`named_rows`] keyed by the item they hang from: `(key, id, name)` rows.
+async fn keyed_named_rows(
     conn: &mut AnyConnection,
     sql: &str,
     org: Id,
-    user: Id,
-) -> Result<Vec<(Id, Id, String)>> {
-    sqlx::query_as(sql)
+    of: Id,
+) -> Result<Vec<(Id, Named)>> {
+    let rows: Vec<(Id, Id, String)> = sqlx::query_as(sql)
         .bind(org)
-        .bind(user)
+        .bind(of)
         .fetch_all(&mut *conn)
         .await
-        .map_err(internal)
+        .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, id, name)| (key, Named { id, name }))
+        .collect())
 }
