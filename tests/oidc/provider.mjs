@@ -10,6 +10,7 @@
 //
 // Control endpoints (tests only):
 //   POST /_control/{tenant}/rotate   new signing key first; the old one stays published
+//   POST /_control/{tenant}/retire   only the newest key stays published (older ones revoked)
 //   GET  /_control/{tenant}/key      the current signing key as PEM (for hand-made tokens of
 //                                    cases a provider never issues: expired, nbf, tampered)
 // Prints {"port": N} on stdout once listening; exits when stdin closes (its parent ended).
@@ -80,12 +81,16 @@ function build(tenant, issuer, keys) {
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
-  const control = url.pathname.match(/^\/_control\/([^/]+)\/(rotate|key)$/);
+  const control = url.pathname.match(/^\/_control\/([^/]+)\/(rotate|retire|key)$/);
   if (control) {
     const t = state[control[1]];
     if (!t) { res.writeHead(404).end(); return; }
     if (control[2] === 'rotate' && req.method === 'POST') {
       t.keys = [newKey(), ...t.keys];
+      t.provider = build(control[1], t.issuer, t.keys);
+    }
+    if (control[2] === 'retire' && req.method === 'POST') {
+      t.keys = t.keys.slice(0, 1);
       t.provider = build(control[1], t.issuer, t.keys);
     }
     const k = t.keys[0];

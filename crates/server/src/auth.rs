@@ -9,6 +9,12 @@
 //! any key is chosen. Keys are cached per issuer and fetched again once when a token names an
 //! unknown `kid` (key rollover needs no restart), at most once per [`REFETCH_EVERY`] (by default) so garbage
 //! `kid`s cannot make the server hammer the provider. The time is a parameter.
+//!
+//! A client sends the same token with every request for its whole life (an hour with Entra),
+//! and checking its RS256 signature is the dearest step of a request. So a token that passed is
+//! remembered, byte for byte, with its claims: the next request with it skips the parsing and
+//! the signature, but is still refused once it expires, and once its signing key is no longer
+//! among the issuer's cached keys (the key was dropped at a refetch).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -87,7 +93,19 @@ pub struct Verifier {
     cache: RwLock<HashMap<String, IssuerKeys>>,
     refetch: Mutex<()>,
     refetch_every: Duration,
+    /// Tokens that passed every check: token → (its claims, its key's id).
+    passed: std::sync::RwLock<HashMap<String, Passed>>,
 }
+
+/// A token that passed, as [`Verifier`] remembers it.
+#[derive(Clone)]
+struct Passed {
+    claims: Claims,
+    kid: String,
+}
+
+/// Tokens [`Verifier`] remembers at most before it starts afresh (a token is about 1–2 KB).
+const PASSED_LIMIT: usize = 4096;
 
 impl Verifier {
     pub fn new(authority: &str, audience: &str, leeway_secs: u64) -> Verifier {
@@ -104,6 +122,7 @@ impl Verifier {
             cache: RwLock::new(HashMap::new()),
             refetch: Mutex::new(()),
             refetch_every: REFETCH_EVERY,
+            passed: std::sync::RwLock::new(HashMap::new()),
         }
     }
 
@@ -130,6 +149,12 @@ impl Verifier {
         F: FnOnce(String) -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
+        if let Some(p) = self.passed_before(token) {
+            if self.cached(&p.claims.iss, &p.kid).await.is_some() {
+                self.check_time(&p.claims, now)?;
+                return Ok(p.claims);
+            }
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| {
             reject(
                 "The access token is malformed or uses an algorithm this server does not accept.",
@@ -192,6 +217,16 @@ impl Verifier {
             })
         })?;
         let claims = data.claims;
+        self.check_time(&claims, now)?;
+        if claims.tid != tid || claims.oid.is_empty() {
+            return Err(reject("The access token has no valid tenant or object id."));
+        }
+        self.remember_passed(token, &claims, kid);
+        Ok(claims)
+    }
+
+    /// `exp` and `nbf` against the request's time, with the leeway.
+    fn check_time(&self, claims: &Claims, now: Timestamp) -> Result<(), Rejected> {
         let now_s = now.0.div_euclid(1000);
         if claims.exp + self.leeway_secs < now_s {
             return Err(reject("The access token has expired: sign in again."));
@@ -199,10 +234,21 @@ impl Verifier {
         if claims.nbf.is_some_and(|nbf| nbf - self.leeway_secs > now_s) {
             return Err(reject("The access token is not valid yet."));
         }
-        if claims.tid != tid || claims.oid.is_empty() {
-            return Err(reject("The access token has no valid tenant or object id."));
+        Ok(())
+    }
+
+    fn passed_before(&self, token: &str) -> Option<Passed> {
+        self.passed.read().ok()?.get(token).cloned()
+    }
+
+    fn remember_passed(&self, token: &str, claims: &Claims, kid: String) {
+        if let Ok(mut passed) = self.passed.write() {
+            if passed.len() >= PASSED_LIMIT {
+                passed.clear();
+            }
+            let claims = claims.clone();
+            passed.insert(token.to_string(), Passed { claims, kid });
         }
-        Ok(claims)
     }
 
     /// The key `kid` of `issuer`: from the cache, else fetched (once per unknown kid, rate

@@ -205,7 +205,10 @@ impl Store {
         };
         let mut options = AnyPoolOptions::new()
             .max_connections(footprint.connections.max(1))
-            .acquire_timeout(Duration::from_secs(60));
+            .acquire_timeout(Duration::from_secs(60))
+            // A SQLite connection is a file handle in this process: it cannot go stale, so the
+            // pool's ping before each acquire would only cost a round trip to its thread.
+            .test_before_acquire(backend == Backend::Postgres);
         let everyday_cache: std::sync::Arc<str> = footprint.cache_pragma().into();
         if backend == Backend::Sqlite {
             let cache = everyday_cache.clone();

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::db::{actor, internal, is_unique_violation};
+use crate::db::{actor, actor_and_counters, internal, is_unique_violation};
 use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::org::{admin_delta, bump_counters, counters};
 use crate::rows::{user_from_row, USER_COLUMNS};
@@ -408,7 +408,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Vec<User>> {
         let mut tx = self.begin_write(Some(caller.org)).await?;
-        let actor = actor(&mut tx, caller).await?;
+        let (actor, c) = actor_and_counters(&mut tx, caller).await?;
         policy::authorize(&actor, &Action::ManageLicenses)?;
         let mut targets = Vec::with_capacity(ids.len());
         for &(id, expected) in ids {
@@ -425,7 +425,6 @@ impl Store {
             -(changing.len() as i64)
         };
         if licensed {
-            let c = counters(&mut tx, caller.org).await?;
             policy::ensure_seats(c.purchased, c.licensed + delta)?;
         }
         let mut out = Vec::with_capacity(targets.len());

@@ -116,6 +116,13 @@ async fn key_rollover_needs_no_restart() {
     assert_eq!(s.call("GET", &path, Some(&new), None, None).await.0, 200);
     // Tokens signed before the rollover stay valid while the old key is published.
     assert_eq!(s.call("GET", &path, Some(&old), None, None).await.0, 200);
+    // Once it is revoked, a token the server accepted before is refused too (when the keys are
+    // next fetched: here a token naming a key not seen yet makes the server fetch them).
+    retire_old_keys("tenant-b").await;
+    rotate("tenant-b").await;
+    let newest = token(&p).await;
+    assert_eq!(s.call("GET", &path, Some(&newest), None, None).await.0, 200);
+    assert_eq!(s.call("GET", &path, Some(&old), None, None).await.0, 401);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -151,8 +158,17 @@ async fn every_bad_token_is_refused_with_401() {
     };
     assert_401(&s, &token(&unknown).await, "unknown tenant").await;
     let real = token(&admin_a()).await;
+    let unused = token(&admin_a()).await;
+    // Accepted once, so the server remembers it: it must still expire.
+    assert_eq!(summary(&s, &real).await.0, 200);
     s.clock.set_offset_ms(2 * 3600 * 1000);
-    assert_401(&s, &real, "expired (a real token, two hours later)").await;
+    assert_401(
+        &s,
+        &real,
+        "expired (a real token used before, two hours later)",
+    )
+    .await;
+    assert_401(&s, &unused, "expired (a real token, two hours later)").await;
     s.clock.set_offset_ms(0);
     assert_eq!(summary(&s, &real).await.0, 200);
 

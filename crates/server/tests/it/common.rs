@@ -139,8 +139,17 @@ pub async fn signing_key(tenant: &str) -> (String, String, String) {
 }
 
 pub async fn rotate(tenant: &str) {
+    control(tenant, "rotate").await;
+}
+
+/// Revokes every signing key of `tenant` but the newest.
+pub async fn retire_old_keys(tenant: &str) {
+    control(tenant, "retire").await;
+}
+
+async fn control(tenant: &str, what: &str) {
     let res = reqwest::Client::new()
-        .post(format!("{}/_control/{tenant}/rotate", authority()))
+        .post(format!("{}/_control/{tenant}/{what}", authority()))
         .send()
         .await
         .unwrap();
