@@ -352,6 +352,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/v1/orgs/{org}", org)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::map_response(
+            crate::error::structured_errors,
+        ))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))

@@ -129,3 +129,54 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = std::result::Result<T, ApiError>;
+
+/// Makes every error answer a `{code, message}` body, including the ones the framework writes
+/// itself before a handler runs (a body that is not valid JSON, a query or path of the wrong
+/// type, a body over the limit, a wrong method): those come as plain text, whose sentence
+/// (which names the field and position) becomes the message.
+pub async fn structured_errors(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    // Framework rejections are one short sentence; read at most a few KiB of it.
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (code, fallback) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "The request body is too large."),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "This address does not take that method.",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Send the body as application/json.",
+        ),
+        s if s.is_server_error() => ("internal", "The server failed; try again later."),
+        _ => ("invalid_input", "The request is not valid."),
+    };
+    // A server error's own words may describe the server's insides: they go to the log only.
+    if status.is_server_error() && !text.is_empty() {
+        tracing::error!(error = %text, "internal error");
+    }
+    let message = if text.is_empty() || status.is_server_error() {
+        fallback.to_string()
+    } else {
+        text
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}

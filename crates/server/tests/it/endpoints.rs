@@ -40,7 +40,7 @@ async fn meta_endpoints_headers_and_limits() {
     // Bodies over the limit are refused before any handler runs.
     let t = cached_token(&admin_a()).await;
     let big = "x".repeat(2 << 20);
-    let (st, _, _) = s
+    let (st, _, body) = s
         .call(
             "POST",
             &format!("/v1/orgs/{}/directory/groups", s.org()),
@@ -49,7 +49,49 @@ async fn meta_endpoints_headers_and_limits() {
             None,
         )
         .await;
-    assert_eq!(st, 413);
+    assert_eq!((st, body["code"].as_str()), (413, Some("too_large")));
+
+    // What the framework refuses before a handler runs still answers {code, message}, and the
+    // message says what is wrong and where.
+    let groups = format!("{}/v1/orgs/{}/directory/groups", s.url, s.org());
+    let bearer = t.as_str();
+    let send = |rb: reqwest::RequestBuilder| async move {
+        let res = rb.bearer_auth(bearer).send().await.unwrap();
+        let status = res.status().as_u16();
+        let body: serde_json::Value = res.json().await.unwrap_or_default();
+        (status, body)
+    };
+    let (st, body) = send(
+        s.http
+            .post(&groups)
+            .header("content-type", "application/json")
+            .body("{\"name\": "),
+    )
+    .await;
+    assert_eq!((st, body["code"].as_str()), (400, Some("invalid_input")));
+    let (st, body) = send(s.http.post(&groups).json(&json!({"title": "Sales"}))).await;
+    assert_eq!((st, body["code"].as_str()), (422, Some("invalid_input")));
+    assert!(
+        body["message"].as_str().unwrap().contains("name"),
+        "the message names the missing field: {body}"
+    );
+    let (st, body) = send(s.http.post(&groups).body("name=Sales")).await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
+    let (st, body) = send(s.http.put(&groups)).await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+    let users = format!("{}/v1/orgs/{}/users?limit=many", s.url, s.org());
+    let (st, body) = send(s.http.get(&users)).await;
+    assert_eq!((st, body["code"].as_str()), (400, Some("invalid_input")));
+    assert!(
+        body["message"].as_str().unwrap().contains("limit"),
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
