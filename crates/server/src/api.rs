@@ -16,7 +16,7 @@ use omni_store::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::{AppState, Ctx, Reporter, Upload};
+use crate::app::{AppState, Ctx, Reporter};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
 /// The strong ETag of a user: its row version.
@@ -538,7 +538,7 @@ pub async fn import_upload(
     State(s): State<AppState>,
     ctx: Ctx,
     Query(p): Query<ImportParams>,
-    body: Bytes,
+    body: Body,
 ) -> Resp<ImportPreview> {
     let options = ImportOptions {
         role: p
@@ -549,33 +549,22 @@ pub async fn import_upload(
             .unwrap_or(Role::User),
         licensed: p.licensed,
     };
+    let file = s
+        .uploads
+        .spool(body, s.config.max_import_bytes as u64)
+        .await?;
     let report = s
         .store
         .import_preview(
             &ctx.caller,
-            std::io::Cursor::new(body.clone()),
+            open_spooled(file.path())?,
             options,
-            body.len() as u64,
+            file.bytes(),
             &|_| {},
             ctx.now,
         )
         .await?;
-    let upload = format!("{:032x}", rand::random::<u128>());
-    let mut uploads = s.uploads.lock().await;
-    // Bounded: the oldest uploads go first when many are left uncommitted.
-    if uploads.len() >= 64 {
-        if let Some(k) = uploads.keys().next().cloned() {
-            uploads.remove(&k);
-        }
-    }
-    uploads.insert(
-        upload.clone(),
-        Upload {
-            caller: ctx.caller,
-            bytes: body,
-            options,
-        },
-    );
+    let upload = s.uploads.keep(ctx.caller, options, file, ctx.now);
     Ok(Json(ImportPreview { upload, report }))
 }
 
@@ -587,34 +576,33 @@ pub async fn import_commit(
     ctx: Ctx,
     Path((_, upload)): Path<(Id, String)>,
 ) -> ApiResult<Response> {
-    let up = {
-        let mut uploads = s.uploads.lock().await;
-        match uploads.get(&upload) {
-            Some(u) if u.caller == ctx.caller => uploads.remove(&upload),
-            _ => None,
-        }
-    }
-    .ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "No upload of yours has that id (it may have been committed already): upload the file again.",
-        )
-    })?;
-    let n = up.bytes.len() as u64;
+    let up = s.uploads.take(&ctx.caller, &upload, ctx.now)?;
     let report = s
         .store
         .import_commit(
             &ctx.caller,
-            std::io::Cursor::new(up.bytes),
+            open_spooled(up.file.path())?,
             up.options,
-            n,
+            up.file.bytes(),
             &|_| {},
             None,
             ctx.now,
         )
         .await?;
+    // The spooled file is deleted here, once the import has read it.
+    drop(up);
     Ok(Json(report).into_response())
+}
+
+fn open_spooled(path: &std::path::Path) -> ApiResult<std::fs::File> {
+    std::fs::File::open(path).map_err(|e| {
+        tracing::error!(error = %e, path = %path.display(), "cannot reopen a spooled upload");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The server lost the uploaded file; upload it again.",
+        )
+    })
 }
 
 /// Bytes written by the export, sent to the response body in chunks.

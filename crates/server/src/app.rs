@@ -20,20 +20,13 @@ use omni_core::model::{Id, Timestamp};
 use omni_core::Email;
 use omni_store::{Caller, SignIn, Store};
 use serde::Serialize;
-use tokio::sync::Mutex;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::auth::{Claims, Verifier};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
-
-/// An uploaded CSV waiting for its commit.
-pub struct Upload {
-    pub caller: Caller,
-    pub bytes: bytes::Bytes,
-    pub options: omni_store::ImportOptions,
-}
+use crate::uploads::Uploads;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -42,7 +35,7 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
-    pub uploads: Arc<Mutex<HashMap<String, Upload>>>,
+    pub uploads: Arc<Uploads>,
     /// Answers that do not change between requests, kept to spare every request the same
     /// lookups: tenant → organization, and (tenant, object id, organization) → user. Only
     /// positive answers are kept. Safe: every store operation re-reads the caller's role and
@@ -102,12 +95,16 @@ impl AppState {
         clock: Arc<dyn Clock>,
         verifier: Verifier,
     ) -> AppState {
+        let uploads = Arc::new(Uploads::new(
+            config.upload_dir.as_deref(),
+            config.upload_wait_secs,
+        ));
         AppState {
             store,
             verifier: Arc::new(verifier),
             clock,
             config: Arc::new(config),
-            uploads: Arc::new(Mutex::new(HashMap::new())),
+            uploads,
             tenants: Arc::default(),
             callers: Arc::default(),
         }
@@ -311,7 +308,6 @@ async fn not_found() -> ApiError {
 pub fn router(state: AppState) -> Router {
     use crate::api;
     let max_body = state.config.max_body_bytes;
-    let max_import = state.config.max_import_bytes;
     let org = Router::new()
         .route("/me", get(api::me))
         .route("/summary", get(api::summary))
@@ -337,10 +333,8 @@ pub fn router(state: AppState) -> Router {
         .route("/links", post(api::link).delete(api::unlink))
         .route("/changes", get(api::changes))
         .route("/audit", get(api::audit))
-        .route(
-            "/imports",
-            post(api::import_upload).layer(DefaultBodyLimit::max(max_import)),
-        )
+        // The upload streams to a file and enforces `max_import_bytes` itself.
+        .route("/imports", post(api::import_upload))
         .route("/imports/{upload}/commit", post(api::import_commit))
         .route("/export", get(api::export))
         .route("/usage", post(api::record_usage));

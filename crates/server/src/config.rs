@@ -29,6 +29,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// The largest CSV upload accepted.
     pub max_import_bytes: usize,
+    /// Where uploads wait for their commit, as files (the system's temporary folder when unset).
+    pub upload_dir: Option<std::path::PathBuf>,
+    /// How long an upload waits for its commit before it is deleted, in seconds.
+    pub upload_wait_secs: u64,
     /// The app role an application token needs to report usage.
     pub usage_role: String,
 }
@@ -47,6 +51,8 @@ impl Default for Config {
             leeway_secs: 60,
             max_body_bytes: 1 << 20,
             max_import_bytes: 256 << 20,
+            upload_dir: None,
+            upload_wait_secs: 3600,
             usage_role: "Usage.Report".into(),
         }
     }
@@ -102,6 +108,12 @@ impl Config {
         }
         if let Some(v) = get("OMNI_SERVER_SCOPES") {
             self.scopes = v.split_whitespace().map(str::to_string).collect();
+        }
+        if let Some(v) = get("OMNI_SERVER_UPLOAD_DIR") {
+            self.upload_dir = Some(v.into());
+        }
+        if let Some(v) = get("OMNI_SERVER_UPLOAD_WAIT_SECS") {
+            self.upload_wait_secs = num("OMNI_SERVER_UPLOAD_WAIT_SECS", v)?;
         }
         if let Some(v) = get("OMNI_SERVER_LEEWAY_SECS") {
             self.leeway_secs = num("OMNI_SERVER_LEEWAY_SECS", v)?;

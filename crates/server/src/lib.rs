@@ -4,6 +4,7 @@
 //! - [`auth`]: token validation (discovery, JWKS cache, issuer per tenant, audience, times).
 //! - [`app`]: state, the per-request caller, the router and its limits and headers.
 //! - [`api`]: the thin handlers; [`error`]: the `{code, message}` answers.
+//! - [`uploads`]: CSV files spooled to disk between their preview and their commit.
 //! - [`config`], [`clock`]: what the operator sets, and where the time comes from.
 
 pub mod api;
@@ -13,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod openapi;
+pub mod uploads;
 
 pub use app::{router, AppState};
 pub use config::Config;

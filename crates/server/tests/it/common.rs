@@ -200,6 +200,8 @@ pub struct Server {
     pub deleted: Id,
     pub group: Id,
     pub http: reqwest::Client,
+    /// Where the server spools CSV uploads.
+    pub upload_dir: std::path::PathBuf,
     _dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -267,8 +269,12 @@ impl Server {
             authority: authority(),
             audience: "api://omni".into(),
             client_id: "desktop".into(),
+            max_import_bytes: 1 << 20,
+            upload_dir: Some(dir.path().join("uploads")),
+            upload_wait_secs: 600,
             ..Config::default()
         };
+        let upload_dir = dir.path().join("uploads");
         let verifier = Verifier::new(&config.authority, &config.audience, config.leeway_secs)
             .with_refetch_interval(std::time::Duration::ZERO);
         let state = AppState::with_verifier(
@@ -299,9 +305,15 @@ impl Server {
             deleted,
             group,
             http: reqwest::Client::new(),
+            upload_dir,
             _dir: dir,
             _shutdown: tx,
         }
+    }
+
+    /// How many uploads wait on disk.
+    pub fn spooled(&self) -> usize {
+        std::fs::read_dir(&self.upload_dir).map_or(0, |d| d.count())
     }
 
     pub fn org(&self) -> Id {

@@ -118,6 +118,7 @@ async fn import_upload_preview_commit_and_export() {
     assert_eq!(preview["report"]["duplicates_in_file"], 1);
     assert_eq!(before, s.snapshot().await, "a preview writes nothing");
     let upload = preview["upload"].as_str().unwrap();
+    assert_eq!(s.spooled(), 1, "the upload waits as a file");
     // Another person cannot commit someone else's upload.
     let c = cached_token(&collab_a()).await;
     assert_eq!(
@@ -144,6 +145,7 @@ async fn import_upload_preview_commit_and_export() {
     assert_eq!(st, 200, "{report}");
     assert_eq!(report["created"], 2);
     assert_eq!(report["committed"], true);
+    assert_eq!(s.spooled(), 0, "a committed upload's file is deleted");
     assert_eq!(
         s.call(
             "POST",
@@ -232,4 +234,83 @@ async fn usage_metering_is_idempotent_by_event_id() {
         )
         .await;
     assert_eq!(st, 403);
+}
+
+/// Uploads `csv` as `token`'s person to `org`; returns the status and the answer.
+async fn upload(s: &Server, org: i64, token: &str, csv: String) -> (u16, serde_json::Value) {
+    let res = s
+        .http
+        .post(format!("{}/v1/orgs/{org}/imports", s.url))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_wait_on_disk_each_persons_own_and_expire() {
+    let s = Server::start(10).await;
+    let a = cached_token(&admin_a()).await;
+    let b = cached_token(&person("tenant-b", "oid-admin-b", "owner@b.example")).await;
+    let (org_a, org_b) = (s.org(), s.owner_b.org);
+    let commit = |org: i64, id: String, t: String| {
+        let s = &s;
+        async move {
+            s.call(
+                "POST",
+                &format!("/v1/orgs/{org}/imports/{id}/commit"),
+                Some(&t),
+                None,
+                None,
+            )
+            .await
+        }
+    };
+
+    // A fifth upload of one person pushes out their own oldest, nobody else's.
+    let mut mine = Vec::new();
+    for i in 0..5 {
+        let (st, p) = upload(&s, org_a, &a, format!("new{i}@a.example\n")).await;
+        assert_eq!(st, 200, "{p}");
+        mine.push(p["upload"].as_str().unwrap().to_string());
+        s.clock.set_offset_ms((i + 1) * 1000);
+    }
+    let (st, p) = upload(&s, org_b, &b, "new@b.example\n".into()).await;
+    assert_eq!(st, 200, "{p}");
+    let theirs = p["upload"].as_str().unwrap().to_string();
+    assert_eq!(s.spooled(), 5, "four of one person's, one of the other's");
+    assert_eq!(commit(org_a, mine[0].clone(), a.clone()).await.0, 404);
+    let (st, _, report) = commit(org_a, mine[1].clone(), a.clone()).await;
+    assert_eq!((st, report["created"].as_i64()), (200, Some(1)));
+    assert_eq!(s.spooled(), 4);
+
+    // Over the size limit: refused as it streams in, and nothing is left on disk.
+    let big = "big@a.example\n".repeat((2 << 20) / 14);
+    let (st, body) = upload(&s, org_a, &a, big).await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (413, Some("too_large")),
+        "{body}"
+    );
+    assert_eq!(s.spooled(), 4);
+
+    // Once the wait is over (ten minutes here) every waiting upload is forgotten, and its file
+    // deleted.
+    s.clock.set_offset_ms(11 * 60 * 1000);
+    let (st, _, body) = commit(org_a, mine[4].clone(), a.clone()).await;
+    assert_eq!(st, 404);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Upload the file again"),
+        "{body}"
+    );
+    assert_eq!(s.spooled(), 0);
+    assert_eq!(commit(org_b, theirs, b.clone()).await.0, 404);
+    s.clock.set_offset_ms(0);
 }
