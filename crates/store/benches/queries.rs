@@ -125,6 +125,24 @@ fn main() {
                     ..Default::default()
                 }),
             ),
+            (
+                "sort by phone, offset 0..90%",
+                q(&|i| UserQuery {
+                    sort: SortField::Phone,
+                    offset: deep(i),
+                    limit: 100,
+                    ..Default::default()
+                }),
+            ),
+            (
+                "sort by last update, desc",
+                q(&|_| UserQuery {
+                    sort: SortField::Updated,
+                    descending: true,
+                    limit: 100,
+                    ..Default::default()
+                }),
+            ),
         ];
         println!("{total} users; {RUNS} runs each; milliseconds");
         println!(

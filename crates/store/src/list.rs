@@ -43,7 +43,7 @@ impl SortField {
     fn keys(self) -> &'static [&'static str] {
         match self {
             SortField::Email => &["email"],
-            SortField::Phone => &["phone", "email"],
+            SortField::Phone => &["phone", "id"],
             SortField::Role => &["role", "id"],
             SortField::License => &["licensed", "id"],
             SortField::Budget => &["budget_micros", "id"],

@@ -71,6 +71,27 @@ pub async fn db(seats: i64) -> Db {
 }
 
 impl Db {
+    /// The schema's statement for SQLite index `name`: `None` when it does not exist, or on
+    /// PostgreSQL.
+    pub async fn sqlite_index(&self, name: &str) -> Option<String> {
+        use sqlx::Connection;
+        if self.store.backend() != omni_store::Backend::Sqlite {
+            return None;
+        }
+        let path = self._dir.path().join("omni.db");
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let sql =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
+                .bind(name)
+                .fetch_optional(&mut c)
+                .await
+                .unwrap();
+        c.close().await.unwrap();
+        sql
+    }
+
     pub async fn add(&self, e: &str, role: Role) -> Id {
         let u = NewUser {
             email: email(e),

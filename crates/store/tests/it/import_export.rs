@@ -149,6 +149,80 @@ fn cancelling_an_import_changes_nothing() {
 }
 
 #[test]
+fn a_large_import_leaves_the_phone_index_whole_whether_it_commits_or_not() {
+    rt().block_on(async {
+        let db = db(0).await;
+        let index = db.sqlite_index("users_phone").await;
+        let on_sqlite = db.store.backend() == omni_store::Backend::Sqlite;
+        assert_eq!(
+            index.is_some(),
+            on_sqlite,
+            "the migrations create the phone index"
+        );
+        // Large enough for the import to set the index aside and build it again at the end.
+        let file: String = (0..25_000u64)
+            .map(|i| format!("p{i:05}@acme.com,55,119{:08}\n", (i * 7919) % 100_000_000))
+            .collect();
+        let bytes = file.len() as u64;
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let e = db
+            .store
+            .import_commit(
+                &db.owner,
+                std::io::Cursor::new(file.clone().into_bytes()),
+                Default::default(),
+                bytes,
+                &|_| {},
+                Some(cancel),
+                NOW,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Cancelled);
+        assert_eq!(
+            db.sqlite_index("users_phone").await,
+            index,
+            "rolled back whole"
+        );
+        let report = db
+            .store
+            .import_commit(
+                &db.owner,
+                std::io::Cursor::new(file.into_bytes()),
+                Default::default(),
+                bytes,
+                &|_| {},
+                None,
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert_eq!(report.created, 25_000);
+        assert_eq!(
+            db.sqlite_index("users_phone").await,
+            index,
+            "built again as defined"
+        );
+        let q = UserQuery {
+            sort: omni_store::SortField::Phone,
+            offset: 12_000,
+            limit: 500,
+            ..Default::default()
+        };
+        let page = db.store.list_users(&db.owner, &q, NOW).await.unwrap();
+        let phones: Vec<String> = page
+            .users
+            .iter()
+            .map(|u| u.phone.as_ref().unwrap().e164())
+            .collect();
+        let mut sorted = phones.clone();
+        sorted.sort();
+        assert_eq!(phones.len(), 500);
+        assert_eq!(phones, sorted, "a page sorted by phone is in phone order");
+    });
+}
+
+#[test]
 fn export_round_trips_and_neutralises_formulas() {
     rt().block_on(async {
         let db = db(5).await;

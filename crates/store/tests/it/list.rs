@@ -22,14 +22,7 @@ const SORTS: [SortField; 8] = [
 fn expected_key(sort: SortField, u: &User) -> (String, i64) {
     match sort {
         SortField::Email => (u.email.as_str().to_string(), 0),
-        SortField::Phone => (
-            format!(
-                "{} {}",
-                u.phone.as_ref().map(Phone::e164).unwrap_or_default(),
-                u.email.as_str()
-            ),
-            0,
-        ),
+        SortField::Phone => (u.phone.as_ref().map(Phone::e164).unwrap_or_default(), u.id),
         SortField::Role => (u.role.as_str().to_string(), u.id),
         SortField::License => (u8::from(u.licensed).to_string(), u.id),
         SortField::Budget => (format!("{:020}", u.budget.map_or(0, |b| b.0)), u.id),
