@@ -6,7 +6,9 @@
 // they are signed RS256 JWT access tokens whose audience is the resource; `tid`, `oid`,
 // `preferred_username` and `roles` are added from extra token-request parameters, so a test can
 // ask for any person of any tenant. Tenants: tenant-a, tenant-b, tenant-c (bound to no
-// organization in the tests), and "rogue", whose tokens claim tid=tenant-a (wrong issuer).
+// organization in the tests), tenant-d (its keys are rotated and revoked by the key-rollover
+// test alone, so no other test sees them change), and "rogue", whose tokens claim
+// tid=tenant-a (wrong issuer).
 //
 // Control endpoints (tests only):
 //   POST /_control/{tenant}/rotate   new signing key first; the old one stays published
@@ -18,7 +20,7 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
 
-const TENANTS = ['tenant-a', 'tenant-b', 'tenant-c', 'rogue'];
+const TENANTS = ['tenant-a', 'tenant-b', 'tenant-c', 'tenant-d', 'rogue'];
 const RESOURCES = ['api://omni', 'api://other'];
 const state = {};
 

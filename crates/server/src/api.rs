@@ -538,6 +538,7 @@ pub async fn import_upload(
     State(s): State<AppState>,
     ctx: Ctx,
     Query(p): Query<ImportParams>,
+    headers: HeaderMap,
     body: Body,
 ) -> Resp<ImportPreview> {
     let options = ImportOptions {
@@ -549,9 +550,15 @@ pub async fn import_upload(
             .unwrap_or(Role::User),
         licensed: p.licensed,
     };
+    // Refused before a byte is written to disk.
+    s.store.may_import(&ctx.caller, options).await?;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     let file = s
         .uploads
-        .spool(body, s.config.max_import_bytes as u64)
+        .spool(body, declared, s.config.max_import_bytes as u64)
         .await?;
     let report = s
         .store
@@ -577,7 +584,7 @@ pub async fn import_commit(
     Path((_, upload)): Path<(Id, String)>,
 ) -> ApiResult<Response> {
     let up = s.uploads.take(&ctx.caller, &upload, ctx.now)?;
-    let report = s
+    let result = s
         .store
         .import_commit(
             &ctx.caller,
@@ -588,10 +595,17 @@ pub async fn import_commit(
             None,
             ctx.now,
         )
-        .await?;
-    // The spooled file is deleted here, once the import has read it.
-    drop(up);
-    Ok(Json(report).into_response())
+        .await;
+    match result {
+        // The spooled file is deleted here, once the import has read it.
+        Ok(report) => Ok(Json(report).into_response()),
+        // Nothing was written: a person who can fix the cause (seats, rights) commits again.
+        Err(e) if e.code != omni_core::ErrorCode::Internal => {
+            s.uploads.put_back(up, ctx.now);
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn open_spooled(path: &std::path::Path) -> ApiResult<std::fs::File> {

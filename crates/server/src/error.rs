@@ -17,6 +17,9 @@ pub struct ApiError {
     pub message: String,
     /// For 401: the `WWW-Authenticate` challenge.
     pub challenge: Option<String>,
+    /// Answered before the request's body was read: the connection cannot carry another
+    /// request, and `Connection: close` tells the client so.
+    pub closes: bool,
 }
 
 /// The JSON body of every error.
@@ -35,6 +38,7 @@ impl ApiError {
             code,
             message: message.into(),
             challenge: None,
+            closes: false,
         }
     }
 
@@ -121,6 +125,10 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        if self.closes {
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Some(c) = self.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, c);
         }
@@ -175,7 +183,7 @@ pub async fn structured_errors(res: Response) -> Response {
     let mut out = ApiError::new(status, code, message).into_response();
     for (name, value) in parts.headers.iter() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            out.headers_mut().insert(name.clone(), value.clone());
+            out.headers_mut().append(name.clone(), value.clone());
         }
     }
     out

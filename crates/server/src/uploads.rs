@@ -1,14 +1,16 @@
 //! CSV files waiting between their upload (which answers a preview) and their commit.
 //!
-//! A file of a million users is tens of megabytes, so an upload is written to a file in the
-//! spool folder as it arrives and never held in memory; memory keeps only its owner, options,
-//! size and path. Each person keeps at most [`PER_PERSON`] uploads (a new one pushes out their
-//! own oldest), so nobody's uploads can push out another's, and an upload is forgotten a while
-//! after it arrived (the operator's `upload_wait_secs`, an hour by default). A file is deleted when its upload is committed, pushed out
-//! or forgotten. The time is a parameter.
+//! A file of a million users is tens of megabytes, so an upload is written to a file as it
+//! arrives and never held in memory; memory keeps only its owner, options, size and path. The
+//! files live in a folder of this server's own (`omni-uploads-…` inside the operator's
+//! `upload_dir`, the system's temporary folder by default), deleted with everything in it when
+//! the server stops. Disk use is bounded: at most [`SPOOLING_AT_ONCE`] uploads are written at
+//! once (others wait their turn), each person keeps at most [`PER_PERSON`] uploads waiting (a new
+//! one pushes out their own oldest, never anyone else's), and an upload is forgotten, its file
+//! deleted, at the first upload or commit after its wait (`upload_wait_secs`) ran out. The time
+//! is a parameter.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -17,17 +19,24 @@ use axum::http::StatusCode;
 use futures_util::StreamExt;
 use omni_core::model::Timestamp;
 use omni_store::{Caller, ImportOptions};
-use tempfile::TempPath;
+use tempfile::{TempDir, TempPath};
+use tokio::io::AsyncWriteExt;
 
 use crate::error::{ApiError, ApiResult};
 
 /// Uploads one person may keep waiting at once.
 pub const PER_PERSON: usize = 4;
 
+/// Uploads written to disk at the same time; more wait for their turn.
+pub const SPOOLING_AT_ONCE: usize = 4;
+
 /// The uploads waiting for their commit. One per server.
 pub struct Uploads {
-    dir: PathBuf,
+    parent: PathBuf,
+    /// This server's spool folder, made at the first upload.
+    dir: Mutex<Option<TempDir>>,
     wait_ms: i64,
+    writing: tokio::sync::Semaphore,
     waiting: Mutex<HashMap<String, Waiting>>,
 }
 
@@ -47,10 +56,13 @@ impl Spooled {
     }
 }
 
-/// An upload taken for its commit.
+/// An upload taken for its commit; [`Uploads::put_back`] returns it when the commit failed.
 pub struct Taken {
+    pub id: String,
     pub file: Spooled,
     pub options: ImportOptions,
+    caller: Caller,
+    arrived: Timestamp,
 }
 
 struct Waiting {
@@ -61,38 +73,32 @@ struct Waiting {
 }
 
 impl Uploads {
-    /// Uploads spooled in `dir` (the system's temporary folder when `None`), each waiting at
-    /// most `wait_secs` for its commit.
-    pub fn new(dir: Option<&Path>, wait_secs: u64) -> Uploads {
+    /// Uploads spooled inside `parent` (the system's temporary folder when `None`), each
+    /// waiting at most `wait_secs` for its commit.
+    pub fn new(parent: Option<&Path>, wait_secs: u64) -> Uploads {
         Uploads {
-            dir: dir.map_or_else(std::env::temp_dir, Path::to_path_buf),
+            parent: parent.map_or_else(std::env::temp_dir, Path::to_path_buf),
+            dir: Mutex::new(None),
             wait_ms: i64::try_from(wait_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+            writing: tokio::sync::Semaphore::new(SPOOLING_AT_ONCE),
             waiting: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Writes `body` to a new file of the spool folder, refusing it (413) beyond `limit` bytes.
-    pub async fn spool(&self, body: Body, limit: u64) -> ApiResult<Spooled> {
-        let spool_failed = |e: std::io::Error| {
-            tracing::error!(error = %e, dir = %self.dir.display(), "cannot spool an upload");
-            ApiError::new(
-                StatusCode::INSUFFICIENT_STORAGE,
-                "internal",
-                "The server has no room to keep the file; try again later.",
-            )
-        };
-        let dir = self.dir.clone();
-        let file = tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&dir)?;
-            tempfile::Builder::new()
-                .prefix("omni-upload-")
-                .suffix(".csv")
-                .tempfile_in(dir)
-        })
-        .await
-        .map_err(|e| spool_failed(std::io::Error::other(e)))?
-        .map_err(spool_failed)?;
+    /// Writes `body` to a new file of the spool folder, refusing it (413) beyond `limit` bytes:
+    /// at once when its declared length says so, else as soon as it grows past the limit.
+    pub async fn spool(&self, body: Body, declared: Option<u64>, limit: u64) -> ApiResult<Spooled> {
+        if declared.is_some_and(|n| n > limit) {
+            return Err(too_large(limit));
+        }
+        let _turn = self
+            .writing
+            .acquire()
+            .await
+            .map_err(|_| spool_failed(&self.parent, std::io::Error::other("closed")))?;
+        let file = self.new_file().map_err(|e| spool_failed(&self.parent, e))?;
         let (file, path) = file.into_parts();
+        let failed = |e| spool_failed(&path, e);
         let mut out = tokio::fs::File::from_std(file);
         let mut bytes = 0u64;
         let mut chunks = body.into_data_stream();
@@ -102,25 +108,35 @@ impl Uploads {
             })?;
             bytes += chunk.len() as u64;
             if bytes > limit {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    format!(
-                        "The file is larger than the {} MB this server accepts: split it.",
-                        limit >> 20
-                    ),
-                ));
+                return Err(too_large(limit));
             }
-            tokio::io::AsyncWriteExt::write_all(&mut out, &chunk)
-                .await
-                .map_err(spool_failed)?;
+            out.write_all(&chunk).await.map_err(failed)?;
         }
-        let mut file = out.into_std().await;
-        tokio::task::spawn_blocking(move || file.flush())
-            .await
-            .map_err(|e| spool_failed(std::io::Error::other(e)))?
-            .map_err(spool_failed)?;
+        // Completes the last write and reports its error (a full disk shows here).
+        out.flush().await.map_err(failed)?;
         Ok(Spooled { path, bytes })
+    }
+
+    /// A new empty file in this server's spool folder (made on first use).
+    fn new_file(&self) -> std::io::Result<tempfile::NamedTempFile> {
+        let mut dir = self
+            .dir
+            .lock()
+            .map_err(|_| std::io::Error::other("spool folder lock poisoned"))?;
+        let dir = match &mut *dir {
+            Some(d) => d,
+            None => {
+                std::fs::create_dir_all(&self.parent)?;
+                let made = tempfile::Builder::new()
+                    .prefix("omni-uploads-")
+                    .tempdir_in(&self.parent)?;
+                dir.insert(made)
+            }
+        };
+        tempfile::Builder::new()
+            .prefix("upload-")
+            .suffix(".csv")
+            .tempfile_in(dir.path())
     }
 
     /// Keeps `file` waiting for `caller`'s commit; returns the id to commit it by.
@@ -132,32 +148,46 @@ impl Uploads {
         now: Timestamp,
     ) -> String {
         let id = format!("{:032x}", rand::random::<u128>());
+        let w = Waiting {
+            caller,
+            options,
+            file,
+            arrived: now,
+        };
+        self.insert(id.clone(), w, now);
+        id
+    }
+
+    /// Returns an upload whose commit failed for a reason the person can fix (seats, rights),
+    /// under the same id and with its first arrival time.
+    pub fn put_back(&self, t: Taken, now: Timestamp) {
+        let w = Waiting {
+            caller: t.caller,
+            options: t.options,
+            file: t.file,
+            arrived: t.arrived,
+        };
+        self.insert(t.id, w, now);
+    }
+
+    fn insert(&self, id: String, w: Waiting, now: Timestamp) {
         let mut gone = Vec::new();
         if let Ok(mut waiting) = self.waiting.lock() {
             forget_expired(&mut waiting, now, self.wait_ms, &mut gone);
             let mut mine: Vec<(Timestamp, String)> = waiting
                 .iter()
-                .filter(|(_, w)| w.caller == caller)
-                .map(|(k, w)| (w.arrived, k.clone()))
+                .filter(|(_, other)| other.caller == w.caller)
+                .map(|(k, other)| (other.arrived, k.clone()))
                 .collect();
             mine.sort();
             let over = (mine.len() + 1).saturating_sub(PER_PERSON);
             for (_, k) in mine.into_iter().take(over) {
                 gone.extend(waiting.remove(&k));
             }
-            waiting.insert(
-                id.clone(),
-                Waiting {
-                    caller,
-                    options,
-                    file,
-                    arrived: now,
-                },
-            );
+            waiting.insert(id, w);
         }
         // Files are deleted here, outside the lock.
         drop(gone);
-        id
     }
 
     /// Takes `caller`'s upload `id` for its commit: `not_found` when it is someone else's, was
@@ -174,18 +204,21 @@ impl Uploads {
         drop(gone);
         taken
             .map(|w| Taken {
+                id: id.to_string(),
                 file: w.file,
                 options: w.options,
+                caller: w.caller,
+                arrived: w.arrived,
             })
             .ok_or_else(|| {
                 ApiError::new(
                     StatusCode::NOT_FOUND,
                     "not_found",
                     format!(
-                        "No upload of yours has that id: it was committed already, or a newer \
-                         upload of yours replaced it, or it waited more than {} minutes. Upload \
-                         the file again.",
-                        self.wait_ms / 60_000
+                        "No upload of yours has that id: it was committed already, or newer \
+                         uploads of yours replaced it, or it waited more than {}. Upload the \
+                         file again.",
+                        minutes_or_seconds(self.wait_ms)
                     ),
                 )
             })
@@ -205,5 +238,70 @@ fn forget_expired(
         .collect();
     for k in expired {
         gone.extend(waiting.remove(&k));
+    }
+}
+
+fn too_large(limit: u64) -> ApiError {
+    let refused = ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        format!(
+            "The file is larger than the {} this server accepts: split it.",
+            size(limit)
+        ),
+    );
+    ApiError {
+        closes: true,
+        ..refused
+    }
+}
+
+/// 507 when the disk is full; 500 for any other failure to write the file.
+fn spool_failed(at: &Path, e: std::io::Error) -> ApiError {
+    tracing::error!(error = %e, path = %at.display(), "cannot spool an upload");
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "internal",
+            "The server has no room to keep the file; try again later.",
+        )
+    } else {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The server cannot keep the uploaded file; try again later.",
+        )
+    }
+}
+
+fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MB", bytes >> 20)
+    } else if bytes >= 1 << 10 {
+        format!("{} KB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+fn minutes_or_seconds(ms: i64) -> String {
+    if ms >= 60_000 {
+        format!("{} minutes", ms / 60_000)
+    } else {
+        format!("{} seconds", ms / 1000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_read_in_units_a_person_knows() {
+        assert_eq!(size(256 << 20), "256 MB");
+        assert_eq!(size(512 << 10), "512 KB");
+        assert_eq!(size(100), "100 bytes");
+        assert_eq!(minutes_or_seconds(3_600_000), "60 minutes");
+        assert_eq!(minutes_or_seconds(30_000), "30 seconds");
     }
 }

@@ -11,7 +11,11 @@
 //!   the expression of the domain index in each schema;
 //! - JSON packing of export chunks (`json_group_array` vs `json_agg`);
 //! - write transactions: `BEGIN IMMEDIATE` vs `BEGIN` + the organization's row `FOR UPDATE`
-//!   (see `Store::begin_write`).
+//!   (see `Store::begin_write`);
+//! - where NULL sorts: SQLite takes it as the smallest value, PostgreSQL as the largest by
+//!   default, so the table would put people without a phone or budget at the top on one and
+//!   at the bottom on the other. Sort terms of nullable keys say `NULLS FIRST`/`LAST` on
+//!   PostgreSQL, whose indexes of those keys are declared `NULLS FIRST` to match.
 //!
 //! Value types are kept to those `Any` carries on both: integers as `BIGINT`/`INTEGER` (the
 //! `licensed` flag is stored, bound and read as 0/1, since `Any` cannot decode a SQLite integer
@@ -42,6 +46,18 @@ impl Backend {
         match self {
             Backend::Sqlite => "substr(email, instr(email, '@') + 1)",
             Backend::Postgres => "substr(email, strpos(email, '@') + 1)",
+        }
+    }
+
+    /// The sort term for `key` in `dir` (`ASC` or `DESC`), with NULL as the smallest value on
+    /// both backends when `nullable`.
+    pub(crate) fn order_term(self, key: &str, dir: &str, nullable: bool) -> String {
+        match self {
+            Backend::Postgres if nullable => {
+                let nulls = if dir == "DESC" { "LAST" } else { "FIRST" };
+                format!("{key} {dir} NULLS {nulls}")
+            }
+            _ => format!("{key} {dir}"),
         }
     }
 

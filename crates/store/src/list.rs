@@ -233,6 +233,9 @@ pub(crate) fn select_chunk_json(
     Ok((sql, f.args))
 }
 
+/// Sort keys that may be NULL (no phone, no budget): the smallest value on every backend.
+const NULLABLE_KEYS: &[&str] = &["phone", "budget_micros"];
+
 fn order_by(q: &UserQuery, backend: Backend) -> String {
     let dir = if q.descending { "DESC" } else { "ASC" };
     let domain_search = q
@@ -246,7 +249,7 @@ fn order_by(q: &UserQuery, backend: Backend) -> String {
         q.sort.keys()
     };
     keys.iter()
-        .map(|k| format!("{k} {dir}"))
+        .map(|k| backend.order_term(k, dir, NULLABLE_KEYS.contains(k)))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -105,11 +105,18 @@ async fn a_real_token_from_the_orgs_tenant_is_accepted_and_links_the_person() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_rollover_needs_no_restart() {
     let s = Server::start(10).await;
-    let p = person("tenant-b", "oid-admin-b", "owner@b.example");
-    let path = format!("/v1/orgs/{}/summary", s.owner_b.org);
+    // A tenant of its own: other tests running meanwhile must not see its keys change.
+    let org = s
+        .store
+        .create_org("D", &email("owner@d.example"), 5, Some("tenant-d"), s.now())
+        .await
+        .unwrap()
+        .org;
+    let p = person("tenant-d", "oid-admin-d", "owner@d.example");
+    let path = format!("/v1/orgs/{org}/summary");
     let old = token(&p).await;
     assert_eq!(s.call("GET", &path, Some(&old), None, None).await.0, 200);
-    rotate("tenant-b").await;
+    rotate("tenant-d").await;
     let new = token(&p).await;
     let kid = |t: &str| jsonwebtoken::decode_header(t).unwrap().kid.unwrap();
     assert_ne!(kid(&old), kid(&new), "the provider signs with the new key");
@@ -118,8 +125,8 @@ async fn key_rollover_needs_no_restart() {
     assert_eq!(s.call("GET", &path, Some(&old), None, None).await.0, 200);
     // Once it is revoked, a token the server accepted before is refused too (when the keys are
     // next fetched: here a token naming a key not seen yet makes the server fetch them).
-    retire_old_keys("tenant-b").await;
-    rotate("tenant-b").await;
+    retire_old_keys("tenant-d").await;
+    rotate("tenant-d").await;
     let newest = token(&p).await;
     assert_eq!(s.call("GET", &path, Some(&newest), None, None).await.0, 200);
     assert_eq!(s.call("GET", &path, Some(&old), None, None).await.0, 401);

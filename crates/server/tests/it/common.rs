@@ -311,9 +311,16 @@ impl Server {
         }
     }
 
-    /// How many uploads wait on disk.
+    /// How many uploads wait on disk (in the server's spool folder inside `upload_dir`).
     pub fn spooled(&self) -> usize {
-        std::fs::read_dir(&self.upload_dir).map_or(0, |d| d.count())
+        let Ok(folders) = std::fs::read_dir(&self.upload_dir) else {
+            return 0;
+        };
+        folders
+            .flatten()
+            .filter_map(|f| std::fs::read_dir(f.path()).ok())
+            .map(|files| files.count())
+            .sum()
     }
 
     pub fn org(&self) -> Id {

@@ -271,6 +271,15 @@ async fn uploads_wait_on_disk_each_persons_own_and_expire() {
         }
     };
 
+    // Someone who may not import is refused before anything is stored.
+    let u = cached_token(&user_a()).await;
+    let (st, body) = upload(&s, org_a, &u, "new@a.example\n".into()).await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (403, Some("permission_denied"))
+    );
+    assert_eq!(s.spooled(), 0);
+
     // A fifth upload of one person pushes out their own oldest, nobody else's.
     let mut mine = Vec::new();
     for i in 0..5 {
@@ -313,4 +322,51 @@ async fn uploads_wait_on_disk_each_persons_own_and_expire() {
     assert_eq!(s.spooled(), 0);
     assert_eq!(commit(org_b, theirs, b.clone()).await.0, 404);
     s.clock.set_offset_ms(0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_refused_for_want_of_seats_keeps_the_upload_for_another_try() {
+    let s = Server::start(10).await;
+    let t = cached_token(&admin_a()).await;
+    let org = format!("/v1/orgs/{}", s.org());
+    let csv: String = (0..12).map(|i| format!("seat{i}@a.example\n")).collect();
+    let res = s
+        .http
+        .post(format!("{}{org}/imports?licensed=true", s.url))
+        .bearer_auth(&t)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let preview: serde_json::Value = res.json().await.unwrap();
+    let commit = format!(
+        "{org}/imports/{}/commit",
+        preview["upload"].as_str().unwrap()
+    );
+    let (st, _, body) = s.call("POST", &commit, Some(&t), None, None).await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (409, Some("no_seat_available")),
+        "{body}"
+    );
+    assert_eq!(s.spooled(), 1, "the upload still waits");
+    let (st, _, _) = s
+        .call(
+            "PUT",
+            &format!("{org}/seats"),
+            Some(&t),
+            Some(json!({"seats": 40})),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, _, report) = s.call("POST", &commit, Some(&t), None, None).await;
+    assert_eq!(
+        (st, report["created"].as_i64()),
+        (200, Some(12)),
+        "{report}"
+    );
+    assert_eq!(s.spooled(), 0);
 }
