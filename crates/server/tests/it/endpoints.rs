@@ -102,17 +102,8 @@ async fn import_upload_preview_commit_and_export() {
     let csv =
         "\u{feff}ana@a.example;55;11987654321\r\nBAD LINE\r\nbia@a.example\r\nana@a.example\r\n";
     let before = s.snapshot().await;
-    let res = s
-        .http
-        .post(format!("{}{org}/imports", s.url))
-        .bearer_auth(&t)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let preview: serde_json::Value = res.json().await.unwrap();
+    let (st, preview) = upload(&s, s.org(), &t, csv.into()).await;
+    assert_eq!(st, 200, "{preview}");
     assert_eq!(preview["report"]["created"], 2);
     assert_eq!(preview["report"]["invalid"], 1);
     assert_eq!(preview["report"]["duplicates_in_file"], 1);
@@ -236,11 +227,18 @@ async fn usage_metering_is_idempotent_by_event_id() {
     assert_eq!(st, 403);
 }
 
-/// Uploads `csv` as `token`'s person to `org`; returns the status and the answer.
-async fn upload(s: &Server, org: i64, token: &str, csv: String) -> (u16, serde_json::Value) {
+/// Uploads `csv` as `token`'s person to `org` (`query` appended to the address); returns the
+/// status and the answer.
+async fn upload_with(
+    s: &Server,
+    org: i64,
+    query: &str,
+    token: &str,
+    csv: String,
+) -> (u16, serde_json::Value) {
     let res = s
         .http
-        .post(format!("{}/v1/orgs/{org}/imports", s.url))
+        .post(format!("{}/v1/orgs/{org}/imports{query}", s.url))
         .bearer_auth(token)
         .header("content-type", "text/csv")
         .body(csv)
@@ -249,6 +247,10 @@ async fn upload(s: &Server, org: i64, token: &str, csv: String) -> (u16, serde_j
         .unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or_default())
+}
+
+async fn upload(s: &Server, org: i64, token: &str, csv: String) -> (u16, serde_json::Value) {
+    upload_with(s, org, "", token, csv).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -330,17 +332,8 @@ async fn a_commit_refused_for_want_of_seats_keeps_the_upload_for_another_try() {
     let t = cached_token(&admin_a()).await;
     let org = format!("/v1/orgs/{}", s.org());
     let csv: String = (0..12).map(|i| format!("seat{i}@a.example\n")).collect();
-    let res = s
-        .http
-        .post(format!("{}{org}/imports?licensed=true", s.url))
-        .bearer_auth(&t)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let preview: serde_json::Value = res.json().await.unwrap();
+    let (st, preview) = upload_with(&s, s.org(), "?licensed=true", &t, csv).await;
+    assert_eq!(st, 200, "{preview}");
     let commit = format!(
         "{org}/imports/{}/commit",
         preview["upload"].as_str().unwrap()

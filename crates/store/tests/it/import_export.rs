@@ -163,40 +163,19 @@ fn a_large_import_leaves_the_phone_index_whole_whether_it_commits_or_not() {
         let file: String = (0..25_000u64)
             .map(|i| format!("p{i:05}@acme.com,55,119{:08}\n", (i * 7919) % 100_000_000))
             .collect();
-        let bytes = file.len() as u64;
-        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let e = db
-            .store
-            .import_commit(
-                &db.owner,
-                std::io::Cursor::new(file.clone().into_bytes()),
-                Default::default(),
-                bytes,
-                &|_| {},
-                Some(cancel),
-                NOW,
-            )
-            .await
-            .unwrap_err();
+        let import = |cancelled: bool| {
+            let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(cancelled));
+            let bytes = file.len() as u64;
+            let file = std::io::Cursor::new(file.clone().into_bytes());
+            let opts = Default::default();
+            db.store
+                .import_commit(&db.owner, file, opts, bytes, &|_| {}, Some(cancel), NOW)
+        };
+        let e = import(true).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Cancelled);
-        assert_eq!(
-            db.sqlite_index("users_phone").await,
-            index,
-            "rolled back whole"
-        );
-        let report = db
-            .store
-            .import_commit(
-                &db.owner,
-                std::io::Cursor::new(file.into_bytes()),
-                Default::default(),
-                bytes,
-                &|_| {},
-                None,
-                NOW,
-            )
-            .await
-            .unwrap();
+        let after_cancel = db.sqlite_index("users_phone").await;
+        assert_eq!(after_cancel, index, "rolled back whole");
+        let report = import(false).await.unwrap();
         assert_eq!(report.created, 25_000);
         assert_eq!(
             db.sqlite_index("users_phone").await,
