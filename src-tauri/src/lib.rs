@@ -50,6 +50,14 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    // Deleted users past their restore window and old change-feed entries go at every start,
+    // in the background (nothing to do on most starts; a large purge never delays the window).
+    let forgetting = store.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = forgetting.forget_expired(state::now()).await {
+            eprintln!("warning: cannot forget expired data: {}", e.message);
+        }
+    });
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())

@@ -4,7 +4,7 @@ use omni_core::access::{AgentAccess, UserReach};
 use omni_core::error::Result;
 use omni_core::model::{Summary, Timestamp, User};
 use omni_core::Error;
-use omni_store::{AuditEntry, ChangePage, DirectoryItem, ImportReport, UserPage};
+use omni_store::{AuditEntry, ChangePage, DirectoryItem, Forgotten, ImportReport, UserPage};
 use serde::Serialize;
 use serde_json::json;
 
@@ -173,6 +173,21 @@ impl Out {
                 change
             );
         }
+        Ok(())
+    }
+
+    pub fn forgotten(&self, f: &Forgotten) -> Result<()> {
+        if self.json {
+            return print_json(f);
+        }
+        println!(
+            "Purged {} deleted user(s) past their restore window; dropped {} change-feed entr{} \
+             older than {} days.",
+            f.users,
+            f.changes,
+            if f.changes == 1 { "y" } else { "ies" },
+            omni_store::FEED_KEPT_DAYS
+        );
         Ok(())
     }
 

@@ -131,13 +131,16 @@ async fn dispatch(store: &Store, cli: &Cli, out: &Out) -> Result<()> {
     if let Command::Demo { users, seats } = &cli.command {
         return demo(store, cli, out, *users, *seats, now).await;
     }
+    if let Command::Maintain = &cli.command {
+        return out.forgotten(&store.forget_expired(now).await?);
+    }
     let c = caller(store, cli.as_user.as_deref()).await?;
     let uid = |e: &str| {
         let e = e.to_string();
         async move { store.user_id(c.org, &email(&e)?).await }
     };
     match &cli.command {
-        Command::Init { .. } | Command::Demo { .. } => Ok(()),
+        Command::Init { .. } | Command::Demo { .. } | Command::Maintain => Ok(()),
         Command::Summary => out.summary(&store.summary(&c).await?),
         Command::Users(cmd) => users(store, &c, out, cmd, now).await,
         Command::Licenses(LicensesCommand::Seats { seats }) => {

@@ -97,6 +97,10 @@ async fn run(cli: Cli) {
                 .unwrap_or_else(|e| fail(format!("cannot listen on {}: {e}", config.listen)));
             tracing::info!(listen = %config.listen, backend = ?store.backend(), authority = %config.authority, audience = %config.audience, "serving");
             let state = AppState::new(store.clone(), config, Arc::new(SystemClock));
+            let forgetting = tokio::spawn(omni_server::forget_expired_hourly(
+                store.clone(),
+                Arc::new(SystemClock),
+            ));
             omni_server::serve(
                 listener,
                 omni_server::router(state),
@@ -104,6 +108,7 @@ async fn run(cli: Cli) {
             )
             .await
             .unwrap_or_else(|e| fail(e));
+            forgetting.abort();
             store.close().await;
             tracing::info!("stopped");
         }

@@ -20,6 +20,7 @@ mod identity;
 mod import;
 mod list;
 mod org;
+mod retention;
 mod rows;
 mod users;
 
@@ -43,6 +44,7 @@ pub use identity::{Identity, SignIn};
 pub use import::{ImportOptions, ImportPlan, ImportReport, PhoneChange, Progress};
 pub use list::{SortField, UserPage, UserQuery};
 pub use org::Org;
+pub use retention::{Forgotten, FEED_KEPT_DAYS};
 pub use users::{NewUser, UserEdit};
 
 /// Who performs an operation: a registered, live user of an organization. Their role is read

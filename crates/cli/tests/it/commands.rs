@@ -220,3 +220,19 @@ fn import_dry_run_commit_rejected_file_and_export() {
     let stdout = o.ok(&["export", "-"]);
     assert_eq!(stdout, text);
 }
+
+#[test]
+fn maintain_keeps_what_is_still_restorable_and_says_what_it_forgot() {
+    let o = Omni::new();
+    init(&o, "3");
+    o.ok(&["users", "add", "ana@acme.com"]);
+    o.ok(&["users", "delete", "ana@acme.com"]);
+    let (code, v) = o.json(&["maintain"]);
+    assert_eq!(code, 0);
+    // Deleted a moment ago: still restorable, so nothing is purged; no entry is a month old.
+    assert_eq!(
+        (v["users"].as_u64(), v["changes"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert!(o.ok(&["maintain"]).contains("Purged 0 deleted user(s)"));
+}

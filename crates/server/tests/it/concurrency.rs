@@ -239,6 +239,27 @@ async fn a_feed_client_from_zero_ends_with_the_servers_data() {
         .map(|u| (u["id"].as_i64().unwrap(), u.clone()))
         .collect();
     assert_eq!(local, server);
+
+    // A month later the server has forgotten these entries: a client that last read before
+    // them is told to resynchronise (410), one that is up to date carries on.
+    s.store.forget_expired(s.now().plus_days(31)).await.unwrap();
+    let read = |from: i64| {
+        let (s, t, org) = (&s, &t, &org);
+        async move {
+            s.call(
+                "GET",
+                &format!("{org}/changes?after={from}&limit=5"),
+                Some(t),
+                None,
+                None,
+            )
+            .await
+        }
+    };
+    let (st, _, body) = read(0).await;
+    assert_eq!((st, body["code"].as_str()), (410, Some("resync")), "{body}");
+    let (st, _, page) = read(after).await;
+    assert_eq!((st, page["done"].as_bool()), (200, Some(true)), "{page}");
 }
 
 fn apply(local: &mut BTreeMap<i64, Value>, page: &Value) {

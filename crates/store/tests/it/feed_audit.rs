@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use omni_core::model::{Role, Usd};
+use omni_core::ErrorCode;
 use omni_store::{ChangeOp, DirectoryKind, FeedEntity, LinkKind, UserQuery};
 
 use crate::common::*;
@@ -156,4 +157,79 @@ fn audit_records_who_what_before_and_after() {
         assert_eq!(role.after.as_ref().unwrap()["role"], "collaborator");
         assert_eq!(role.at, NOW);
     });
+}
+
+#[test]
+fn expired_deletions_and_feed_entries_are_forgotten_and_a_client_too_far_behind_resyncs() {
+    rt().block_on(async {
+        let db = db(5).await;
+        let s = &db.store;
+        let o = &db.owner;
+        let gone = db.add("old@acme.com", Role::User).await;
+        s.delete_users(o, &[gone], NOW).await.unwrap();
+        // Enough entries that dropping them takes more than one transaction.
+        let file: String = (0..12_000).map(|i| format!("bulk{i}@acme.com\n")).collect();
+        let file = std::io::Cursor::new(file.into_bytes());
+        s.import_commit(o, file, Default::default(), 0, &|_| {}, None, NOW)
+            .await
+            .unwrap();
+        let later = NOW.plus_days(20);
+        let new = omni_store::NewUser {
+            email: email("new@acme.com"),
+            phone: None,
+            role: Role::User,
+        };
+        let kept = s.create_user(o, new, later).await.unwrap().id;
+        let before = every_change_after(s, o, 0, later).await;
+        let last_of_now = before
+            .iter()
+            .filter(|c| c.at == NOW)
+            .map(|c| c.seq)
+            .max()
+            .unwrap();
+        // Twenty days on, nothing has expired yet.
+        assert_eq!(s.forget_expired(later).await.unwrap(), Default::default());
+
+        // Thirty-one days after NOW: the deleted user is purged, NOW's feed entries dropped.
+        let t = NOW.plus_days(31);
+        let f = s.forget_expired(t).await.unwrap();
+        assert_eq!(f.users, 1);
+        assert_eq!(
+            f.changes, last_of_now as u64,
+            "every entry up to NOW's last"
+        );
+        assert!(s.deleted_users(o, t).await.unwrap().is_empty());
+        // A client that last read before the floor must resynchronise...
+        let e = s.changes(o, 0, 1000, t).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::StaleVersion);
+        // ...one that had read up to it carries on, and misses nothing newer.
+        let rest = every_change_after(s, o, last_of_now, t).await;
+        let after: Vec<_> = before
+            .iter()
+            .filter(|c| c.seq > last_of_now)
+            .map(|c| c.seq)
+            .collect();
+        assert_eq!(rest.iter().map(|c| c.seq).collect::<Vec<_>>(), after);
+        assert!(rest.iter().any(|c| c.id == kept));
+        // A second pass finds nothing more to forget.
+        assert_eq!(s.forget_expired(t).await.unwrap(), Default::default());
+    });
+}
+
+/// Every change after `after`, page by page.
+async fn every_change_after(
+    s: &omni_store::Store,
+    o: &omni_store::Caller,
+    mut after: i64,
+    now: omni_core::model::Timestamp,
+) -> Vec<omni_store::Change> {
+    let mut all = Vec::new();
+    loop {
+        let page = s.changes(o, after, 10_000, now).await.unwrap();
+        all.extend(page.changes);
+        after = page.next;
+        if page.done {
+            return all;
+        }
+    }
 }

@@ -1,0 +1,87 @@
+//! What the store forgets, and when: users deleted more than
+//! [`RESTORE_WINDOW_DAYS`](omni_core::model::RESTORE_WINDOW_DAYS) days ago are
+//! purged with their links and sign-in identities, and change-feed entries older than
+//! [`FEED_KEPT_DAYS`] are dropped, raising the feed's floor (a client whose last sequence
+//! number is below it is told to resynchronise from a full copy). Without this the feed would
+//! grow with every change for ever and "restorable for 30 days" would mean "kept for ever".
+//!
+//! One routine, [`Store::forget_expired`], that every long-running component calls: the server
+//! every hour, the desktop app at start, the CLI on request (`omni maintain`).
+
+use omni_core::error::Result;
+use omni_core::model::{Id, Timestamp};
+use serde::Serialize;
+
+use crate::db::internal;
+use crate::Store;
+
+/// How long the change feed keeps an entry. A client offline longer resynchronises.
+pub const FEED_KEPT_DAYS: i64 = 30;
+
+/// Feed entries dropped per transaction, so writers never wait long behind a large trim.
+const TRIM_CHUNK: i64 = 10_000;
+
+/// What one pass of [`Store::forget_expired`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Forgotten {
+    /// Users purged for good (deleted more than the restore window ago).
+    pub users: u64,
+    /// Change-feed entries dropped.
+    pub changes: u64,
+}
+
+impl Store {
+    /// Purges expired deleted users and drops expired feed entries in every organization.
+    pub async fn forget_expired(&self, now: Timestamp) -> Result<Forgotten> {
+        let mut total = Forgotten::default();
+        for org in self.orgs().await? {
+            total.users += self.purge_deleted(org.id, now).await?;
+            total.changes += self.trim_feed(org.id, now).await?;
+        }
+        Ok(total)
+    }
+
+    /// Drops `org`'s feed entries older than [`FEED_KEPT_DAYS`] before `now` and raises its
+    /// floor past them, a chunk per transaction (each leaves the feed consistent: every
+    /// entry after the floor is there). Returns how many were dropped.
+    pub async fn trim_feed(&self, org: Id, now: Timestamp) -> Result<u64> {
+        let cutoff = now.plus_days(-FEED_KEPT_DAYS).0;
+        let (target,): (Option<i64>,) =
+            sqlx::query_as("SELECT MAX(seq) FROM changes WHERE org_id = $1 AND at < $2")
+                .bind(org)
+                .bind(cutoff)
+                .fetch_one(self.pool())
+                .await
+                .map_err(internal)?;
+        let Some(target) = target else {
+            return Ok(0);
+        };
+        let mut dropped = 0;
+        loop {
+            let mut tx = self.begin_write(Some(org)).await?;
+            let (floor,): (i64,) = sqlx::query_as("SELECT feed_floor FROM orgs WHERE id = $1")
+                .bind(org)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(internal)?;
+            if floor >= target {
+                return Ok(dropped);
+            }
+            let upto = target.min(floor + TRIM_CHUNK);
+            let done = sqlx::query("DELETE FROM changes WHERE org_id = $1 AND seq <= $2")
+                .bind(org)
+                .bind(upto)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+            sqlx::query("UPDATE orgs SET feed_floor = $1 WHERE id = $2")
+                .bind(upto)
+                .bind(org)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            dropped += done.rows_affected();
+        }
+    }
+}
