@@ -42,6 +42,14 @@ impl ApiError {
         }
     }
 
+    /// The same answer, sent before the request's body was read (with `Connection: close`).
+    pub fn closing(self) -> ApiError {
+        ApiError {
+            closes: true,
+            ..self
+        }
+    }
+
     /// 401 for a missing bearer token.
     pub fn no_token() -> ApiError {
         ApiError {

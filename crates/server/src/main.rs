@@ -109,6 +109,7 @@ async fn run(cli: Cli) {
             .await
             .unwrap_or_else(|e| fail(e));
             forgetting.abort();
+            let _ = forgetting.await;
             store.close().await;
             tracing::info!("stopped");
         }

@@ -30,6 +30,10 @@ pub const PER_PERSON: usize = 4;
 /// Uploads written to disk at the same time; more wait for their turn.
 pub const SPOOLING_AT_ONCE: usize = 4;
 
+/// How long an upload may wait for its turn, and how long it may send nothing, before it is
+/// refused: four stalled uploads must not hold every turn for ever.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The uploads waiting for their commit. One per server.
 pub struct Uploads {
     parent: PathBuf,
@@ -91,10 +95,15 @@ impl Uploads {
         if declared.is_some_and(|n| n > limit) {
             return Err(too_large(limit));
         }
-        let _turn = self
-            .writing
-            .acquire()
+        let _turn = tokio::time::timeout(PATIENCE, self.writing.acquire())
             .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "The server is receiving other files; try again in a minute.",
+                )
+            })?
             .map_err(|_| spool_failed(&self.parent, std::io::Error::other("closed")))?;
         let file = self.new_file().map_err(|e| spool_failed(&self.parent, e))?;
         let (file, path) = file.into_parts();
@@ -102,10 +111,21 @@ impl Uploads {
         let mut out = tokio::fs::File::from_std(file);
         let mut bytes = 0u64;
         let mut chunks = body.into_data_stream();
-        while let Some(chunk) = chunks.next().await {
-            let chunk = chunk.map_err(|_| {
-                ApiError::bad_request("The upload was interrupted: send the file again.")
-            })?;
+        let interrupted =
+            || ApiError::bad_request("The upload was interrupted: send the file again.");
+        loop {
+            let next = tokio::time::timeout(PATIENCE, chunks.next())
+                .await
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "timeout",
+                        "The upload stalled (nothing arrived for 30 seconds): send the file again.",
+                    )
+                    .closing()
+                })?;
+            let Some(chunk) = next else { break };
+            let chunk = chunk.map_err(|_| interrupted())?;
             bytes += chunk.len() as u64;
             if bytes > limit {
                 return Err(too_large(limit));
@@ -242,18 +262,15 @@ fn forget_expired(
 }
 
 fn too_large(limit: u64) -> ApiError {
-    let refused = ApiError::new(
+    ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "too_large",
         format!(
             "The file is larger than the {} this server accepts: split it.",
             size(limit)
         ),
-    );
-    ApiError {
-        closes: true,
-        ..refused
-    }
+    )
+    .closing()
 }
 
 /// 507 when the disk is full; 500 for any other failure to write the file.
@@ -295,6 +312,26 @@ fn minutes_or_seconds(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_upload_is_refused_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let uploads = Uploads::new(Some(dir.path()), 60);
+        // Sends one line, then nothing ever again.
+        let first = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(
+            "ana@acme.com\n",
+        ))]);
+        let body = Body::from_stream(first.chain(futures_util::stream::pending()));
+        let e = uploads.spool(body, None, 1 << 20).await.err().unwrap();
+        assert_eq!((e.status, e.code), (StatusCode::REQUEST_TIMEOUT, "timeout"));
+        assert!(e.closes);
+        let left: usize = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|d| std::fs::read_dir(d.path()).unwrap().count())
+            .sum();
+        assert_eq!(left, 0, "the partial file is deleted");
+    }
 
     #[test]
     fn limits_read_in_units_a_person_knows() {

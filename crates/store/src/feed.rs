@@ -107,6 +107,22 @@ pub(crate) async fn append(
     Ok(())
 }
 
+/// Refuses (`StaleVersion`: resynchronise) a reader whose `after` is below the feed's floor.
+async fn ensure_reaches(conn: &mut AnyConnection, org: Id, after: i64) -> Result<()> {
+    let (floor,): (i64,) = sqlx::query_as("SELECT feed_floor FROM orgs WHERE id = $1")
+        .bind(org)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(internal)?;
+    if after < floor {
+        return Err(Error::new(
+            omni_core::ErrorCode::StaleVersion,
+            format!("The change feed no longer holds changes after {after}: resynchronise from a full copy."),
+        ));
+    }
+    Ok(())
+}
+
 impl Store {
     /// The changes after sequence number `after`, at most `limit`. A caller whose `after` is older
     /// than what the feed still keeps gets [`omni_core::ErrorCode::StaleVersion`] and must resync.
@@ -120,17 +136,7 @@ impl Store {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
         let actor = crate::db::actor(&mut conn, caller).await?;
         omni_core::policy::authorize(&actor, &omni_core::policy::Action::ViewUsers)?;
-        let (floor,): (i64,) = sqlx::query_as("SELECT feed_floor FROM orgs WHERE id = $1")
-            .bind(caller.org)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(internal)?;
-        if after < floor {
-            return Err(Error::new(
-                omni_core::ErrorCode::StaleVersion,
-                format!("The change feed no longer holds changes after {after}: resynchronise from a full copy."),
-            ));
-        }
+        ensure_reaches(&mut conn, caller.org, after).await?;
         let limit = limit.clamp(1, 10_000);
         let rows = sqlx::query(
             "SELECT seq, entity, entity_id, op, at FROM changes WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -141,6 +147,9 @@ impl Store {
         .fetch_all(&mut *conn)
         .await
         .map_err(internal)?;
+        // The feed may have been trimmed past `after` while the rows were read (the page would
+        // then silently start later): ask again.
+        ensure_reaches(&mut conn, caller.org, after).await?;
         let done = rows.len() <= limit as usize;
         let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
         let month = now.month_start().0;

@@ -31,14 +31,37 @@ pub struct Forgotten {
 }
 
 impl Store {
-    /// Purges expired deleted users and drops expired feed entries in every organization.
+    /// Purges expired deleted users and drops expired feed entries in every organization. An
+    /// organization that fails does not stop the others: the first failure is returned once
+    /// every organization has had its turn.
     pub async fn forget_expired(&self, now: Timestamp) -> Result<Forgotten> {
         let mut total = Forgotten::default();
+        let mut first_failure = None;
         for org in self.orgs().await? {
-            total.users += self.purge_deleted(org.id, now).await?;
-            total.changes += self.trim_feed(org.id, now).await?;
+            let done = async {
+                let users = self.purge_deleted(org.id, now).await?;
+                let changes = self.trim_feed(org.id, now).await?;
+                Ok::<_, omni_core::Error>((users, changes))
+            };
+            match done.await {
+                Ok((users, changes)) => {
+                    total.users += users;
+                    total.changes += changes;
+                }
+                Err(e) => {
+                    first_failure.get_or_insert_with(|| {
+                        omni_core::Error::new(
+                            e.code,
+                            format!("Organization {}: {}", org.id, e.message),
+                        )
+                    });
+                }
+            }
         }
-        Ok(total)
+        match first_failure {
+            Some(e) => Err(e),
+            None => Ok(total),
+        }
     }
 
     /// Drops `org`'s feed entries older than [`FEED_KEPT_DAYS`] before `now` and raises its
