@@ -310,6 +310,7 @@ fn minutes_or_seconds(ms: i64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
