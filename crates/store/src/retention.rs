@@ -65,20 +65,12 @@ impl Store {
     }
 
     /// Drops `org`'s feed entries older than [`FEED_KEPT_DAYS`] before `now` and raises its
-    /// floor past them, a chunk per transaction (each leaves the feed consistent: every
-    /// entry after the floor is there). Returns how many were dropped.
+    /// floor past them, [`TRIM_CHUNK`] sequence numbers per transaction. Each step reads only
+    /// the entries just above the floor and stops at the first one still young, so the floor
+    /// never passes an entry that is kept (every entry after the floor stays there). Returns
+    /// how many entries were dropped.
     pub async fn trim_feed(&self, org: Id, now: Timestamp) -> Result<u64> {
         let cutoff = now.plus_days(-FEED_KEPT_DAYS).0;
-        let (target,): (Option<i64>,) =
-            sqlx::query_as("SELECT MAX(seq) FROM changes WHERE org_id = $1 AND at < $2")
-                .bind(org)
-                .bind(cutoff)
-                .fetch_one(self.pool())
-                .await
-                .map_err(internal)?;
-        let Some(target) = target else {
-            return Ok(0);
-        };
         let mut dropped = 0;
         loop {
             let mut tx = self.begin_write(Some(org)).await?;
@@ -87,10 +79,27 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(internal)?;
-            if floor >= target {
+            let window = floor + TRIM_CHUNK;
+            // The last entry of the window, and the first one in it still kept.
+            let (last, first_kept): (Option<i64>, Option<i64>) = sqlx::query_as(
+                "SELECT MAX(seq), MIN(CASE WHEN at >= $4 THEN seq END) FROM changes \
+                 WHERE org_id = $1 AND seq > $2 AND seq <= $3",
+            )
+            .bind(org)
+            .bind(floor)
+            .bind(window)
+            .bind(cutoff)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+            let upto = match (last, first_kept) {
+                (None, _) => floor,
+                (Some(_), Some(kept)) => kept - 1,
+                (Some(last), None) => last,
+            };
+            if upto <= floor {
                 return Ok(dropped);
             }
-            let upto = target.min(floor + TRIM_CHUNK);
             let done = sqlx::query("DELETE FROM changes WHERE org_id = $1 AND seq <= $2")
                 .bind(org)
                 .bind(upto)
@@ -105,6 +114,9 @@ impl Store {
                 .map_err(internal)?;
             tx.commit().await.map_err(internal)?;
             dropped += done.rows_affected();
+            if first_kept.is_some() {
+                return Ok(dropped);
+            }
         }
     }
 }
