@@ -345,6 +345,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(crate::openapi::openapi_json))
         .nest("/v1/orgs/{org}", org)
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(run_to_completion))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::map_response(
             crate::error::structured_errors,
@@ -362,6 +363,26 @@ pub fn router(state: AppState) -> Router {
             "max-age=31536000",
         ))
         .with_state(state)
+}
+
+/// Runs each request to its end in a task of its own, even when its client goes away. A write
+/// that has begun then commits or rolls back on its own terms; cancelled halfway (the default
+/// when a connection drops), it would leave its transaction for the pool to roll back later
+/// while the next writer waits on SQLite's lock, and an import a client stopped waiting for
+/// would be lost although it was asked for.
+async fn run_to_completion(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, "a request's task failed");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "The server failed to complete the request; try again later.",
+            )
+            .into_response()
+        }
+    }
 }
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -363,3 +363,44 @@ async fn a_commit_refused_for_want_of_seats_keeps_the_upload_for_another_try() {
     );
     assert_eq!(s.spooled(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_commit_completes_although_its_client_stopped_waiting() {
+    let s = Server::start(10).await;
+    let t = cached_token(&admin_a()).await;
+    let csv: String = (0..20_000)
+        .map(|i| format!("late{i:05}@a.example\n"))
+        .collect();
+    let (st, preview) = upload(&s, s.org(), &t, csv).await;
+    assert_eq!(st, 200, "{preview}");
+    let before = total_users(&s, &t).await;
+    // The client gives up (and closes its connection) long before the import is done.
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(30))
+        .build()
+        .unwrap();
+    let commit = format!(
+        "{}/v1/orgs/{}/imports/{}/commit",
+        s.url,
+        s.org(),
+        preview["upload"].as_str().unwrap()
+    );
+    let gave_up = impatient.post(&commit).bearer_auth(&t).send().await;
+    assert!(gave_up.is_err(), "the client stopped waiting");
+    // The server finishes the import all the same.
+    let mut now = before;
+    for _ in 0..200 {
+        now = total_users(&s, &t).await;
+        if now == before + 20_000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(now, before + 20_000);
+}
+
+async fn total_users(s: &Server, token: &str) -> i64 {
+    let path = format!("/v1/orgs/{}/summary", s.org());
+    let (_, _, v) = s.call("GET", &path, Some(token), None, None).await;
+    v["total_users"].as_i64().unwrap()
+}
