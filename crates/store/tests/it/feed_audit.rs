@@ -173,6 +173,25 @@ fn expired_deletions_and_feed_entries_are_forgotten_and_a_client_too_far_behind_
         s.import_commit(o, file, Default::default(), 0, &|_| {}, None, NOW)
             .await
             .unwrap();
+        // And enough deleted users that purging them takes more than one transaction.
+        let mut bulk = Vec::new();
+        for offset in [0, 1000, 2000] {
+            let q = UserQuery {
+                search: Some("bulk".into()),
+                offset,
+                limit: 1000,
+                ..Default::default()
+            };
+            bulk.extend(
+                s.list_users(o, &q, NOW)
+                    .await
+                    .unwrap()
+                    .users
+                    .iter()
+                    .map(|u| u.id),
+            );
+        }
+        s.delete_users(o, &bulk[..2500], NOW).await.unwrap();
         let later = NOW.plus_days(20);
         let new = omni_store::NewUser {
             email: email("new@acme.com"),
@@ -193,7 +212,10 @@ fn expired_deletions_and_feed_entries_are_forgotten_and_a_client_too_far_behind_
         // Thirty-one days after NOW: the deleted user is purged, NOW's feed entries dropped.
         let t = NOW.plus_days(31);
         let f = s.forget_expired(t).await.unwrap();
-        assert_eq!(f.users, 1);
+        assert_eq!(
+            f.users, 2501,
+            "the first deleted user and the 2,500 bulk ones"
+        );
         assert_eq!(
             f.changes, last_of_now as u64,
             "every entry up to NOW's last"
