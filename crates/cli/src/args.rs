@@ -81,8 +81,9 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
-    /// Forget what has expired: users deleted more than 30 days ago (with their links) and
-    /// change-feed entries older than 30 days. The desktop app does this at every start.
+    /// Forget what has expired: users deleted more than 30 days ago (with their links),
+    /// change-feed entries older than 30 days, usage events from before last month. The
+    /// desktop app does this at every start.
     Maintain,
     /// The change feed after a sequence number.
     Changes {

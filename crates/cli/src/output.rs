@@ -182,11 +182,12 @@ impl Out {
         }
         println!(
             "Purged {} deleted user(s) past their restore window; dropped {} change-feed entr{} \
-             older than {} days.",
+             older than {} days and {} usage event(s) from before last month.",
             f.users,
             f.changes,
             if f.changes == 1 { "y" } else { "ies" },
-            omni_store::FEED_KEPT_DAYS
+            omni_store::FEED_KEPT_DAYS,
+            f.usage_events
         );
         Ok(())
     }

@@ -5,6 +5,10 @@
 //! number is below it is told to resynchronise from a full copy). Without this the feed would
 //! grow with every change for ever and "restorable for 30 days" would mean "kept for ever".
 //!
+//! Usage events, kept only so that a repeated event is not counted twice, are dropped once
+//! their month and the month after it are over: by then a repeat could only touch a month the
+//! table already shows as zero.
+//!
 //! One routine, [`Store::forget_expired`], that every long-running component calls: the server
 //! every hour, the desktop app at start, the CLI on request (`omni maintain`).
 
@@ -28,6 +32,8 @@ pub struct Forgotten {
     pub users: u64,
     /// Change-feed entries dropped.
     pub changes: u64,
+    /// Usage events dropped (their ids no longer needed to refuse a repeat).
+    pub usage_events: u64,
 }
 
 impl Store {
@@ -41,12 +47,18 @@ impl Store {
             let done = async {
                 let users = self.purge_deleted(org.id, now).await?;
                 let changes = self.trim_feed(org.id, now).await?;
-                Ok::<_, omni_core::Error>((users, changes))
+                let usage_events = self.drop_old_usage_events(org.id, now).await?;
+                Ok::<_, omni_core::Error>(Forgotten {
+                    users,
+                    changes,
+                    usage_events,
+                })
             };
             match done.await {
-                Ok((users, changes)) => {
-                    total.users += users;
-                    total.changes += changes;
+                Ok(f) => {
+                    total.users += f.users;
+                    total.changes += f.changes;
+                    total.usage_events += f.usage_events;
                 }
                 Err(e) => {
                     first_failure.get_or_insert_with(|| {
@@ -61,6 +73,32 @@ impl Store {
         match first_failure {
             Some(e) => Err(e),
             None => Ok(total),
+        }
+    }
+
+    /// Drops `org`'s usage events from before the previous month, [`TRIM_CHUNK`] per
+    /// transaction. Returns how many were dropped.
+    pub async fn drop_old_usage_events(&self, org: Id, now: Timestamp) -> Result<u64> {
+        // The first day of the previous month: a day before this month's start, to its start.
+        let keep_from = now.month_start().plus_days(-1).month_start().0;
+        let mut dropped = 0;
+        loop {
+            let mut tx = self.begin_write(Some(org)).await?;
+            let done = sqlx::query(
+                "DELETE FROM usage_events WHERE org_id = $1 AND event_id IN \
+                 (SELECT event_id FROM usage_events WHERE org_id = $1 AND at < $2 LIMIT $3)",
+            )
+            .bind(org)
+            .bind(keep_from)
+            .bind(TRIM_CHUNK)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            dropped += done.rows_affected();
+            if done.rows_affected() < TRIM_CHUNK as u64 {
+                return Ok(dropped);
+            }
         }
     }
 

@@ -231,8 +231,12 @@ fn maintain_keeps_what_is_still_restorable_and_says_what_it_forgot() {
     assert_eq!(code, 0);
     // Deleted a moment ago: still restorable, so nothing is purged; no entry is a month old.
     assert_eq!(
-        (v["users"].as_u64(), v["changes"].as_u64()),
-        (Some(0), Some(0))
+        (
+            v["users"].as_u64(),
+            v["changes"].as_u64(),
+            v["usage_events"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0))
     );
     assert!(o.ok(&["maintain"]).contains("Purged 0 deleted user(s)"));
 }

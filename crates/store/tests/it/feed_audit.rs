@@ -199,6 +199,18 @@ fn expired_deletions_and_feed_entries_are_forgotten_and_a_client_too_far_behind_
             role: Role::User,
         };
         let kept = s.create_user(o, new, later).await.unwrap().id;
+        // Usage reported twice in `later`'s month, and once in the month after.
+        for e in ["ev-1", "ev-2"] {
+            assert!(s
+                .record_usage(o.org, e, kept, Usd::cents(100), later)
+                .await
+                .unwrap());
+        }
+        let next_month = later.month_start().plus_days(40);
+        assert!(s
+            .record_usage(o.org, "ev-3", kept, Usd::cents(100), next_month)
+            .await
+            .unwrap());
         let before = every_change_after(s, o, 0, later).await;
         let last_of_now = before
             .iter()
@@ -221,6 +233,8 @@ fn expired_deletions_and_feed_entries_are_forgotten_and_a_client_too_far_behind_
             "every entry up to NOW's last"
         );
         assert!(s.deleted_users(o, t).await.unwrap().is_empty());
+        // Usage events stay while their month or the next is running.
+        assert_eq!(f.usage_events, 0);
         // A client that last read before the floor must resynchronise...
         let e = s.changes(o, 0, 1000, t).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::StaleVersion);
@@ -235,6 +249,13 @@ fn expired_deletions_and_feed_entries_are_forgotten_and_a_client_too_far_behind_
         assert!(rest.iter().any(|c| c.id == kept));
         // A second pass finds nothing more to forget.
         assert_eq!(s.forget_expired(t).await.unwrap(), Default::default());
+        // Two months on they go; the next month's event stays, and still refuses its repeat.
+        let f = s.forget_expired(next_month.plus_days(31)).await.unwrap();
+        assert_eq!(f.usage_events, 2);
+        assert!(!s
+            .record_usage(o.org, "ev-3", kept, Usd::cents(100), next_month)
+            .await
+            .unwrap());
     });
 }
 
