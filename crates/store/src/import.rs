@@ -381,9 +381,11 @@ impl Store {
         now: Timestamp,
     ) -> Result<ImportReport> {
         let mut tx = self.pool().begin().await.map_err(internal)?;
+        let max_before = admit(&mut tx, caller, opts).await?;
         let report = run(
             &mut tx,
             caller,
+            max_before,
             file,
             opts,
             false,
@@ -418,6 +420,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<ImportReport> {
         let mut tx = self.begin_write(Some(caller.org)).await?;
+        let max_before = admit(&mut tx, caller, opts).await?;
         // A large SQLite page cache for the length of the import (random index inserts), the
         // small everyday one again afterwards.
         let sqlite = Backend::of(&tx) == Backend::Sqlite;
@@ -427,11 +430,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(internal)?;
-            let (rows_now,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM users")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(internal)?;
-            if rebuild_is_cheaper(total_bytes, rows_now) {
+            if rebuild_is_cheaper(total_bytes, max_before) {
                 for index in RANDOM_ORDER_INDEXES {
                     set_aside.extend(set_index_aside(&mut tx, index).await?);
                 }
@@ -440,6 +439,7 @@ impl Store {
         let result = run(
             &mut tx,
             caller,
+            max_before,
             file,
             opts,
             true,
@@ -456,7 +456,7 @@ impl Store {
             Err(e) => Err(e),
         };
         if sqlite {
-            sqlx::query(&self.everyday_cache)
+            sqlx::query(&self.footprint.cache_pragma())
                 .execute(&mut *tx)
                 .await
                 .map_err(internal)?;
@@ -487,7 +487,7 @@ const RANDOM_ORDER_INDEXES: &[&str] = &["users_phone"];
 /// shorter, so this estimate errs towards fewer lines).
 const TYPICAL_LINE_BYTES: u64 = 32;
 
-/// Whether a file of `file_bytes` into a table of `rows_now` users is large enough that setting
+/// Whether a file of `file_bytes` into a table of about `rows_now` users is large enough that setting
 /// [`RANDOM_ORDER_INDEXES`] aside and building them again afterwards is cheaper than keeping
 /// them up row by row: when it likely brings at least as many rows as the table has, and
 /// enough rows for the difference to matter.
@@ -526,10 +526,23 @@ async fn set_index_aside(conn: &mut AnyConnection, name: &str) -> Result<Option<
     Ok(Some(sql))
 }
 
+/// What every import starts with, in its transaction: the caller's right to import with
+/// `opts`, then the highest user id so far (users above it are the ones this import creates).
+async fn admit(conn: &mut AnyConnection, caller: &Caller, opts: ImportOptions) -> Result<Id> {
+    authorize_import(&actor(conn, caller).await?, opts)?;
+    let (max_before,): (Id,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM users")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(internal)?;
+    Ok(max_before)
+}
+
+/// Classifies (and, when `write`, applies) `file`, after [`admit`].
 #[allow(clippy::too_many_arguments)]
 async fn run<R: Read + Send + 'static>(
     conn: &mut AnyConnection,
     caller: &Caller,
+    max_before: Id,
     file: R,
     opts: ImportOptions,
     write: bool,
@@ -538,11 +551,6 @@ async fn run<R: Read + Send + 'static>(
     cancel: Option<&AtomicBool>,
     now: Timestamp,
 ) -> Result<ImportReport> {
-    authorize_import(&actor(conn, caller).await?, opts)?;
-    let (max_before,): (Id,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM users")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(internal)?;
     let (first_tx, first_rx) = tokio::sync::oneshot::channel();
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     spawn_parser(file, first_tx, tx);

@@ -79,7 +79,7 @@ impl SqliteFootprint {
     };
 
     /// The `PRAGMA` that sets a connection's everyday page cache.
-    fn cache_pragma(self) -> String {
+    pub(crate) fn cache_pragma(self) -> String {
         format!("PRAGMA cache_size = -{}", self.cache_kib)
     }
 }
@@ -89,8 +89,9 @@ impl SqliteFootprint {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// The `PRAGMA` that restores a SQLite connection's everyday page cache (after an import).
-    everyday_cache: std::sync::Arc<str>,
+    /// Connections and page cache (SQLite): an import raises its connection's cache and
+    /// restores this one's afterwards.
+    footprint: SqliteFootprint,
     /// SQLite has one writer at a time: writers of this process queue here, in order, instead
     /// of polling the database lock with SQLite's sleeping busy handler (which, under many
     /// concurrent writers, turns into tens of milliseconds of idle waiting per transaction).
@@ -211,14 +212,11 @@ impl Store {
             // A SQLite connection is a file handle in this process: it cannot go stale, so the
             // pool's ping before each acquire would only cost a round trip to its thread.
             .test_before_acquire(backend == Backend::Postgres);
-        let everyday_cache: std::sync::Arc<str> = footprint.cache_pragma().into();
         if backend == Backend::Sqlite {
-            let cache = everyday_cache.clone();
             options = options.after_connect(move |conn, _meta| {
-                let cache = cache.clone();
                 Box::pin(async move {
                     conn.execute(SQLITE_PRAGMAS).await?;
-                    conn.execute(&*cache).await?;
+                    conn.execute(footprint.cache_pragma().as_str()).await?;
                     Ok(())
                 })
             });
@@ -246,7 +244,7 @@ impl Store {
         Ok(Store {
             pool,
             backend,
-            everyday_cache,
+            footprint,
             write_gate: std::sync::Arc::new(tokio::sync::Mutex::new(())),
         })
     }

@@ -15,7 +15,7 @@ use sqlx::{AnyConnection, Arguments};
 use crate::db::{actor_and_counters, internal};
 use crate::dialect::Backend;
 use crate::org::Counters;
-use crate::rows::{user_from_row, users_from_json, USER_COLUMNS, USER_ELEMENTS};
+use crate::rows::{user_from_row, users_from_json, USER_COLUMNS};
 use crate::{Caller, Store};
 
 /// Filtered counts stop here; the UI shows "10,000+".
@@ -275,7 +275,7 @@ pub(crate) async fn page(
             // The aggregate states the order itself (SQLite 3.44 and later): pages have many sort
             // orders, which the reader could not check, and few rows, which sort at no cost.
             let sql = format!(
-                "SELECT json_group_array(json_array({USER_ELEMENTS}) ORDER BY {order}) FROM (SELECT * FROM users WHERE {} ORDER BY {order} \
+                "SELECT json_group_array(json_array({USER_COLUMNS}) ORDER BY {order}) FROM (SELECT * FROM users WHERE {} ORDER BY {order} \
                  LIMIT {limit} OFFSET {}) AS page",
                 f.sql, q.offset
             );

@@ -1,5 +1,5 @@
 //! What the store forgets, and when: users deleted more than
-//! [`RESTORE_WINDOW_DAYS`](omni_core::model::RESTORE_WINDOW_DAYS) days ago are
+//! [`RESTORE_WINDOW_DAYS`] days ago are
 //! purged with their links and sign-in identities, and change-feed entries older than
 //! [`FEED_KEPT_DAYS`] are dropped, raising the feed's floor (a client whose last sequence
 //! number is below it is told to resynchronise from a full copy). Without this the feed would
@@ -13,17 +13,22 @@
 //! every hour, the desktop app at start, the CLI on request (`omni maintain`).
 
 use omni_core::error::Result;
-use omni_core::model::{Id, Timestamp};
+use omni_core::model::{Id, Timestamp, RESTORE_WINDOW_DAYS};
 use serde::Serialize;
 
 use crate::db::internal;
+use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::Store;
 
 /// How long the change feed keeps an entry. A client offline longer resynchronises.
 pub const FEED_KEPT_DAYS: i64 = 30;
 
-/// Feed entries dropped per transaction, so writers never wait long behind a large trim.
+/// Feed entries (and usage events) dropped per transaction, so writers never wait long behind
+/// a large trim.
 const TRIM_CHUNK: i64 = 10_000;
+
+/// Deleted users purged per transaction.
+const PURGE_CHUNK: i64 = 1000;
 
 /// What one pass of [`Store::forget_expired`] removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -73,6 +78,73 @@ impl Store {
         match first_failure {
             Some(e) => Err(e),
             None => Ok(total),
+        }
+    }
+
+    /// Removes for good the users deleted more than 30 days before `now`, and their links and
+    /// sign-in identities, [`PURGE_CHUNK`] users per transaction (so writers never wait long
+    /// behind a purge of a large deletion). Returns how many were purged.
+    pub async fn purge_deleted(&self, org: Id, now: Timestamp) -> Result<u64> {
+        let cutoff = now.plus_days(-RESTORE_WINDOW_DAYS).0;
+        let mut purged = 0;
+        loop {
+            let mut tx = self.begin_write(Some(org)).await?;
+            // The highest id of this chunk: the PURGE_CHUNK-th expired user, or all of them.
+            let bound: Option<(Id,)> = sqlx::query_as(
+                "SELECT id FROM users WHERE org_id = $1 AND deleted_at < $2 ORDER BY id \
+                 LIMIT 1 OFFSET $3",
+            )
+            .bind(org)
+            .bind(cutoff)
+            .bind(PURGE_CHUNK - 1)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+            let last_chunk = bound.is_none();
+            let bound = bound.map_or(Id::MAX, |(id,)| id);
+            let links: Vec<(Id,)> = sqlx::query_as(
+                "SELECT l.id FROM links l JOIN users u ON u.id = l.a_id AND l.kind IN ('user_group', 'user_workspace') \
+                 WHERE l.org_id = $1 AND u.deleted_at < $2 AND u.id <= $3 \
+                 UNION SELECT l.id FROM links l JOIN users u ON u.id = l.b_id AND l.kind = 'agent_user' \
+                 WHERE l.org_id = $1 AND u.deleted_at < $2 AND u.id <= $3",
+            )
+            .bind(org)
+            .bind(cutoff)
+            .bind(bound)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(internal)?;
+            for (link,) in &links {
+                sqlx::query("DELETE FROM links WHERE id = $1")
+                    .bind(link)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                feed::append(&mut tx, org, FeedEntity::Link, *link, ChangeOp::Delete, now).await?;
+            }
+            sqlx::query(
+                "DELETE FROM identities WHERE user_id IN \
+                 (SELECT id FROM users WHERE org_id = $1 AND deleted_at < $2 AND id <= $3)",
+            )
+            .bind(org)
+            .bind(cutoff)
+            .bind(bound)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            let done =
+                sqlx::query("DELETE FROM users WHERE org_id = $1 AND deleted_at < $2 AND id <= $3")
+                    .bind(org)
+                    .bind(cutoff)
+                    .bind(bound)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            purged += done.rows_affected();
+            if last_chunk {
+                return Ok(purged);
+            }
         }
     }
 

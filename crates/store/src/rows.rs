@@ -7,17 +7,14 @@ use sqlx::Row;
 
 use crate::db::internal;
 
-/// The column list every user query selects, in the order [`user_from_row`] reads. `$1` in the
-/// surrounding query must be the current month's start, so last month's usage reads as zero.
+/// The values every user query selects, in the order [`user_from_row`] reads them: as the
+/// columns of a row, or as the elements of a JSON array ([`users_from_json`]), hence no
+/// aliases. `$1` in the surrounding query must be the current month's start, so last month's
+/// usage reads as zero.
 pub(crate) const USER_COLUMNS: &str = "id, email, phone, role, licensed, budget_micros, \
-     CASE WHEN usage_month = $1 THEN usage_micros ELSE 0 END AS usage_now, \
-     created_at, updated_at, version";
-
-/// [`USER_COLUMNS`] as the elements of a JSON array (no aliases), read by [`users_from_json`].
-pub(crate) const USER_ELEMENTS: &str = "id, email, phone, role, licensed, budget_micros, \
      CASE WHEN usage_month = $1 THEN usage_micros ELSE 0 END, created_at, updated_at, version";
 
-/// One user packed by the database as a JSON array of [`USER_ELEMENTS`].
+/// One user packed by the database as a JSON array of [`USER_COLUMNS`].
 type PackedUser = (
     Id,
     String,
@@ -54,7 +51,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> omni_core::error::Result<User> {
     ))
 }
 
-/// A user from the stored values of [`USER_ELEMENTS`], in order.
+/// A user from the stored values of [`USER_COLUMNS`], in order.
 fn user_from_values(
     (id, email, phone, role, licensed, budget, usage, created, updated, version): PackedUser,
 ) -> omni_core::error::Result<User> {

@@ -168,9 +168,6 @@ fn check_version(u: &User, expected: Option<i64>) -> Result<()> {
     }
 }
 
-/// Deleted users purged per transaction.
-const PURGE_CHUNK: i64 = 1000;
-
 impl Store {
     /// Creates an unlicensed user.
     pub async fn create_user(&self, caller: &Caller, new: NewUser, now: Timestamp) -> Result<User> {
@@ -616,73 +613,6 @@ impl Store {
         .await?;
         tx.commit().await.map_err(internal)?;
         Ok(restored)
-    }
-
-    /// Removes for good the users deleted more than 30 days before `now`, and their links and
-    /// sign-in identities, [`PURGE_CHUNK`] users per transaction (so writers never wait long
-    /// behind a purge of a large deletion). Returns how many were purged.
-    pub async fn purge_deleted(&self, org: Id, now: Timestamp) -> Result<u64> {
-        let cutoff = now.plus_days(-RESTORE_WINDOW_DAYS).0;
-        let mut purged = 0;
-        loop {
-            let mut tx = self.begin_write(Some(org)).await?;
-            // The highest id of this chunk: the PURGE_CHUNK-th expired user, or all of them.
-            let bound: Option<(Id,)> = sqlx::query_as(
-                "SELECT id FROM users WHERE org_id = $1 AND deleted_at < $2 ORDER BY id \
-                 LIMIT 1 OFFSET $3",
-            )
-            .bind(org)
-            .bind(cutoff)
-            .bind(PURGE_CHUNK - 1)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
-            let last_chunk = bound.is_none();
-            let bound = bound.map_or(Id::MAX, |(id,)| id);
-            let links: Vec<(Id,)> = sqlx::query_as(
-                "SELECT l.id FROM links l JOIN users u ON u.id = l.a_id AND l.kind IN ('user_group', 'user_workspace') \
-                 WHERE l.org_id = $1 AND u.deleted_at < $2 AND u.id <= $3 \
-                 UNION SELECT l.id FROM links l JOIN users u ON u.id = l.b_id AND l.kind = 'agent_user' \
-                 WHERE l.org_id = $1 AND u.deleted_at < $2 AND u.id <= $3",
-            )
-            .bind(org)
-            .bind(cutoff)
-            .bind(bound)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(internal)?;
-            for (link,) in &links {
-                sqlx::query("DELETE FROM links WHERE id = $1")
-                    .bind(link)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(internal)?;
-                feed::append(&mut tx, org, FeedEntity::Link, *link, ChangeOp::Delete, now).await?;
-            }
-            sqlx::query(
-                "DELETE FROM identities WHERE user_id IN \
-                 (SELECT id FROM users WHERE org_id = $1 AND deleted_at < $2 AND id <= $3)",
-            )
-            .bind(org)
-            .bind(cutoff)
-            .bind(bound)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-            let done =
-                sqlx::query("DELETE FROM users WHERE org_id = $1 AND deleted_at < $2 AND id <= $3")
-                    .bind(org)
-                    .bind(cutoff)
-                    .bind(bound)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-            purged += done.rows_affected();
-            if last_chunk {
-                return Ok(purged);
-            }
-        }
     }
 
     /// Records AI spend reported by the platform's metering. Idempotent by `event_id`: a
