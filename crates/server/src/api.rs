@@ -564,7 +564,7 @@ pub async fn import_upload(
         .store
         .import_preview(
             &ctx.caller,
-            open_spooled(file.path())?,
+            file.open()?,
             options,
             file.bytes(),
             &|_| {},
@@ -588,7 +588,7 @@ pub async fn import_commit(
         .store
         .import_commit(
             &ctx.caller,
-            open_spooled(up.file.path())?,
+            up.file.open()?,
             up.options,
             up.file.bytes(),
             &|_| {},
@@ -606,17 +606,6 @@ pub async fn import_commit(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn open_spooled(path: &std::path::Path) -> ApiResult<std::fs::File> {
-    std::fs::File::open(path).map_err(|e| {
-        tracing::error!(error = %e, path = %path.display(), "cannot reopen a spooled upload");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "The server lost the uploaded file; upload it again.",
-        )
-    })
 }
 
 /// Bytes written by the export, sent to the response body in chunks.

@@ -373,15 +373,11 @@ pub fn router(state: AppState) -> Router {
 async fn run_to_completion(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     match tokio::spawn(next.run(req)).await {
         Ok(res) => res,
-        Err(e) => {
-            tracing::error!(error = %e, "a request's task failed");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "The server failed to complete the request; try again later.",
-            )
-            .into_response()
-        }
+        // The store's internal errors take the same way: logged, and a plain 500 for the client.
+        Err(e) => ApiError::from(omni_core::Error::internal(format!(
+            "a request's task failed: {e}"
+        )))
+        .into_response(),
     }
 }
 

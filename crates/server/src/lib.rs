@@ -19,9 +19,9 @@ pub mod uploads;
 pub use app::{router, AppState};
 pub use config::Config;
 
-/// Forgets what has expired (deleted users past their restore window, old change-feed
-/// entries: [`omni_store::Store::forget_expired`]) at once and then every hour, for as long as
-/// it runs. A failure is logged and tried again at the next turn.
+/// Forgets what has expired ([`omni_store::Store::forget_expired`]: deleted users past their
+/// restore window, old change-feed entries and usage events) at once and then every hour, for
+/// as long as it runs. A failure is logged and tried again at the next turn.
 pub async fn forget_expired_hourly(
     store: omni_store::Store,
     clock: std::sync::Arc<dyn clock::Clock>,
@@ -31,7 +31,7 @@ pub async fn forget_expired_hourly(
         every.tick().await;
         match store.forget_expired(clock.now()).await {
             Ok(f) if f != omni_store::Forgotten::default() => {
-                tracing::info!(users = f.users, changes = f.changes, "forgot expired data");
+                tracing::info!(forgotten = ?f, "forgot expired data");
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e.message, "cannot forget expired data"),

@@ -51,8 +51,16 @@ pub struct Spooled {
 }
 
 impl Spooled {
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The file, opened for reading by the import.
+    pub fn open(&self) -> ApiResult<std::fs::File> {
+        std::fs::File::open(&self.path).map_err(|e| {
+            tracing::error!(error = %e, path = %self.path.display(), "cannot reopen a spooled upload");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "The server lost the uploaded file; upload it again.",
+            )
+        })
     }
 
     pub fn bytes(&self) -> u64 {
