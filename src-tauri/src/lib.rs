@@ -50,8 +50,9 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    // Deleted users past their restore window and old change-feed entries go at every start,
-    // in the background (nothing to do on most starts; a large purge never delays the window).
+    // What has expired (Store::forget_expired: deleted users past their restore window, old
+    // feed entries and usage events) goes at every start, in the background (nothing to do on
+    // most starts; a large purge never delays the window).
     let forgetting = store.clone();
     tauri::async_runtime::spawn(async move {
         if let Err(e) = forgetting.forget_expired(state::now()).await {
