@@ -74,13 +74,13 @@ pub(crate) async fn actor_and_counters(
     Ok((actor, counters))
 }
 
-fn not_registered() -> Error {
+pub(crate) fn not_registered() -> Error {
     Error::denied(
         "Your account is not a registered user of this organization (it may have been deleted).",
     )
 }
 
-fn stored_role(role: &str) -> Result<Role> {
+pub(crate) fn stored_role(role: &str) -> Result<Role> {
     Role::from_stored(role).ok_or_else(|| internal(format!("unknown role {role}")))
 }
 

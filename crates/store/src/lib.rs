@@ -18,6 +18,7 @@ mod export;
 mod feed;
 mod identity;
 mod import;
+mod licenses;
 mod list;
 mod org;
 mod retention;
@@ -96,6 +97,8 @@ pub struct Store {
     /// of polling the database lock with SQLite's sleeping busy handler (which, under many
     /// concurrent writers, turns into tens of milliseconds of idle waiting per transaction).
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// License changes waiting to be committed in groups ([`licenses`]).
+    licenses: std::sync::Arc<licenses::LicenseQueue>,
 }
 
 /// A write transaction, holding the in-process write gate (SQLite) until it ends. Reads as the
@@ -246,6 +249,7 @@ impl Store {
             backend,
             footprint,
             write_gate: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            licenses: std::sync::Arc::default(),
         })
     }
 

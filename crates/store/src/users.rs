@@ -1,4 +1,5 @@
-//! Users: create, edit (phone, role, budget), delete and restore, licenses, usage metering.
+//! Users: create, edit (phone, role, budget), delete and restore, usage metering (licenses are
+//! in [`crate::licenses`]).
 //!
 //! Every operation loads the caller's current role and the targets inside one write transaction,
 //! asks the policy, checks the invariants against counters read in that transaction, writes, and
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::db::{actor, actor_and_counters, internal, is_unique_violation};
+use crate::db::{actor, internal, is_unique_violation};
 use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::org::{admin_delta, bump_counters, counters};
 use crate::rows::{user_from_row, USER_COLUMNS};
@@ -155,7 +156,7 @@ async fn went_live(
     load(conn, org, id, now, false).await
 }
 
-fn check_version(u: &User, expected: Option<i64>) -> Result<()> {
+pub(crate) fn check_version(u: &User, expected: Option<i64>) -> Result<()> {
     match expected {
         Some(v) if v != u.version => Err(Error::new(
             ErrorCode::StaleVersion,
@@ -365,96 +366,6 @@ impl Store {
             now,
         )
         .await
-    }
-
-    /// Assigns (`licensed = true`) or unassigns licenses for several users at once. All or
-    /// nothing: when the pool cannot cover every user in `ids`, nothing changes.
-    pub async fn set_licensed(
-        &self,
-        caller: &Caller,
-        ids: &[Id],
-        licensed: bool,
-        now: Timestamp,
-    ) -> Result<Vec<User>> {
-        let targets: Vec<_> = ids.iter().map(|&id| (id, None)).collect();
-        self.set_licensed_checked(caller, &targets, licensed, now)
-            .await
-    }
-
-    /// Assigns or unassigns one user's license, only if the user is still at
-    /// `expected_version` (checked in the same transaction: `stale_version` otherwise).
-    pub async fn set_license_at(
-        &self,
-        caller: &Caller,
-        id: Id,
-        expected_version: i64,
-        licensed: bool,
-        now: Timestamp,
-    ) -> Result<User> {
-        let mut users = self
-            .set_licensed_checked(caller, &[(id, Some(expected_version))], licensed, now)
-            .await?;
-        users
-            .pop()
-            .ok_or_else(|| Error::not_found(format!("No user has id {id} in this organization.")))
-    }
-
-    /// [`Store::set_licensed`] where each user may carry the version its editor read.
-    async fn set_licensed_checked(
-        &self,
-        caller: &Caller,
-        ids: &[(Id, Option<i64>)],
-        licensed: bool,
-        now: Timestamp,
-    ) -> Result<Vec<User>> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        let (actor, c) = actor_and_counters(&mut tx, caller).await?;
-        policy::authorize(&actor, &Action::ManageLicenses)?;
-        let mut targets = Vec::with_capacity(ids.len());
-        for &(id, expected) in ids {
-            let u = load(&mut tx, caller.org, id, now, false).await?;
-            check_version(&u, expected)?;
-            targets.push(u);
-        }
-        targets.sort_by_key(|u| u.id);
-        targets.dedup_by_key(|u| u.id);
-        let changing: Vec<&User> = targets.iter().filter(|u| u.licensed != licensed).collect();
-        let delta = if licensed {
-            changing.len() as i64
-        } else {
-            -(changing.len() as i64)
-        };
-        if licensed {
-            policy::ensure_seats(c.purchased, c.licensed + delta)?;
-        }
-        let mut out = Vec::with_capacity(targets.len());
-        for u in &targets {
-            if u.licensed == licensed {
-                out.push(u.clone());
-                continue;
-            }
-            let mut after = u.clone();
-            after.licensed = licensed;
-            out.push(save(&mut tx, caller.org, &after, now).await?);
-            let action = if licensed {
-                "license.assign"
-            } else {
-                "license.unassign"
-            };
-            audit::record(
-                &mut tx,
-                caller,
-                now,
-                action,
-                u.email.as_str(),
-                Some(json!({"licensed": !licensed})),
-                Some(json!({"licensed": licensed})),
-            )
-            .await?;
-        }
-        bump_counters(&mut tx, caller.org, 0, delta, 0).await?;
-        tx.commit().await.map_err(internal)?;
-        Ok(out)
     }
 
     /// Deletes users (all or nothing). Their licenses return to the pool; they stay restorable

@@ -469,3 +469,117 @@ fn effective_access_names_every_path() {
         assert_eq!(left, ["Direct", "ViaWorkspace"]);
     });
 }
+
+/// What each of a burst of license requests asks, in arrival order.
+enum Ask {
+    Assign(&'static [usize]),
+    Unassign(&'static [usize]),
+    /// Unassign one user at the version read before the burst.
+    UnassignAtFirstVersion(usize),
+    /// Assign, by the plain member rather than the owner.
+    AssignAsMember(usize),
+    AssignMissing(usize),
+}
+
+/// The outcome of each request (`Ok` with the licensed flags it returned, or the refusal's
+/// code), then every user's flag, the licensed count, and the feed and audit entries added.
+async fn license_burst(concurrent: bool) -> String {
+    use futures_util::future::join_all;
+    let db = db(3).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(db.add(&format!("u{i}@acme.com"), Role::User).await);
+    }
+    let member = db.caller(ids[4]);
+    let first_version = db.store.user(&db.owner, ids[0], NOW).await.unwrap().version;
+    let feed_before = db
+        .store
+        .changes(&db.owner, 0, 10_000, NOW)
+        .await
+        .unwrap()
+        .next;
+    let audit_before = db.store.audit(&db.owner, 10_000, None).await.unwrap().len();
+    let asks = [
+        Ask::Assign(&[0]),
+        Ask::AssignAsMember(1),
+        Ask::Assign(&[1, 2]),
+        Ask::Assign(&[3]), // no seat left: 0, 1 and 2 hold all three
+        Ask::UnassignAtFirstVersion(0),
+        Ask::AssignMissing(3),
+        Ask::Unassign(&[2]),
+        Ask::Assign(&[3, 3]), // the seat 2 gave back
+    ];
+    let (store, owner, ids) = (&db.store, db.owner, &ids);
+    let requests = asks.iter().map(|ask| {
+        let pick = move |ix: &[usize]| ix.iter().map(|&i| ids[i]).collect::<Vec<_>>();
+        async move {
+            let result = match ask {
+                Ask::Assign(ix) => store.set_licensed(&owner, &pick(ix), true, NOW).await,
+                Ask::Unassign(ix) => store.set_licensed(&owner, &pick(ix), false, NOW).await,
+                Ask::UnassignAtFirstVersion(i) => store
+                    .set_license_at(&owner, ids[*i], first_version, false, NOW)
+                    .await
+                    .map(|u| vec![u]),
+                Ask::AssignAsMember(i) => store.set_licensed(&member, &[ids[*i]], true, NOW).await,
+                Ask::AssignMissing(i) => {
+                    store
+                        .set_licensed(&owner, &[ids[*i], 9_999_999], true, NOW)
+                        .await
+                }
+            };
+            match result {
+                Ok(users) => format!(
+                    "ok {:?}",
+                    users.iter().map(|u| u.licensed).collect::<Vec<_>>()
+                ),
+                Err(e) => format!("{:?}", e.code),
+            }
+        }
+    });
+    let outcomes = if concurrent {
+        join_all(requests).await
+    } else {
+        let mut out = Vec::new();
+        for r in requests {
+            out.push(r.await);
+        }
+        out
+    };
+    let mut flags = Vec::new();
+    for id in ids {
+        flags.push(db.store.user(&db.owner, *id, NOW).await.unwrap().licensed);
+    }
+    let licensed = db.store.summary(&db.owner).await.unwrap().licensed;
+    let feed = db
+        .store
+        .changes(&db.owner, 0, 10_000, NOW)
+        .await
+        .unwrap()
+        .next
+        - feed_before;
+    let audit = db.store.audit(&db.owner, 10_000, None).await.unwrap().len() - audit_before;
+    format!("{outcomes:?}\nflags {flags:?}\nlicensed {licensed} feed +{feed} audit +{audit}")
+}
+
+#[test]
+fn license_requests_committed_together_each_get_their_own_outcome() {
+    rt().block_on(async {
+        let expected = format!(
+            "{:?}\nflags [true, true, false, true, false]\nlicensed 3 feed +5 audit +5",
+            [
+                "ok [true]",
+                "PermissionDenied",
+                "ok [true, true]",
+                "NoSeatAvailable",
+                "StaleVersion",
+                "NotFound",
+                "ok [false]",
+                "ok [true]",
+            ]
+        );
+        // One at a time, then all at once: the waiting requests commit as groups, and every
+        // request still gets exactly what it would alone, in arrival order.
+        assert_eq!(license_burst(false).await, expected);
+        assert_eq!(license_burst(true).await, expected);
+    });
+}

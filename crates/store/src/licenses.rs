@@ -1,0 +1,593 @@
+//! License assignment, committed in groups.
+//!
+//! Toggling licenses is the busiest write of a large organization, and SQLite has one writer at
+//! a time: run one request per transaction and every toggle pays a dozen statement round trips
+//! and a commit of its own while all the others wait. So each request joins a queue; whoever
+//! holds the writer's turn takes every waiting request of one organization and commits them
+//! together, with a fixed number of statements per group (each reads or writes the rows of
+//! the whole group at once), then answers each. Every request still gets exactly its own
+//! outcome: the policy and the seat count are applied to the requests one by one, in arrival
+//! order, so a refused request changes nothing and the requests after it see the seats as if
+//! it had never come. Requests that touch a user already taken into the group wait for the
+//! next one, so the changes to each user keep their order.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Mutex, PoisonError};
+
+use omni_core::error::Result;
+use omni_core::model::{Id, Timestamp, User};
+use omni_core::policy::{self, Action, Actor};
+use omni_core::Error;
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, Arguments};
+use tokio::sync::oneshot;
+
+use crate::db::{internal, not_registered, reserve_seq, stored_role};
+use crate::org::{bump_counters, Counters};
+use crate::rows::{user_from_row, USER_COLUMNS};
+use crate::users::check_version;
+use crate::{Caller, Store};
+
+/// At most this many users are written by one group (a single larger request still goes alone).
+const GROUP_USERS: usize = 10_000;
+
+/// Rows per statement: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// The requests waiting to be committed, and the writer's turn.
+#[derive(Debug, Default)]
+pub(crate) struct LicenseQueue {
+    waiting: Mutex<VecDeque<Request>>,
+    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// One request to assign or unassign licenses, with where to send its outcome.
+#[derive(Debug)]
+struct Request {
+    caller: Caller,
+    /// Users with the version their editor read, when they read one.
+    targets: Vec<(Id, Option<i64>)>,
+    licensed: bool,
+    now: Timestamp,
+    reply: oneshot::Sender<Result<Vec<User>>>,
+}
+
+impl Request {
+    /// Requests of one group share the organization and the month (a user's usage is read as of
+    /// the month).
+    fn group(&self) -> (Id, Timestamp) {
+        (self.caller.org, self.now.month_start())
+    }
+}
+
+impl LicenseQueue {
+    fn push(&self, request: Request) {
+        self.waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push_back(request);
+    }
+
+    /// Takes the oldest request and the ones of its organization that follow it, in arrival
+    /// order, up to the first that belongs to another month, touches a user already taken or
+    /// would pass [`GROUP_USERS`] users. Requests of other organizations keep their places.
+    fn take_group(&self) -> Vec<Request> {
+        let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(first) = waiting.pop_front() else {
+            return Vec::new();
+        };
+        let group = first.group();
+        let mut touched: HashSet<Id> = first.targets.iter().map(|t| t.0).collect();
+        let mut size = first.targets.len();
+        let mut taken = vec![first];
+        let mut left = VecDeque::with_capacity(waiting.len());
+        while let Some(r) = waiting.pop_front() {
+            if r.caller.org != group.0 {
+                left.push_back(r);
+                continue;
+            }
+            let fits = r.group() == group
+                && size + r.targets.len() <= GROUP_USERS
+                && r.targets.iter().all(|t| !touched.contains(&t.0));
+            if !fits {
+                left.push_back(r);
+                break;
+            }
+            size += r.targets.len();
+            touched.extend(r.targets.iter().map(|t| t.0));
+            taken.push(r);
+        }
+        left.append(&mut waiting);
+        *waiting = left;
+        taken
+    }
+}
+
+/// What one request changes once the policy and the seats allowed it.
+struct Plan {
+    /// Every target after the request, in id order (unchanged ones as they were).
+    after: Vec<User>,
+    /// The targets whose license flips.
+    changing: Vec<Id>,
+}
+
+impl Store {
+    /// Assigns (`licensed = true`) or unassigns licenses for several users at once. All or
+    /// nothing: when the pool cannot cover every user in `ids`, nothing changes.
+    pub async fn set_licensed(
+        &self,
+        caller: &Caller,
+        ids: &[Id],
+        licensed: bool,
+        now: Timestamp,
+    ) -> Result<Vec<User>> {
+        let targets: Vec<_> = ids.iter().map(|&id| (id, None)).collect();
+        self.set_licensed_checked(caller, targets, licensed, now)
+            .await
+    }
+
+    /// Assigns or unassigns one user's license, only if the user is still at
+    /// `expected_version` (checked in the same transaction: `stale_version` otherwise).
+    pub async fn set_license_at(
+        &self,
+        caller: &Caller,
+        id: Id,
+        expected_version: i64,
+        licensed: bool,
+        now: Timestamp,
+    ) -> Result<User> {
+        let mut users = self
+            .set_licensed_checked(caller, vec![(id, Some(expected_version))], licensed, now)
+            .await?;
+        users
+            .pop()
+            .ok_or_else(|| Error::not_found(format!("No user has id {id} in this organization.")))
+    }
+
+    /// Queues the request, then commits groups while holding the writer's turn until its own
+    /// outcome has arrived (a group is taken and answered within one turn, so a request found
+    /// unanswered at the start of a turn is still waiting).
+    async fn set_licensed_checked(
+        &self,
+        caller: &Caller,
+        targets: Vec<(Id, Option<i64>)>,
+        licensed: bool,
+        now: Timestamp,
+    ) -> Result<Vec<User>> {
+        let (reply, mut outcome) = oneshot::channel();
+        self.licenses.push(Request {
+            caller: *caller,
+            targets,
+            licensed,
+            now,
+            reply,
+        });
+        loop {
+            // Answered requests leave without queueing for the turn, so the next group's
+            // writer does not wait behind them.
+            let turn = tokio::select! {
+                biased;
+                answer = &mut outcome => return answer.unwrap_or_else(|_| Err(interrupted())),
+                turn = self.licenses.turn.clone().lock_owned() => turn,
+            };
+            match outcome.try_recv() {
+                Ok(result) => return result,
+                Err(oneshot::error::TryRecvError::Closed) => return Err(interrupted()),
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+            let group = self.licenses.take_group();
+            // The group runs on a thread of its own, woken straight by each reply of the
+            // database. On the runtime's workers, each of its statements would wait behind the
+            // requests being served (wake-ups from other threads are queued apart and looked
+            // at only now and then), and every other writer waits for the group. It keeps the
+            // turn until it has answered, even if this request stops waiting.
+            let store = self.clone();
+            let runtime = tokio::runtime::Handle::current();
+            let done = tokio::task::spawn_blocking(move || {
+                runtime.block_on(store.commit_group(group));
+                drop(turn);
+            });
+            if done.await.is_err() {
+                return Err(interrupted());
+            }
+        }
+    }
+
+    /// Decides and writes one group in one transaction, then answers each request: with its
+    /// users, with the policy's refusal, or with the database's failure when the commit fails.
+    async fn commit_group(&self, group: Vec<Request>) {
+        let Some(first) = group.first() else {
+            return;
+        };
+        let (org, now) = (first.caller.org, first.now);
+        let mut plans: Vec<Result<Plan>> = Vec::with_capacity(group.len());
+        let written = async {
+            let mut tx = self.begin_write(Some(org)).await?;
+            let callers: Vec<Id> = group.iter().map(|r| r.caller.user).collect();
+            let (actors, mut seats) = actors_and_counters(&mut tx, org, &callers).await?;
+            let ids: Vec<Id> = group
+                .iter()
+                .flat_map(|r| r.targets.iter().map(|t| t.0))
+                .collect();
+            let users = load_live(&mut tx, org, &ids, now).await?;
+            for r in &group {
+                let plan = decide(r, &actors, &users, &mut seats);
+                plans.push(plan);
+            }
+            write(&mut tx, org, &group, &plans).await?;
+            tx.commit().await.map_err(internal)
+        }
+        .await;
+        for (i, r) in group.into_iter().enumerate() {
+            let answer = match (&written, plans.get_mut(i)) {
+                (_, Some(Err(refused))) => Err(refused.clone()),
+                (Err(failed), _) => Err(failed.clone()),
+                (Ok(()), Some(Ok(plan))) => Ok(std::mem::take(&mut plan.after)),
+                (Ok(()), None) => Err(Error::internal("The license change was not decided.")),
+            };
+            // A requester that stopped waiting needs no answer.
+            let _ = r.reply.send(answer);
+        }
+    }
+}
+
+fn interrupted() -> Error {
+    Error::internal("The license change was interrupted before it committed: try again.")
+}
+
+/// Applies the policy and the seat count to one request, counting its seats when allowed.
+fn decide(
+    r: &Request,
+    actors: &HashMap<Id, Actor>,
+    users: &HashMap<Id, User>,
+    seats: &mut Counters,
+) -> Result<Plan> {
+    let actor = actors.get(&r.caller.user).ok_or_else(not_registered)?;
+    policy::authorize(actor, &Action::ManageLicenses)?;
+    let mut after = Vec::with_capacity(r.targets.len());
+    for &(id, expected) in &r.targets {
+        let u = users.get(&id).ok_or_else(|| {
+            Error::not_found(format!("No user has id {id} in this organization."))
+        })?;
+        check_version(u, expected)?;
+        after.push(u.clone());
+    }
+    after.sort_by_key(|u| u.id);
+    after.dedup_by_key(|u| u.id);
+    let mut changing = Vec::new();
+    for u in after.iter_mut().filter(|u| u.licensed != r.licensed) {
+        changing.push(u.id);
+        u.licensed = r.licensed;
+        u.version += 1;
+        u.updated_at = r.now;
+    }
+    let delta = changing.len() as i64 * if r.licensed { 1 } else { -1 };
+    if r.licensed {
+        policy::ensure_seats(seats.purchased, seats.licensed + delta)?;
+    }
+    seats.licensed += delta;
+    Ok(Plan { after, changing })
+}
+
+/// The callers of a group as the policy sees them, and their organization's counters: one
+/// statement, as [`crate::db::actor_and_counters`] reads them for one caller.
+async fn actors_and_counters(
+    conn: &mut AnyConnection,
+    org: Id,
+    callers: &[Id],
+) -> Result<(HashMap<Id, Actor>, Counters)> {
+    let distinct: Vec<Id> = callers
+        .iter()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut args = AnyArguments::default();
+    args.add(org).map_err(internal)?;
+    let list = placeholders(&mut args, 2, &distinct)?;
+    let sql = format!(
+        "SELECT u.id, u.role, o.seats_purchased, o.users_total, o.users_licensed, o.users_admins \
+         FROM orgs o LEFT JOIN users u ON u.org_id = o.id AND u.deleted_at IS NULL AND u.id IN ({list}) \
+         WHERE o.id = $1"
+    );
+    type Row = (Option<Id>, Option<String>, i64, i64, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as_with(&sql, args)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?;
+    let Some(&(_, _, purchased, total, licensed, admins)) = rows.first() else {
+        return Err(not_registered());
+    };
+    let mut actors = HashMap::with_capacity(rows.len());
+    for (id, role, ..) in rows {
+        if let (Some(id), Some(role)) = (id, role) {
+            actors.insert(
+                id,
+                Actor {
+                    id,
+                    role: stored_role(&role)?,
+                },
+            );
+        }
+    }
+    let counters = Counters {
+        purchased,
+        total,
+        licensed,
+        admins,
+    };
+    Ok((actors, counters))
+}
+
+/// The live users of `org` among `ids`, by id.
+async fn load_live(
+    conn: &mut AnyConnection,
+    org: Id,
+    ids: &[Id],
+    now: Timestamp,
+) -> Result<HashMap<Id, User>> {
+    let mut users = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let mut args = AnyArguments::default();
+        args.add(now.month_start().0).map_err(internal)?;
+        args.add(org).map_err(internal)?;
+        let list = placeholders(&mut args, 3, chunk)?;
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE org_id = $2 AND deleted_at IS NULL AND id IN ({list})"
+        );
+        let rows = sqlx::query_with(&sql, args)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(internal)?;
+        for row in &rows {
+            let u = user_from_row(row)?;
+            users.insert(u.id, u);
+        }
+    }
+    Ok(users)
+}
+
+/// Writes every allowed plan of the group: the users' rows, one feed entry and one audit entry
+/// per changed user (in request order, then id order), and the organization's license count.
+async fn write(
+    conn: &mut AnyConnection,
+    org: Id,
+    group: &[Request],
+    plans: &[Result<Plan>],
+) -> Result<()> {
+    // (request, user) for every license that flips.
+    let mut changes: Vec<(&Request, &User)> = Vec::new();
+    for (r, plan) in group.iter().zip(plans) {
+        if let Ok(plan) = plan {
+            let by_id: HashMap<Id, &User> = plan.after.iter().map(|u| (u.id, u)).collect();
+            changes.extend(
+                plan.changing
+                    .iter()
+                    .filter_map(|id| Some((r, *by_id.get(id)?))),
+            );
+        }
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let first_seq = reserve_seq(conn, org, changes.len() as i64).await?;
+    for (n, chunk) in changes.chunks(ROWS_PER_STATEMENT).enumerate() {
+        update_users(conn, org, chunk).await?;
+        append_feed(
+            conn,
+            org,
+            first_seq + (n * ROWS_PER_STATEMENT) as i64,
+            chunk,
+        )
+        .await?;
+        record_audit(conn, org, chunk).await?;
+    }
+    let delta: i64 = changes
+        .iter()
+        .map(|(r, _)| if r.licensed { 1 } else { -1 })
+        .sum();
+    bump_counters(conn, org, 0, delta, 0).await
+}
+
+async fn update_users(
+    conn: &mut AnyConnection,
+    org: Id,
+    chunk: &[(&Request, &User)],
+) -> Result<()> {
+    let mut args = AnyArguments::default();
+    args.add(org).map_err(internal)?;
+    let mut values = Vec::with_capacity(chunk.len());
+    for (r, u) in chunk {
+        let at = args.len() + 1;
+        values.push(format!("(${at}, ${}, ${})", at + 1, at + 2));
+        args.add(u.id).map_err(internal)?;
+        args.add(i64::from(r.licensed)).map_err(internal)?;
+        args.add(r.now.0).map_err(internal)?;
+    }
+    let sql = format!(
+        "WITH flips (id, licensed, at) AS (VALUES {}) \
+         UPDATE users SET licensed = flips.licensed, updated_at = flips.at, version = users.version + 1 \
+         FROM flips WHERE users.id = flips.id AND users.org_id = $1",
+        values.join(", ")
+    );
+    sqlx::query_with(&sql, args)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+async fn append_feed(
+    conn: &mut AnyConnection,
+    org: Id,
+    first_seq: i64,
+    chunk: &[(&Request, &User)],
+) -> Result<()> {
+    let mut args = AnyArguments::default();
+    args.add(org).map_err(internal)?;
+    let mut values = Vec::with_capacity(chunk.len());
+    for (i, (r, u)) in chunk.iter().enumerate() {
+        let at = args.len() + 1;
+        values.push(format!(
+            "($1, ${at}, 'user', ${}, 'upsert', ${})",
+            at + 1,
+            at + 2
+        ));
+        args.add(first_seq + i as i64).map_err(internal)?;
+        args.add(u.id).map_err(internal)?;
+        args.add(r.now.0).map_err(internal)?;
+    }
+    let sql = format!(
+        "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) VALUES {}",
+        values.join(", ")
+    );
+    sqlx::query_with(&sql, args)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// One audit entry per flip, as [`crate::audit::record`] writes them one at a time.
+async fn record_audit(
+    conn: &mut AnyConnection,
+    org: Id,
+    chunk: &[(&Request, &User)],
+) -> Result<()> {
+    let mut args = AnyArguments::default();
+    args.add(org).map_err(internal)?;
+    let mut values = Vec::with_capacity(chunk.len());
+    for (r, u) in chunk {
+        let at = args.len() + 1;
+        values.push(format!(
+            "($1, ${at}, ${a}, COALESCE((SELECT email FROM users WHERE id = ${a}), ''), ${}, ${}, ${}, ${})",
+            at + 2,
+            at + 3,
+            at + 4,
+            at + 5,
+            a = at + 1
+        ));
+        let (action, before, after) = if r.licensed {
+            (
+                "license.assign",
+                "{\"licensed\":false}",
+                "{\"licensed\":true}",
+            )
+        } else {
+            (
+                "license.unassign",
+                "{\"licensed\":true}",
+                "{\"licensed\":false}",
+            )
+        };
+        args.add(r.now.0).map_err(internal)?;
+        args.add(r.caller.user).map_err(internal)?;
+        args.add(action).map_err(internal)?;
+        args.add(u.email.as_str().to_string()).map_err(internal)?;
+        args.add(before).map_err(internal)?;
+        args.add(after).map_err(internal)?;
+    }
+    let sql = format!(
+        "INSERT INTO audit (org_id, at, actor_id, actor_email, action, target, before, after) VALUES {}",
+        values.join(", ")
+    );
+    sqlx::query_with(&sql, args)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// Binds `ids` after the arguments already in `args` (the first becomes `$from`) and returns
+/// their placeholders, comma-separated.
+fn placeholders(args: &mut AnyArguments<'_>, from: usize, ids: &[Id]) -> Result<String> {
+    let mut list = String::with_capacity(ids.len() * 6);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            list.push_str(", ");
+        }
+        list.push_str(&format!("${}", from + i));
+        args.add(*id).map_err(internal)?;
+    }
+    Ok(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(org: Id, ids: &[Id], now: i64) -> (Request, oneshot::Receiver<Result<Vec<User>>>) {
+        let (reply, rx) = oneshot::channel();
+        let r = Request {
+            caller: Caller { org, user: 1 },
+            targets: ids.iter().map(|&id| (id, None)).collect(),
+            licensed: true,
+            now: Timestamp(now),
+            reply,
+        };
+        (r, rx)
+    }
+
+    fn taken(q: &LicenseQueue) -> Vec<Vec<Id>> {
+        q.take_group()
+            .iter()
+            .map(|r| r.targets.iter().map(|t| t.0).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_group_keeps_each_users_changes_in_order() {
+        let q = LicenseQueue::default();
+        let mut answers = Vec::new();
+        for ids in [&[1, 2][..], &[3], &[2], &[4], &[2, 5], &[6]] {
+            let (r, rx) = request(1, ids, 0);
+            q.push(r);
+            answers.push(rx);
+        }
+        // [2] waits for the next group (user 2 is taken), and everything behind it too: a
+        // request never overtakes an earlier one of its organization (they share the seats).
+        assert_eq!(taken(&q), vec![vec![1, 2], vec![3]]);
+        assert_eq!(taken(&q), vec![vec![2], vec![4]]);
+        assert_eq!(taken(&q), vec![vec![2, 5], vec![6]]);
+        assert!(q.take_group().is_empty());
+    }
+
+    #[test]
+    fn a_group_is_one_organization_and_one_month() {
+        let q = LicenseQueue::default();
+        let month = 31 * 24 * 3_600_000;
+        let mut answers = Vec::new();
+        let asks = [
+            (1, &[1][..], 0),
+            (2, &[2], 0),
+            (1, &[3], 0),
+            (1, &[4], month),
+            (1, &[5], 0),
+        ];
+        for (org, ids, now) in asks {
+            let (r, rx) = request(org, ids, now);
+            q.push(r);
+            answers.push(rx);
+        }
+        assert_eq!(taken(&q), vec![vec![1], vec![3]]);
+        assert_eq!(taken(&q), vec![vec![2]]);
+        assert_eq!(taken(&q), vec![vec![4]]);
+        assert_eq!(taken(&q), vec![vec![5]]);
+    }
+
+    #[test]
+    fn a_group_stops_at_its_size_but_a_larger_request_goes_alone() {
+        let q = LicenseQueue::default();
+        let big: Vec<Id> = (1..=GROUP_USERS as Id + 5).collect();
+        let half: Vec<Id> = (100_000..100_000 + GROUP_USERS as Id / 2 + 1).collect();
+        let mut answers = Vec::new();
+        for ids in [&big[..], &half, &half[..1]] {
+            let (r, rx) = request(1, ids, 0);
+            q.push(r);
+            answers.push(rx);
+        }
+        assert_eq!(q.take_group().len(), 1);
+        assert_eq!(q.take_group().len(), 1);
+        assert_eq!(q.take_group().len(), 1);
+    }
+}
