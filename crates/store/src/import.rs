@@ -496,10 +496,23 @@ fn rebuild_is_cheaper(file_bytes: u64, rows_now: i64) -> bool {
     lines >= 20_000 && lines >= u64::try_from(rows_now).unwrap_or(u64::MAX)
 }
 
-/// Runs the statements [`set_index_aside`] returned.
+/// Runs the statements [`set_index_aside`] returned, then measures the table again. The import
+/// at least doubled it, and a query planner that still believes the old size (one row, for a
+/// new organization) scans the whole table where it should look rows up by key. The new
+/// statistics reach every connection with the schema change the rebuilt index makes.
 async fn rebuild(conn: &mut AnyConnection, indexes: Vec<String>) -> Result<()> {
+    if indexes.is_empty() {
+        return Ok(());
+    }
     for sql in indexes {
         sqlx::query(&sql)
+            .execute(&mut *conn)
+            .await
+            .map_err(internal)?;
+    }
+    // Bounded: about 400 rows of each index are sampled.
+    for sql in ["PRAGMA analysis_limit = 400", "ANALYZE users"] {
+        sqlx::query(sql)
             .execute(&mut *conn)
             .await
             .map_err(internal)?;

@@ -92,6 +92,26 @@ impl Db {
         sql
     }
 
+    /// How many users SQLite's query planner believes the table holds (`None` before it was
+    /// ever measured, or on PostgreSQL).
+    pub async fn planner_users(&self) -> Option<i64> {
+        use sqlx::Connection;
+        if self.store.backend() != omni_store::Backend::Sqlite {
+            return None;
+        }
+        let path = self._dir.path().join("omni.db");
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let stat: Option<String> =
+            sqlx::query_scalar("SELECT stat FROM sqlite_stat1 WHERE tbl = 'users' AND idx IS NULL")
+                .fetch_optional(&mut c)
+                .await
+                .unwrap_or(None);
+        c.close().await.unwrap();
+        stat.and_then(|s| s.split(' ').next()?.parse().ok())
+    }
+
     pub async fn add(&self, e: &str, role: Role) -> Id {
         let u = NewUser {
             email: email(e),
