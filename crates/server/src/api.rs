@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::{AppState, Ctx, Reporter};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::pages::PageKey;
 
 /// The strong ETag of a user: its row version.
 fn etag(u: &User) -> HeaderValue {
@@ -143,7 +144,20 @@ pub async fn list_users(
     Query(p): Query<ListParams>,
 ) -> ApiResult<Response> {
     let q = p.query()?;
-    Ok(Json(s.store.list_users(&ctx.caller, &q, ctx.now).await?).into_response())
+    let version = s.store.table_version(&ctx.caller).await?;
+    let key = PageKey::new(ctx.caller.org, ctx.now, &q);
+    let body = match s.pages.get(&key, version) {
+        Some(body) => body,
+        None => {
+            let page = s.store.list_users(&ctx.caller, &q, ctx.now).await?;
+            let body = Bytes::from(
+                serde_json::to_vec(&page).map_err(|e| omni_core::Error::internal(e.to_string()))?,
+            );
+            s.pages.put(key, version, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
@@ -26,7 +26,11 @@ use crate::auth::{Claims, Verifier};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
+use crate::pages::PageCache;
 use crate::uploads::Uploads;
+
+/// Rendered pages of the users table kept at most (about 1,800 pages of 100 users).
+const PAGE_CACHE_BYTES: usize = 32 << 20;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -36,6 +40,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub uploads: Arc<Uploads>,
+    /// Rendered pages of the users table ([`crate::pages`]).
+    pub pages: Arc<PageCache>,
     /// Answers that do not change between requests, kept to spare every request the same
     /// lookups: tenant → organization, and (tenant, object id, organization) → user. Only
     /// positive answers are kept. Safe: every store operation re-reads the caller's role and
@@ -105,6 +111,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             uploads,
+            pages: Arc::new(PageCache::new(PAGE_CACHE_BYTES)),
             tenants: Arc::default(),
             callers: Arc::default(),
         }
@@ -370,7 +377,12 @@ pub fn router(state: AppState) -> Router {
 /// when a connection drops), it would leave its transaction for the pool to roll back later
 /// while the next writer waits on SQLite's lock, and an import a client stopped waiting for
 /// would be lost although it was asked for.
+///
+/// A read has nothing to finish: it runs in its connection's task, without a task of its own.
 async fn run_to_completion(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
     match tokio::spawn(next.run(req)).await {
         Ok(res) => res,
         // The store's internal errors take the same way: logged, and a plain 500 for the client.

@@ -5,6 +5,7 @@
 //! - [`app`]: state, the per-request caller, the router and its limits and headers.
 //! - [`api`]: the thin handlers; [`error`]: the `{code, message}` answers.
 //! - [`uploads`]: CSV files spooled to disk between their preview and their commit.
+//! - [`pages`]: rendered pages of the users table, kept while their organization is unchanged.
 //! - [`config`], [`clock`]: what the operator sets, and where the time comes from.
 
 pub mod api;
@@ -14,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod openapi;
+pub mod pages;
 pub mod uploads;
 
 pub use app::{router, AppState};

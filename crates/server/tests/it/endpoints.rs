@@ -404,3 +404,84 @@ async fn total_users(s: &Server, token: &str) -> i64 {
     let (_, _, v) = s.call("GET", &path, Some(token), None, None).await;
     v["total_users"].as_i64().unwrap()
 }
+
+/// The licensed flag and usage (micros) of `id` in the first page of the table, as `token` reads it.
+async fn row_in_table(s: &Server, token: &str, id: i64) -> (u16, Option<(bool, i64)>) {
+    let (st, _, page) = s
+        .call(
+            "GET",
+            &format!("/v1/orgs/{}/users?limit=100", s.org()),
+            Some(token),
+            None,
+            None,
+        )
+        .await;
+    let row = page["users"].as_array().and_then(|users| {
+        let u = users.iter().find(|u| u["id"] == id)?;
+        Some((u["licensed"].as_bool()?, u["usage"].as_i64()?))
+    });
+    (st, row)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_the_table_follows_every_change_although_the_server_keeps_it() {
+    let s = Server::start(10).await;
+    let admin = token(&admin_a()).await;
+    let collab = token(&collab_a()).await;
+    assert_eq!(
+        row_in_table(&s, &admin, s.target).await,
+        (200, Some((false, 0)))
+    );
+    assert_eq!(
+        row_in_table(&s, &collab, s.target).await,
+        (200, Some((false, 0)))
+    );
+
+    // A change over HTTP.
+    let (st, _, _) = s
+        .call(
+            "POST",
+            &format!("/v1/orgs/{}/licenses", s.org()),
+            Some(&admin),
+            Some(json!({"ids": [s.target], "licensed": true})),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        row_in_table(&s, &admin, s.target).await,
+        (200, Some((true, 0)))
+    );
+
+    // A change the server never saw pass: written to the database by another program (the
+    // CLI, another server).
+    s.store
+        .set_licensed(&s.owner, &[s.target], false, s.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        row_in_table(&s, &collab, s.target).await,
+        (200, Some((false, 0)))
+    );
+    s.store
+        .record_usage(
+            s.org(),
+            "evt-page",
+            s.target,
+            omni_core::model::Usd(2_000_000),
+            s.now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        row_in_table(&s, &admin, s.target).await,
+        (200, Some((false, 2_000_000)))
+    );
+
+    // A caller removed since they last read the page is refused, not answered from it.
+    s.store
+        .delete_users(&s.owner, &[s.collab], s.now())
+        .await
+        .unwrap();
+    assert_eq!(row_in_table(&s, &collab, s.target).await, (403, None));
+}
