@@ -9,7 +9,10 @@
 //!   linear scan, so there they use anonymous `?`; PostgreSQL only knows `$N`;
 //! - the domain part of an email (`instr` on SQLite, `strpos` on PostgreSQL), which must match
 //!   the expression of the domain index in each schema;
-//! - JSON packing of export chunks (`json_group_array` vs `json_agg`);
+//! - JSON packing of export chunks (`json_group_array` vs `json_agg`), and the other way: a
+//!   JSON array bound as one text parameter read as rows (`json_each` vs
+//!   `json_array_elements`), so a statement over many rows keeps one text and one prepared
+//!   statement whatever their number;
 //! - write transactions: `BEGIN IMMEDIATE` vs `BEGIN` + the organization's row `FOR UPDATE`
 //!   (see `Store::begin_write`);
 //! - where NULL sorts: SQLite takes it as the smallest value, PostgreSQL as the largest by
@@ -86,5 +89,32 @@ impl Backend {
                 "COALESCE(json_agg(json_build_array({elements}) ORDER BY {order})::text, '[]')"
             ),
         }
+    }
+
+    /// The integers of the JSON array bound (as text) at `param`, as a subquery's rows.
+    pub(crate) fn json_ids(self, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("SELECT value FROM json_each({param})"),
+            Backend::Postgres => {
+                format!("SELECT value::bigint FROM json_array_elements_text({param}::json)")
+            }
+        }
+    }
+
+    /// The rows of the JSON array of arrays bound (as text) at `param`, as a subquery with
+    /// one column per element: `(name, true)` for an integer, `(name, false)` for text.
+    pub(crate) fn json_rows(self, param: &str, columns: &[(&str, bool)]) -> String {
+        let mut select = Vec::with_capacity(columns.len());
+        for (i, (name, integer)) in columns.iter().enumerate() {
+            select.push(match (self, integer) {
+                (Backend::Postgres, true) => format!("(value ->> {i})::bigint AS {name}"),
+                _ => format!("value ->> {i} AS {name}"),
+            });
+        }
+        let from = match self {
+            Backend::Sqlite => format!("json_each({param})"),
+            Backend::Postgres => format!("json_array_elements({param}::json)"),
+        };
+        format!("SELECT {} FROM {from}", select.join(", "))
     }
 }

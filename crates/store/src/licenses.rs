@@ -18,11 +18,12 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Timestamp, User};
 use omni_core::policy::{self, Action, Actor};
 use omni_core::Error;
-use sqlx::any::AnyArguments;
-use sqlx::{AnyConnection, Arguments};
+use serde_json::json;
+use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
 use crate::db::{internal, not_registered, reserve_seq, stored_role};
+use crate::dialect::Backend;
 use crate::org::{bump_counters, Counters};
 use crate::rows::{user_from_row, USER_COLUMNS};
 use crate::users::check_version;
@@ -30,9 +31,6 @@ use crate::{Caller, Store};
 
 /// At most this many users are written by one group (a single larger request still goes alone).
 const GROUP_USERS: usize = 10_000;
-
-/// Rows per statement: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
-const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// The requests waiting to be committed, and the writer's turn.
 #[derive(Debug, Default)]
@@ -276,22 +274,17 @@ async fn actors_and_counters(
     org: Id,
     callers: &[Id],
 ) -> Result<(HashMap<Id, Actor>, Counters)> {
-    let distinct: Vec<Id> = callers
-        .iter()
-        .copied()
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut args = AnyArguments::default();
-    args.add(org).map_err(internal)?;
-    let list = placeholders(&mut args, 2, &distinct)?;
+    let distinct: HashSet<Id> = callers.iter().copied().collect();
     let sql = format!(
         "SELECT u.id, u.role, o.seats_purchased, o.users_total, o.users_licensed, o.users_admins \
-         FROM orgs o LEFT JOIN users u ON u.org_id = o.id AND u.deleted_at IS NULL AND u.id IN ({list}) \
-         WHERE o.id = $1"
+         FROM orgs o LEFT JOIN users u ON u.org_id = o.id AND u.deleted_at IS NULL \
+         AND u.id IN ({}) WHERE o.id = $1",
+        Backend::of(conn).json_ids("$2")
     );
     type Row = (Option<Id>, Option<String>, i64, i64, i64, i64);
-    let rows: Vec<Row> = sqlx::query_as_with(&sql, args)
+    let rows: Vec<Row> = sqlx::query_as(&sql)
+        .bind(org)
+        .bind(json_text(&distinct)?)
         .fetch_all(&mut *conn)
         .await
         .map_err(internal)?;
@@ -326,29 +319,29 @@ async fn load_live(
     ids: &[Id],
     now: Timestamp,
 ) -> Result<HashMap<Id, User>> {
-    let mut users = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let mut args = AnyArguments::default();
-        args.add(now.month_start().0).map_err(internal)?;
-        args.add(org).map_err(internal)?;
-        let list = placeholders(&mut args, 3, chunk)?;
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE org_id = $2 AND deleted_at IS NULL AND id IN ({list})"
-        );
-        let rows = sqlx::query_with(&sql, args)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(internal)?;
-        for row in &rows {
-            let u = user_from_row(row)?;
-            users.insert(u.id, u);
-        }
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE org_id = $2 AND deleted_at IS NULL AND id IN ({})",
+        Backend::of(conn).json_ids("$3")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(now.month_start().0)
+        .bind(org)
+        .bind(json_text(ids)?)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?;
+    let mut users = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let u = user_from_row(row)?;
+        users.insert(u.id, u);
     }
     Ok(users)
 }
 
 /// Writes every allowed plan of the group: the users' rows, one feed entry and one audit entry
 /// per changed user (in request order, then id order), and the organization's license count.
+/// Each statement takes all its rows as one JSON array, so its text (and its prepared
+/// statement) is the same for every group.
 async fn write(
     conn: &mut AnyConnection,
     org: Id,
@@ -370,18 +363,84 @@ async fn write(
     if changes.is_empty() {
         return Ok(());
     }
+    let backend = Backend::of(conn);
     let first_seq = reserve_seq(conn, org, changes.len() as i64).await?;
-    for (n, chunk) in changes.chunks(ROWS_PER_STATEMENT).enumerate() {
-        update_users(conn, org, chunk).await?;
-        append_feed(
-            conn,
-            org,
-            first_seq + (n * ROWS_PER_STATEMENT) as i64,
-            chunk,
-        )
-        .await?;
-        record_audit(conn, org, chunk).await?;
-    }
+
+    let flips: Vec<_> = changes
+        .iter()
+        .map(|(r, u)| json!([u.id, i64::from(r.licensed), r.now.0]))
+        .collect();
+    let flips_sql = backend.json_rows("$2", &[("id", true), ("licensed", true), ("at", true)]);
+    run(
+        conn,
+        &format!(
+            "UPDATE users SET licensed = f.licensed, updated_at = f.at, version = users.version + 1 \
+             FROM ({flips_sql}) AS f WHERE users.id = f.id AND users.org_id = $1"
+        ),
+        org,
+        &flips,
+    )
+    .await?;
+
+    let entries: Vec<_> = (first_seq..)
+        .zip(&changes)
+        .map(|(seq, (r, u))| json!([seq, u.id, r.now.0]))
+        .collect();
+    let entries_sql = backend.json_rows("$2", &[("seq", true), ("id", true), ("at", true)]);
+    run(
+        conn,
+        &format!(
+            "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
+             SELECT $1, f.seq, 'user', f.id, 'upsert', f.at FROM ({entries_sql}) AS f"
+        ),
+        org,
+        &entries,
+    )
+    .await?;
+
+    // As [`crate::audit::record`] writes them one at a time.
+    let audit: Vec<_> = changes
+        .iter()
+        .map(|(r, u)| {
+            let (action, before, after) = if r.licensed {
+                ("license.assign", false, true)
+            } else {
+                ("license.unassign", true, false)
+            };
+            let state = |licensed: bool| json!({ "licensed": licensed }).to_string();
+            json!([
+                r.now.0,
+                r.caller.user,
+                action,
+                u.email.as_str(),
+                state(before),
+                state(after)
+            ])
+        })
+        .collect();
+    let audit_sql = backend.json_rows(
+        "$2",
+        &[
+            ("at", true),
+            ("actor", true),
+            ("action", false),
+            ("target", false),
+            ("before_state", false),
+            ("after_state", false),
+        ],
+    );
+    run(
+        conn,
+        &format!(
+            "INSERT INTO audit (org_id, at, actor_id, actor_email, action, target, before, after) \
+             SELECT $1, f.at, f.actor, COALESCE((SELECT email FROM users WHERE id = f.actor), ''), \
+             f.action, f.target, f.before_state, f.after_state FROM ({audit_sql}) AS f"
+        ),
+        org,
+        &audit,
+    )
+    .await?;
+
     let delta: i64 = changes
         .iter()
         .map(|(r, _)| if r.licensed { 1 } else { -1 })
@@ -389,127 +448,24 @@ async fn write(
     bump_counters(conn, org, 0, delta, 0).await
 }
 
-async fn update_users(
+/// Runs `sql` with the organization as `$1` and `rows` as a JSON array at `$2`.
+async fn run(
     conn: &mut AnyConnection,
+    sql: &str,
     org: Id,
-    chunk: &[(&Request, &User)],
+    rows: &[serde_json::Value],
 ) -> Result<()> {
-    let mut args = AnyArguments::default();
-    args.add(org).map_err(internal)?;
-    let mut values = Vec::with_capacity(chunk.len());
-    for (r, u) in chunk {
-        let at = args.len() + 1;
-        values.push(format!("(${at}, ${}, ${})", at + 1, at + 2));
-        args.add(u.id).map_err(internal)?;
-        args.add(i64::from(r.licensed)).map_err(internal)?;
-        args.add(r.now.0).map_err(internal)?;
-    }
-    let sql = format!(
-        "WITH flips (id, licensed, at) AS (VALUES {}) \
-         UPDATE users SET licensed = flips.licensed, updated_at = flips.at, version = users.version + 1 \
-         FROM flips WHERE users.id = flips.id AND users.org_id = $1",
-        values.join(", ")
-    );
-    sqlx::query_with(&sql, args)
+    sqlx::query(sql)
+        .bind(org)
+        .bind(json_text(rows)?)
         .execute(&mut *conn)
         .await
         .map_err(internal)?;
     Ok(())
 }
 
-async fn append_feed(
-    conn: &mut AnyConnection,
-    org: Id,
-    first_seq: i64,
-    chunk: &[(&Request, &User)],
-) -> Result<()> {
-    let mut args = AnyArguments::default();
-    args.add(org).map_err(internal)?;
-    let mut values = Vec::with_capacity(chunk.len());
-    for (i, (r, u)) in chunk.iter().enumerate() {
-        let at = args.len() + 1;
-        values.push(format!(
-            "($1, ${at}, 'user', ${}, 'upsert', ${})",
-            at + 1,
-            at + 2
-        ));
-        args.add(first_seq + i as i64).map_err(internal)?;
-        args.add(u.id).map_err(internal)?;
-        args.add(r.now.0).map_err(internal)?;
-    }
-    let sql = format!(
-        "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) VALUES {}",
-        values.join(", ")
-    );
-    sqlx::query_with(&sql, args)
-        .execute(&mut *conn)
-        .await
-        .map_err(internal)?;
-    Ok(())
-}
-
-/// One audit entry per flip, as [`crate::audit::record`] writes them one at a time.
-async fn record_audit(
-    conn: &mut AnyConnection,
-    org: Id,
-    chunk: &[(&Request, &User)],
-) -> Result<()> {
-    let mut args = AnyArguments::default();
-    args.add(org).map_err(internal)?;
-    let mut values = Vec::with_capacity(chunk.len());
-    for (r, u) in chunk {
-        let at = args.len() + 1;
-        values.push(format!(
-            "($1, ${at}, ${a}, COALESCE((SELECT email FROM users WHERE id = ${a}), ''), ${}, ${}, ${}, ${})",
-            at + 2,
-            at + 3,
-            at + 4,
-            at + 5,
-            a = at + 1
-        ));
-        let (action, before, after) = if r.licensed {
-            (
-                "license.assign",
-                "{\"licensed\":false}",
-                "{\"licensed\":true}",
-            )
-        } else {
-            (
-                "license.unassign",
-                "{\"licensed\":true}",
-                "{\"licensed\":false}",
-            )
-        };
-        args.add(r.now.0).map_err(internal)?;
-        args.add(r.caller.user).map_err(internal)?;
-        args.add(action).map_err(internal)?;
-        args.add(u.email.as_str().to_string()).map_err(internal)?;
-        args.add(before).map_err(internal)?;
-        args.add(after).map_err(internal)?;
-    }
-    let sql = format!(
-        "INSERT INTO audit (org_id, at, actor_id, actor_email, action, target, before, after) VALUES {}",
-        values.join(", ")
-    );
-    sqlx::query_with(&sql, args)
-        .execute(&mut *conn)
-        .await
-        .map_err(internal)?;
-    Ok(())
-}
-
-/// Binds `ids` after the arguments already in `args` (the first becomes `$from`) and returns
-/// their placeholders, comma-separated.
-fn placeholders(args: &mut AnyArguments<'_>, from: usize, ids: &[Id]) -> Result<String> {
-    let mut list = String::with_capacity(ids.len() * 6);
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            list.push_str(", ");
-        }
-        list.push_str(&format!("${}", from + i));
-        args.add(*id).map_err(internal)?;
-    }
-    Ok(list)
+fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(internal)
 }
 
 #[cfg(test)]

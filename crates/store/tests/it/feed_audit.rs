@@ -156,6 +156,13 @@ fn audit_records_who_what_before_and_after() {
         assert_eq!(role.before.as_ref().unwrap()["role"], "user");
         assert_eq!(role.after.as_ref().unwrap()["role"], "collaborator");
         assert_eq!(role.at, NOW);
+        let license = &log[0];
+        assert_eq!(
+            (license.actor.as_str(), license.target.as_str(), license.at),
+            ("owner@acme.com", "ana@acme.com", NOW)
+        );
+        assert_eq!(license.before.as_ref().unwrap()["licensed"], false);
+        assert_eq!(license.after.as_ref().unwrap()["licensed"], true);
     });
 }
 
