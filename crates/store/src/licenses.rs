@@ -208,11 +208,13 @@ impl Store {
                 .flat_map(|r| r.targets.iter().map(|t| t.0))
                 .collect();
             let users = load_live(&mut tx, org, &ids, now).await?;
+            // The group's rows change at one time: the latest its requests were made at.
+            let at = group.iter().map(|r| r.now).max().unwrap_or(now);
             for r in &group {
-                let plan = decide(r, &actors, &users, &mut seats);
+                let plan = decide(r, at, &actors, &users, &mut seats);
                 plans.push(plan);
             }
-            write(&mut tx, org, &group, &plans).await?;
+            write(&mut tx, org, at, &group, &plans).await?;
             tx.commit().await.map_err(internal)
         }
         .await;
@@ -236,6 +238,7 @@ fn interrupted() -> Error {
 /// Applies the policy and the seat count to one request, counting its seats when allowed.
 fn decide(
     r: &Request,
+    at: Timestamp,
     actors: &HashMap<Id, Actor>,
     users: &HashMap<Id, User>,
     seats: &mut Counters,
@@ -257,7 +260,7 @@ fn decide(
         changing.push(u.id);
         u.licensed = r.licensed;
         u.version += 1;
-        u.updated_at = r.now;
+        u.updated_at = at;
     }
     let delta = changing.len() as i64 * if r.licensed { 1 } else { -1 };
     if r.licensed {
@@ -338,13 +341,15 @@ async fn load_live(
     Ok(users)
 }
 
-/// Writes every allowed plan of the group: the users' rows, one feed entry and one audit entry
-/// per changed user (in request order, then id order), and the organization's license count.
+/// Writes every allowed plan of the group: the users' rows (updated `at` the group's time), one
+/// feed entry and one audit entry per changed user (in request order, then id order, at each
+/// request's time), and the organization's license count.
 /// Each statement takes all its rows as one JSON array, so its text (and its prepared
 /// statement) is the same for every group.
 async fn write(
     conn: &mut AnyConnection,
     org: Id,
+    at: Timestamp,
     group: &[Request],
     plans: &[Result<Plan>],
 ) -> Result<()> {
@@ -366,21 +371,28 @@ async fn write(
     let backend = Backend::of(conn);
     let first_seq = reserve_seq(conn, org, changes.len() as i64).await?;
 
-    let flips: Vec<_> = changes
-        .iter()
-        .map(|(r, u)| json!([u.id, i64::from(r.licensed), r.now.0]))
-        .collect();
-    let flips_sql = backend.json_rows("$2", &[("id", true), ("licensed", true), ("at", true)]);
-    run(
-        conn,
-        &format!(
-            "UPDATE users SET licensed = f.licensed, updated_at = f.at, version = users.version + 1 \
-             FROM ({flips_sql}) AS f WHERE users.id = f.id AND users.org_id = $1"
-        ),
-        org,
-        &flips,
-    )
-    .await?;
+    for licensed in [true, false] {
+        let ids: Vec<Id> = changes
+            .iter()
+            .filter(|(r, _)| r.licensed == licensed)
+            .map(|(_, u)| u.id)
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        sqlx::query(&format!(
+            "UPDATE users SET licensed = $2, updated_at = $3, version = version + 1 \
+             WHERE org_id = $1 AND id IN ({})",
+            backend.json_ids("$4")
+        ))
+        .bind(org)
+        .bind(i64::from(licensed))
+        .bind(at.0)
+        .bind(json_text(&ids)?)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
+    }
 
     let entries: Vec<_> = (first_seq..)
         .zip(&changes)
