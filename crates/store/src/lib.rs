@@ -23,6 +23,7 @@ mod list;
 mod org;
 mod retention;
 mod rows;
+mod table_version;
 mod users;
 
 use std::path::Path;
@@ -99,6 +100,8 @@ pub struct Store {
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// License changes waiting to be committed in groups ([`licenses`]).
     licenses: std::sync::Arc<licenses::LicenseQueue>,
+    /// Callers waiting for their organization's position ([`table_version`]).
+    versions: std::sync::Arc<table_version::VersionQueue>,
 }
 
 /// A write transaction, holding the in-process write gate (SQLite) until it ends. Reads as the
@@ -250,6 +253,7 @@ impl Store {
             footprint,
             write_gate: std::sync::Arc::new(tokio::sync::Mutex::new(())),
             licenses: std::sync::Arc::default(),
+            versions: std::sync::Arc::default(),
         })
     }
 

@@ -6,13 +6,13 @@
 //! whole table; the unfiltered total comes from the organization's counters.
 
 use omni_core::error::Result;
-use omni_core::model::{Id, Role, Timestamp, User};
-use omni_core::policy::{self, Action, Actor};
+use omni_core::model::{Role, Timestamp, User};
+use omni_core::policy::{self, Action};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments};
 
-use crate::db::{actor_and_counters, internal, not_registered, stored_role};
+use crate::db::{actor_and_counters, internal};
 use crate::dialect::Backend;
 use crate::org::Counters;
 use crate::rows::{user_from_row, users_from_json, USER_COLUMNS};
@@ -343,31 +343,5 @@ impl Store {
         let (a, counters) = actor_and_counters(&mut conn, caller).await?;
         policy::authorize(&a, &Action::ViewUsers)?;
         page(&mut conn, caller.org, q, now, &counters).await
-    }
-
-    /// The organization's position in its change feed, once the caller may view the table.
-    /// Every write to a user appends to the feed in its own transaction, so a page read at
-    /// this position or later (and in the same month: usage reads as of the month) stays exact
-    /// until the position moves: a server can keep rendered pages and answer from them after
-    /// this one short read.
-    pub async fn table_version(&self, caller: &Caller) -> Result<i64> {
-        let row: Option<(Id, String, i64)> = sqlx::query_as(
-            "SELECT u.id, u.role, o.last_seq FROM users u JOIN orgs o ON o.id = u.org_id \
-             WHERE u.id = $1 AND u.org_id = $2 AND u.deleted_at IS NULL",
-        )
-        .bind(caller.user)
-        .bind(caller.org)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(internal)?;
-        let Some((id, role, version)) = row else {
-            return Err(not_registered());
-        };
-        let actor = Actor {
-            id,
-            role: stored_role(&role)?,
-        };
-        policy::authorize(&actor, &Action::ViewUsers)?;
-        Ok(version)
     }
 }

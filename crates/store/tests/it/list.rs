@@ -126,3 +126,62 @@ fn every_sort_order_pages_like_one_sorted_list() {
         }
     });
 }
+
+#[test]
+fn the_table_version_read_for_many_callers_at_once_answers_each_its_own() {
+    use futures_util::future::join_all;
+    rt().block_on(async {
+        let db = db(5).await;
+        let member = db.add("member@acme.com", Role::Collaborator).await;
+        let plain = db.add("plain@acme.com", Role::User).await;
+        let gone = db.add("gone@acme.com", Role::User).await;
+        db.store.delete_users(&db.owner, &[gone], NOW).await.unwrap();
+        let other = db
+            .store
+            .create_org("Globex", &email("owner@globex.com"), 1, None, NOW)
+            .await
+            .unwrap();
+        db.add_as(db.owner.user, "more@acme.com", Role::User).await;
+        let callers = [
+            db.owner,
+            db.caller(member),
+            db.caller(gone),
+            other,
+            db.caller(plain),
+            // A user of one organization naming another.
+            omni_store::Caller {
+                org: other.org,
+                user: member,
+            },
+        ];
+        let answer = |r: omni_core::error::Result<i64>| match r {
+            Ok(v) => format!("{v}"),
+            Err(e) => format!("{:?}", e.code),
+        };
+        let mut one_by_one = Vec::new();
+        for c in &callers {
+            one_by_one.push(answer(db.store.table_version(c).await));
+        }
+        let at_once: Vec<String> = join_all(callers.iter().map(|c| db.store.table_version(c)))
+            .await
+            .into_iter()
+            .map(answer)
+            .collect();
+        assert_eq!(at_once, one_by_one);
+        let acme: i64 = one_by_one[0].parse().unwrap();
+        let globex: i64 = one_by_one[3].parse().unwrap();
+        assert_eq!(one_by_one[1], one_by_one[0], "one organization, one position");
+        assert_ne!(acme, globex, "each organization has its own feed");
+        assert_eq!(one_by_one[2], "PermissionDenied", "a deleted caller");
+        assert_eq!(one_by_one[4], "PermissionDenied", "the User role");
+        assert_eq!(one_by_one[5], "PermissionDenied", "not a user there");
+
+        // A change moves the position for its organization only.
+        db.store
+            .set_licensed(&db.owner, &[member], true, NOW)
+            .await
+            .unwrap();
+        assert!(db.store.table_version(&db.owner).await.unwrap() > acme);
+        assert_eq!(db.store.table_version(&other).await.unwrap(), globex);
+    });
+}
