@@ -57,8 +57,8 @@ pub struct Caller {
     pub user: Id,
 }
 
-/// How much a SQLite store may keep in memory: how many connections it pools and how large a
-/// page cache each keeps. Pages beyond the cache are read from the operating system's file
+/// How much a SQLite store may keep in memory: how many connections it pools for reading (the
+/// one writing connection comes beside them) and how large a page cache each keeps. Pages beyond the cache are read from the operating system's file
 /// cache, which costs a copy but no disk access and counts against no process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SqliteFootprint {
@@ -67,16 +67,16 @@ pub struct SqliteFootprint {
 }
 
 impl SqliteFootprint {
-    /// The CLI's and the server's: 4 connections of 16 MiB each.
+    /// The CLI's and the server's: 4 reading connections (and the writer) of 16 MiB each.
     pub const STANDARD: SqliteFootprint = SqliteFootprint {
         connections: 4,
         cache_kib: 16 * 1024,
     };
-    /// The desktop app's, which shares the machine with its own web view: 2 connections (one
-    /// person's reads, and a long import beside them) of 2 MiB each (its reads walk one index at
-    /// a time; the file cache holds the rest).
+    /// The desktop app's, which shares the machine with its own web view: one reading
+    /// connection (one person's reads) and the writer (where a long import runs beside them),
+    /// of 2 MiB each (its reads walk one index at a time; the file cache holds the rest).
     pub const DESKTOP: SqliteFootprint = SqliteFootprint {
-        connections: 2,
+        connections: 1,
         cache_kib: 2 * 1024,
     };
 
@@ -90,6 +90,10 @@ impl SqliteFootprint {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite: the one connection every write transaction runs on. Its page cache stays warm:
+    /// a SQLite connection drops its whole cache when another connection has written, which
+    /// a write on whichever pooled connection came next always found.
+    writer: Option<AnyPool>,
     backend: Backend,
     /// Connections and page cache (SQLite): an import raises its connection's cache and
     /// restores this one's afterwards.
@@ -163,6 +167,27 @@ fn sqlite_url(path: &Path) -> Result<String> {
     Ok(url)
 }
 
+/// A pool of at most `connections`. SQLite connections are switched on as [`SQLITE_PRAGMAS`]
+/// says, with the footprint's page cache.
+fn pool_options(backend: Backend, connections: u32, footprint: SqliteFootprint) -> AnyPoolOptions {
+    let options = AnyPoolOptions::new()
+        .max_connections(connections.max(1))
+        .acquire_timeout(Duration::from_secs(60))
+        // A SQLite connection is a file handle in this process: it cannot go stale, so the
+        // pool's ping before each acquire would only cost a round trip to its thread.
+        .test_before_acquire(backend == Backend::Postgres);
+    match backend {
+        Backend::Postgres => options,
+        Backend::Sqlite => options.after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                conn.execute(SQLITE_PRAGMAS).await?;
+                conn.execute(footprint.cache_pragma().as_str()).await?;
+                Ok(())
+            })
+        }),
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the SQLite database at `path`, with WAL, foreign keys and a busy
     /// timeout switched on explicitly, and brings its schema up to date.
@@ -212,21 +237,7 @@ impl Store {
                 "The database URL must start with sqlite:// or postgres://.",
             ));
         };
-        let mut options = AnyPoolOptions::new()
-            .max_connections(footprint.connections.max(1))
-            .acquire_timeout(Duration::from_secs(60))
-            // A SQLite connection is a file handle in this process: it cannot go stale, so the
-            // pool's ping before each acquire would only cost a round trip to its thread.
-            .test_before_acquire(backend == Backend::Postgres);
-        if backend == Backend::Sqlite {
-            options = options.after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    conn.execute(SQLITE_PRAGMAS).await?;
-                    conn.execute(footprint.cache_pragma().as_str()).await?;
-                    Ok(())
-                })
-            });
-        }
+        let options = pool_options(backend, footprint.connections, footprint);
         let pool = options
             .connect(url)
             .await
@@ -240,15 +251,24 @@ impl Store {
                 "Cannot update the database to this version's schema: {e}."
             ))
         })?;
+        let mut writer = None;
         if backend == Backend::Sqlite {
             // Keep the planner's statistics fresh (cheap: bounded by analysis_limit).
             sqlx::raw_sql("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
                 .execute(&pool)
                 .await
                 .map_err(db::internal)?;
+            let options = pool_options(backend, 1, footprint);
+            writer = Some(
+                options
+                    .connect(url)
+                    .await
+                    .map_err(|e| Error::internal(format!("Cannot open the database: {e}.")))?,
+            );
         }
         Ok(Store {
             pool,
+            writer,
             backend,
             footprint,
             write_gate: std::sync::Arc::new(tokio::sync::Mutex::new(())),
@@ -264,6 +284,9 @@ impl Store {
 
     /// Closes every connection (checkpointing the WAL).
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
 
@@ -301,7 +324,9 @@ impl Store {
             Backend::Sqlite => {
                 let gate = self.write_gate.clone().lock_owned().await;
                 let tx = self
-                    .pool
+                    .writer
+                    .as_ref()
+                    .unwrap_or(&self.pool)
                     .begin_with("BEGIN IMMEDIATE")
                     .await
                     .map_err(db::internal)?;

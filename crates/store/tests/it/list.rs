@@ -135,7 +135,10 @@ fn the_table_version_read_for_many_callers_at_once_answers_each_its_own() {
         let member = db.add("member@acme.com", Role::Collaborator).await;
         let plain = db.add("plain@acme.com", Role::User).await;
         let gone = db.add("gone@acme.com", Role::User).await;
-        db.store.delete_users(&db.owner, &[gone], NOW).await.unwrap();
+        db.store
+            .delete_users(&db.owner, &[gone], NOW)
+            .await
+            .unwrap();
         let other = db
             .store
             .create_org("Globex", &email("owner@globex.com"), 1, None, NOW)
@@ -170,7 +173,10 @@ fn the_table_version_read_for_many_callers_at_once_answers_each_its_own() {
         assert_eq!(at_once, one_by_one);
         let acme: i64 = one_by_one[0].parse().unwrap();
         let globex: i64 = one_by_one[3].parse().unwrap();
-        assert_eq!(one_by_one[1], one_by_one[0], "one organization, one position");
+        assert_eq!(
+            one_by_one[1], one_by_one[0],
+            "one organization, one position"
+        );
         assert_ne!(acme, globex, "each organization has its own feed");
         assert_eq!(one_by_one[2], "PermissionDenied", "a deleted caller");
         assert_eq!(one_by_one[4], "PermissionDenied", "the User role");
