@@ -1,5 +1,8 @@
-//! The benchmark ceiling: a plain axum "hello" handler on the same runtime settings as
-//! omni-server, so `bench/server` can print the API's figures beside it.
+//! The benchmark ceiling: a plain axum "hello" handler on the same runtime settings (and
+//! allocator) as omni-server, so `bench/server` can print the API's figures beside it.
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
