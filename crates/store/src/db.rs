@@ -4,7 +4,11 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Role};
 use omni_core::policy::Actor;
 use omni_core::Error;
+use std::collections::{HashMap, HashSet};
+
 use sqlx::AnyConnection;
+
+use crate::dialect::Backend;
 
 use crate::org::Counters;
 use crate::Caller;
@@ -12,6 +16,12 @@ use crate::Caller;
 /// A storage failure, for the person: says the database failed and what it said.
 pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
     Error::internal(format!("The database failed: {e}."))
+}
+
+/// `value` as JSON text, to bind where a statement reads its rows from one JSON array
+/// ([`crate::dialect::Backend::json_ids`], [`crate::dialect::Backend::json_rows`]).
+pub(crate) fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(internal)
 }
 
 /// True when `e` is a UNIQUE constraint violation.
@@ -47,31 +57,54 @@ pub(crate) async fn actor_and_counters(
     conn: &mut AnyConnection,
     caller: &Caller,
 ) -> Result<(Actor, Counters)> {
-    type Row = (Id, String, i64, i64, i64, i64);
-    let row: Option<Row> = sqlx::query_as(
+    let (mut actors, counters) = actors_and_counters(conn, caller.org, &[caller.user]).await?;
+    let actor = actors.remove(&caller.user).ok_or_else(not_registered)?;
+    Ok((actor, counters))
+}
+
+/// Callers of organization `org` as the policy sees them (those found live), and the
+/// organization's counters, in one statement.
+pub(crate) async fn actors_and_counters(
+    conn: &mut AnyConnection,
+    org: Id,
+    callers: &[Id],
+) -> Result<(HashMap<Id, Actor>, Counters)> {
+    let distinct: HashSet<Id> = callers.iter().copied().collect();
+    let sql = format!(
         "SELECT u.id, u.role, o.seats_purchased, o.users_total, o.users_licensed, o.users_admins \
-         FROM users u JOIN orgs o ON o.id = u.org_id \
-         WHERE u.id = $1 AND u.org_id = $2 AND u.deleted_at IS NULL",
-    )
-    .bind(caller.user)
-    .bind(caller.org)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(internal)?;
-    let Some((id, role, purchased, total, licensed, admins)) = row else {
+         FROM orgs o LEFT JOIN users u ON u.org_id = o.id AND u.deleted_at IS NULL \
+         AND u.id IN ({}) WHERE o.id = $1",
+        Backend::of(conn).json_ids("$2")
+    );
+    type Row = (Option<Id>, Option<String>, i64, i64, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(&sql)
+        .bind(org)
+        .bind(json_text(&distinct)?)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?;
+    let Some(&(_, _, purchased, total, licensed, admins)) = rows.first() else {
         return Err(not_registered());
     };
-    let actor = Actor {
-        id,
-        role: stored_role(&role)?,
-    };
+    let mut actors = HashMap::with_capacity(rows.len());
+    for (id, role, ..) in rows {
+        if let (Some(id), Some(role)) = (id, role) {
+            actors.insert(
+                id,
+                Actor {
+                    id,
+                    role: stored_role(&role)?,
+                },
+            );
+        }
+    }
     let counters = Counters {
         purchased,
         total,
         licensed,
         admins,
     };
-    Ok((actor, counters))
+    Ok((actors, counters))
 }
 
 pub(crate) fn not_registered() -> Error {

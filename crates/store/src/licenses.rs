@@ -22,7 +22,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
-use crate::db::{internal, not_registered, reserve_seq, stored_role};
+use crate::db::{actors_and_counters, internal, json_text, not_registered, reserve_seq};
 use crate::dialect::Backend;
 use crate::org::{bump_counters, Counters};
 use crate::rows::{user_from_row, USER_COLUMNS};
@@ -270,51 +270,6 @@ fn decide(
     Ok(Plan { after, changing })
 }
 
-/// The callers of a group as the policy sees them, and their organization's counters: one
-/// statement, as [`crate::db::actor_and_counters`] reads them for one caller.
-async fn actors_and_counters(
-    conn: &mut AnyConnection,
-    org: Id,
-    callers: &[Id],
-) -> Result<(HashMap<Id, Actor>, Counters)> {
-    let distinct: HashSet<Id> = callers.iter().copied().collect();
-    let sql = format!(
-        "SELECT u.id, u.role, o.seats_purchased, o.users_total, o.users_licensed, o.users_admins \
-         FROM orgs o LEFT JOIN users u ON u.org_id = o.id AND u.deleted_at IS NULL \
-         AND u.id IN ({}) WHERE o.id = $1",
-        Backend::of(conn).json_ids("$2")
-    );
-    type Row = (Option<Id>, Option<String>, i64, i64, i64, i64);
-    let rows: Vec<Row> = sqlx::query_as(&sql)
-        .bind(org)
-        .bind(json_text(&distinct)?)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(internal)?;
-    let Some(&(_, _, purchased, total, licensed, admins)) = rows.first() else {
-        return Err(not_registered());
-    };
-    let mut actors = HashMap::with_capacity(rows.len());
-    for (id, role, ..) in rows {
-        if let (Some(id), Some(role)) = (id, role) {
-            actors.insert(
-                id,
-                Actor {
-                    id,
-                    role: stored_role(&role)?,
-                },
-            );
-        }
-    }
-    let counters = Counters {
-        purchased,
-        total,
-        licensed,
-        admins,
-    };
-    Ok((actors, counters))
-}
-
 /// The live users of `org` among `ids`, by id.
 async fn load_live(
     conn: &mut AnyConnection,
@@ -474,10 +429,6 @@ async fn run(
         .await
         .map_err(internal)?;
     Ok(())
-}
-
-fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(internal)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use omni_core::model::Id;
 use omni_core::policy::{self, Action, Actor};
 use tokio::sync::oneshot;
 
-use crate::db::{internal, not_registered, stored_role};
+use crate::db::{internal, json_text, not_registered, stored_role};
 use crate::{Caller, Store};
 
 /// Callers waiting for their organization's position, and the reader's turn.
@@ -75,13 +75,13 @@ impl Store {
              WHERE u.deleted_at IS NULL AND u.id IN ({})",
             self.backend().json_ids("$1")
         );
-        let read = match serde_json::to_string(&users) {
+        let read = match json_text(&users) {
             Ok(ids) => sqlx::query_as::<_, (Id, Id, String, i64)>(&sql)
                 .bind(ids)
                 .fetch_all(self.pool())
                 .await
                 .map_err(internal),
-            Err(e) => Err(internal(e)),
+            Err(e) => Err(e),
         };
         let found: HashMap<(Id, Id), (String, i64)> = match &read {
             Ok(rows) => rows

@@ -71,44 +71,41 @@ pub async fn db(seats: i64) -> Db {
 }
 
 impl Db {
-    /// The schema's statement for SQLite index `name`: `None` when it does not exist, or on
-    /// PostgreSQL.
-    pub async fn sqlite_index(&self, name: &str) -> Option<String> {
+    /// A connection of its own to the SQLite file (`None` on PostgreSQL): what any other
+    /// program opening it would see.
+    async fn sqlite_file(&self) -> Option<sqlx::SqliteConnection> {
         use sqlx::Connection;
         if self.store.backend() != omni_store::Backend::Sqlite {
             return None;
         }
         let path = self._dir.path().join("omni.db");
-        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
-        let sql =
-            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
-                .bind(name)
-                .fetch_optional(&mut c)
+        Some(
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
                 .await
-                .unwrap();
-        c.close().await.unwrap();
-        sql
+                .unwrap(),
+        )
+    }
+
+    /// The schema's statement for SQLite index `name`: `None` when it does not exist, or on
+    /// PostgreSQL.
+    pub async fn sqlite_index(&self, name: &str) -> Option<String> {
+        let mut c = self.sqlite_file().await?;
+        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
+            .bind(name)
+            .fetch_optional(&mut c)
+            .await
+            .unwrap()
     }
 
     /// How many users SQLite's query planner believes the table holds (`None` before it was
     /// ever measured, or on PostgreSQL).
     pub async fn planner_users(&self) -> Option<i64> {
-        use sqlx::Connection;
-        if self.store.backend() != omni_store::Backend::Sqlite {
-            return None;
-        }
-        let path = self._dir.path().join("omni.db");
-        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
+        let mut c = self.sqlite_file().await?;
         let stat: Option<String> =
             sqlx::query_scalar("SELECT stat FROM sqlite_stat1 WHERE tbl = 'users' AND idx IS NULL")
                 .fetch_optional(&mut c)
                 .await
                 .unwrap_or(None);
-        c.close().await.unwrap();
         stat.and_then(|s| s.split(' ').next()?.parse().ok())
     }
 
