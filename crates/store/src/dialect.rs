@@ -91,13 +91,16 @@ impl Backend {
         }
     }
 
-    /// The integers of the JSON array bound (as text) at `param`, as a subquery's rows.
-    pub(crate) fn json_ids(self, param: &str) -> String {
+    /// The condition that `column` is one of the integers of the JSON array bound (as text) at
+    /// `param`, written so that each is looked up by key. PostgreSQL matches `IN (subquery)`
+    /// by a hash of the list against every row of a small table (it cannot know the list is
+    /// short), so there the list becomes an array the primary key is searched for.
+    pub(crate) fn id_in_json(self, column: &str, param: &str) -> String {
         match self {
-            Backend::Sqlite => format!("SELECT value FROM json_each({param})"),
-            Backend::Postgres => {
-                format!("SELECT value::bigint FROM json_array_elements_text({param}::json)")
-            }
+            Backend::Sqlite => format!("{column} IN (SELECT value FROM json_each({param}))"),
+            Backend::Postgres => format!(
+                "{column} = ANY (ARRAY(SELECT value::bigint FROM json_array_elements_text({param}::json)))"
+            ),
         }
     }
 

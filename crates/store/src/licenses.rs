@@ -278,8 +278,8 @@ async fn load_live(
     now: Timestamp,
 ) -> Result<HashMap<Id, User>> {
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE org_id = $2 AND deleted_at IS NULL AND id IN ({})",
-        Backend::of(conn).json_ids("$3")
+        "SELECT {USER_COLUMNS} FROM users WHERE org_id = $2 AND deleted_at IS NULL AND {}",
+        Backend::of(conn).id_in_json("id", "$3")
     );
     let rows = sqlx::query(&sql)
         .bind(now.month_start().0)
@@ -337,8 +337,8 @@ async fn write(
         }
         sqlx::query(&format!(
             "UPDATE users SET licensed = $2, updated_at = $3, version = version + 1 \
-             WHERE org_id = $1 AND id IN ({})",
-            backend.json_ids("$4")
+             WHERE org_id = $1 AND {}",
+            backend.id_in_json("id", "$4")
         ))
         .bind(org)
         .bind(i64::from(licensed))

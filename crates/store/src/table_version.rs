@@ -72,8 +72,8 @@ impl Store {
         let users: Vec<Id> = batch.iter().map(|(c, _)| c.user).collect();
         let sql = format!(
             "SELECT u.id, u.org_id, u.role, o.last_seq FROM users u JOIN orgs o ON o.id = u.org_id \
-             WHERE u.deleted_at IS NULL AND u.id IN ({})",
-            self.backend().json_ids("$1")
+             WHERE u.deleted_at IS NULL AND {}",
+            self.backend().id_in_json("u.id", "$1")
         );
         let read = match json_text(&users) {
             Ok(ids) => sqlx::query_as::<_, (Id, Id, String, i64)>(&sql)
