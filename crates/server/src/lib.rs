@@ -21,23 +21,30 @@ pub mod uploads;
 pub use app::{router, AppState};
 pub use config::Config;
 
-/// Forgets what has expired ([`omni_store::Store::forget_expired`]: deleted users past their
-/// restore window, old change-feed entries and usage events) at once and then every hour, for
-/// as long as it runs. A failure is logged and tried again at the next turn.
-pub async fn forget_expired_hourly(
-    store: omni_store::Store,
-    clock: std::sync::Arc<dyn clock::Clock>,
-) {
+/// Forgets what has expired: in the store ([`omni_store::Store::forget_expired`]: deleted users
+/// past their restore window, old change-feed entries and usage events) and the uploads that
+/// waited too long for their commit, with their files. A failure is logged.
+pub async fn forget_expired(state: &AppState) {
+    let now = state.clock.now();
+    let uploads = state.uploads.forget_expired(now);
+    if uploads > 0 {
+        tracing::info!(uploads, "forgot expired uploads");
+    }
+    match state.store.forget_expired(now).await {
+        Ok(f) if f != omni_store::Forgotten::default() => {
+            tracing::info!(forgotten = ?f, "forgot expired data");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e.message, "cannot forget expired data"),
+    }
+}
+
+/// [`forget_expired`] at once and then every hour, for as long as it runs.
+pub async fn forget_expired_hourly(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every.tick().await;
-        match store.forget_expired(clock.now()).await {
-            Ok(f) if f != omni_store::Forgotten::default() => {
-                tracing::info!(forgotten = ?f, "forgot expired data");
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e.message, "cannot forget expired data"),
-        }
+        forget_expired(&state).await;
     }
 }
 

@@ -102,10 +102,7 @@ async fn run(cli: Cli) {
                 .unwrap_or_else(|e| fail(format!("cannot listen on {}: {e}", config.listen)));
             tracing::info!(listen = %config.listen, backend = ?store.backend(), authority = %config.authority, audience = %config.audience, "serving");
             let state = AppState::new(store.clone(), config, Arc::new(SystemClock));
-            let forgetting = tokio::spawn(omni_server::forget_expired_hourly(
-                store.clone(),
-                Arc::new(SystemClock),
-            ));
+            let forgetting = tokio::spawn(omni_server::forget_expired_hourly(state.clone()));
             omni_server::serve(
                 listener,
                 omni_server::router(state),

@@ -218,6 +218,17 @@ impl Uploads {
         drop(gone);
     }
 
+    /// Forgets the uploads that waited `upload_wait_secs`, deleting their files, and returns how
+    /// many (the server does this every hour; uploads and commits do it too as they come).
+    pub fn forget_expired(&self, now: Timestamp) -> usize {
+        let mut gone = Vec::new();
+        if let Ok(mut waiting) = self.waiting.lock() {
+            forget_expired(&mut waiting, now, self.wait_ms, &mut gone);
+        }
+        // Files are deleted here, outside the lock.
+        gone.len()
+    }
+
     /// Takes `caller`'s upload `id` for its commit: `not_found` when it is someone else's, was
     /// committed already, was pushed out or has expired.
     pub fn take(&self, caller: &Caller, id: &str, now: Timestamp) -> ApiResult<Taken> {

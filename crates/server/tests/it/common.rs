@@ -190,6 +190,8 @@ pub async fn fresh_store(dir: &std::path::Path) -> Store {
 
 pub struct Server {
     pub url: String,
+    /// The server's state, as its handlers and its hourly upkeep see it.
+    pub state: AppState,
     pub store: Store,
     pub clock: OffsetClock,
     pub owner: Caller,
@@ -288,13 +290,14 @@ impl Server {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(omni_server::serve(
             listener,
-            omni_server::router(state),
+            omni_server::router(state.clone()),
             async move {
                 let _ = rx.await;
             },
         ));
         Server {
             url,
+            state,
             store,
             clock,
             owner,

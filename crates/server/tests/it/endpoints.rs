@@ -310,8 +310,10 @@ async fn uploads_wait_on_disk_each_persons_own_and_expire() {
     assert_eq!(s.spooled(), 4);
 
     // Once the wait is over (ten minutes here) every waiting upload is forgotten, and its file
-    // deleted.
+    // deleted, at the hourly upkeep even when nobody uploads or commits again.
     s.clock.set_offset_ms(11 * 60 * 1000);
+    omni_server::forget_expired(&s.state).await;
+    assert_eq!(s.spooled(), 0);
     let (st, _, body) = commit(org_a, mine[4].clone(), a.clone()).await;
     assert_eq!(st, 404);
     assert!(
