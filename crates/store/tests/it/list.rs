@@ -191,3 +191,32 @@ fn the_table_version_read_for_many_callers_at_once_answers_each_its_own() {
         assert_eq!(db.store.table_version(&other).await.unwrap(), globex);
     });
 }
+
+#[test]
+fn a_caller_whose_version_reader_stops_halfway_still_gets_an_answer() {
+    use std::future::Future;
+    use std::task::Poll;
+    /// Polls `f` once, as a runtime would when the future is first woken.
+    async fn poll<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
+        std::future::poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut *f).poll(cx))).await
+    }
+    rt().block_on(async {
+        let db = db(5).await;
+        let collab = db.caller(db.add("collab@acme.com", Role::Collaborator).await);
+        let expected = db.store.table_version(&db.owner).await.unwrap();
+        // A reader holds the turn while two more callers queue behind it.
+        let mut first = Box::pin(db.store.table_version(&db.owner));
+        let mut leader = Box::pin(db.store.table_version(&db.owner));
+        let mut follower = Box::pin(db.store.table_version(&collab));
+        assert!(poll(&mut first).await.is_pending());
+        assert!(poll(&mut leader).await.is_pending());
+        assert!(poll(&mut follower).await.is_pending());
+        assert_eq!(first.await.unwrap(), expected);
+        // The next takes the turn and both queued callers with it, then is dropped (its client
+        // went away) before it answers them.
+        assert!(matches!(poll(&mut leader).await, Poll::Pending));
+        drop(leader);
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(10), follower).await;
+        assert_eq!(answer.expect("the follower is answered").unwrap(), expected);
+    });
+}
