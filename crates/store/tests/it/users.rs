@@ -583,3 +583,43 @@ fn license_requests_committed_together_each_get_their_own_outcome() {
         assert_eq!(license_burst(true).await, expected);
     });
 }
+
+#[test]
+fn a_license_group_whose_leader_stops_waiting_still_commits_and_answers_the_others() {
+    use std::future::Future;
+    use std::task::Poll;
+    /// Polls `f` once, as a runtime would when the future is first woken.
+    async fn poll<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
+        std::future::poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut *f).poll(cx))).await
+    }
+    rt().block_on(async {
+        let db = db(5).await;
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            ids.push(db.add(&format!("u{i}@acme.com"), Role::User).await);
+        }
+        let s = &db.store;
+        // One group commits while two more requests queue behind it.
+        let mut first = Box::pin(s.set_licensed(&db.owner, &ids[..1], true, NOW));
+        let mut leader = Box::pin(s.set_licensed(&db.owner, &ids[1..2], true, NOW));
+        let mut follower = Box::pin(s.set_licensed(&db.owner, &ids[2..], true, NOW));
+        assert!(poll(&mut first).await.is_pending());
+        assert!(poll(&mut leader).await.is_pending());
+        assert!(poll(&mut follower).await.is_pending());
+        first.await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        // The next takes the turn and both queued requests with it, then stops waiting (its
+        // client went away).
+        assert!(poll(&mut leader).await.is_pending());
+        drop(leader);
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(10), follower).await;
+        let users = answer.expect("the follower is answered").unwrap();
+        assert!(users[0].licensed);
+        let leaders = s.user(&db.owner, ids[1], NOW).await.unwrap();
+        assert!(
+            leaders.licensed,
+            "the request was sent: its change is committed"
+        );
+        assert_eq!(s.summary(&db.owner).await.unwrap().licensed, 3);
+    });
+}
