@@ -32,6 +32,9 @@ use crate::{Caller, Store};
 /// At most this many users are written by one group (a single larger request still goes alone).
 const GROUP_USERS: usize = 10_000;
 
+/// Rows a statement writes at most.
+const ROWS_PER_STATEMENT: usize = 10_000;
+
 /// The requests waiting to be committed, and the writer's turn.
 #[derive(Debug, Default)]
 pub(crate) struct LicenseQueue {
@@ -325,67 +328,17 @@ async fn write(
     }
     let backend = Backend::of(conn);
     let first_seq = reserve_seq(conn, org, changes.len() as i64).await?;
-
-    for licensed in [true, false] {
-        let ids: Vec<Id> = changes
-            .iter()
-            .filter(|(r, _)| r.licensed == licensed)
-            .map(|(_, u)| u.id)
-            .collect();
-        if ids.is_empty() {
-            continue;
-        }
-        sqlx::query(&format!(
-            "UPDATE users SET licensed = $2, updated_at = $3, version = version + 1 \
-             WHERE org_id = $1 AND {}",
-            backend.id_in_json("id", "$4")
-        ))
-        .bind(org)
-        .bind(i64::from(licensed))
-        .bind(at.0)
-        .bind(json_text(&ids)?)
-        .execute(&mut *conn)
-        .await
-        .map_err(internal)?;
-    }
-
-    let entries: Vec<_> = (first_seq..)
-        .zip(&changes)
-        .map(|(seq, (r, u))| json!([seq, u.id, r.now.0]))
-        .collect();
-    let entries_sql = backend.json_rows("$2", &[("seq", true), ("id", true), ("at", true)]);
-    run(
-        conn,
-        &format!(
-            "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
-             SELECT $1, f.seq, 'user', f.id, 'upsert', f.at FROM ({entries_sql}) AS f"
-        ),
-        org,
-        &entries,
-    )
-    .await?;
-
-    // As [`crate::audit::record`] writes them one at a time.
-    let audit: Vec<_> = changes
-        .iter()
-        .map(|(r, u)| {
-            let (action, before, after) = if r.licensed {
-                ("license.assign", false, true)
-            } else {
-                ("license.unassign", true, false)
-            };
-            let state = |licensed: bool| json!({ "licensed": licensed }).to_string();
-            json!([
-                r.now.0,
-                r.caller.user,
-                action,
-                u.email.as_str(),
-                state(before),
-                state(after)
-            ])
-        })
-        .collect();
-    let audit_sql = backend.json_rows(
+    let update = format!(
+        "UPDATE users SET licensed = $2, updated_at = $3, version = version + 1 \
+         WHERE org_id = $1 AND {}",
+        backend.id_in_json("id", "$4")
+    );
+    let entries = backend.json_rows("$2", &[("seq", true), ("id", true), ("at", true)]);
+    let feed = format!(
+        "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
+         SELECT $1, f.seq, 'user', f.id, 'upsert', f.at FROM ({entries}) AS f"
+    );
+    let entries = backend.json_rows(
         "$2",
         &[
             ("at", true),
@@ -396,17 +349,59 @@ async fn write(
             ("after_state", false),
         ],
     );
-    run(
-        conn,
-        &format!(
-            "INSERT INTO audit (org_id, at, actor_id, actor_email, action, target, before, after) \
-             SELECT $1, f.at, f.actor, COALESCE((SELECT email FROM users WHERE id = f.actor), ''), \
-             f.action, f.target, f.before_state, f.after_state FROM ({audit_sql}) AS f"
-        ),
-        org,
-        &audit,
-    )
-    .await?;
+    // As [`crate::audit::record`] writes them one at a time.
+    let audit = format!(
+        "INSERT INTO audit (org_id, at, actor_id, actor_email, action, target, before, after) \
+         SELECT $1, f.at, f.actor, COALESCE((SELECT email FROM users WHERE id = f.actor), ''), \
+         f.action, f.target, f.before_state, f.after_state FROM ({entries}) AS f"
+    );
+    // A bulk request over a whole organization goes in slices: the JSON of each stays small.
+    for (n, chunk) in changes.chunks(ROWS_PER_STATEMENT).enumerate() {
+        for licensed in [true, false] {
+            let ids: Vec<Id> = chunk
+                .iter()
+                .filter(|(r, _)| r.licensed == licensed)
+                .map(|(_, u)| u.id)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            sqlx::query(&update)
+                .bind(org)
+                .bind(i64::from(licensed))
+                .bind(at.0)
+                .bind(json_text(&ids)?)
+                .execute(&mut *conn)
+                .await
+                .map_err(internal)?;
+        }
+        let first = first_seq + (n * ROWS_PER_STATEMENT) as i64;
+        let rows: Vec<_> = (first..)
+            .zip(chunk)
+            .map(|(seq, (r, u))| json!([seq, u.id, r.now.0]))
+            .collect();
+        run(conn, &feed, org, &rows).await?;
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(r, u)| {
+                let (action, before, after) = if r.licensed {
+                    ("license.assign", false, true)
+                } else {
+                    ("license.unassign", true, false)
+                };
+                let state = |licensed: bool| json!({ "licensed": licensed }).to_string();
+                json!([
+                    r.now.0,
+                    r.caller.user,
+                    action,
+                    u.email.as_str(),
+                    state(before),
+                    state(after)
+                ])
+            })
+            .collect();
+        run(conn, &audit, org, &rows).await?;
+    }
 
     let delta: i64 = changes
         .iter()

@@ -623,3 +623,59 @@ fn a_license_group_whose_leader_stops_waiting_still_commits_and_answers_the_othe
         assert_eq!(s.summary(&db.owner).await.unwrap().licensed, 3);
     });
 }
+
+#[test]
+fn a_bulk_license_over_more_users_than_one_statement_writes_is_whole() {
+    rt().block_on(async {
+        let n = 12_000;
+        let db = db(n).await;
+        let file: String = (0..n).map(|i| format!("bulk{i}@acme.com\n")).collect();
+        let file = std::io::Cursor::new(file.into_bytes());
+        let s = &db.store;
+        s.import_commit(&db.owner, file, Default::default(), 0, &|_| {}, None, NOW)
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        loop {
+            let q = omni_store::UserQuery {
+                role: Some(Role::User),
+                offset: ids.len() as u64,
+                limit: 1000,
+                ..Default::default()
+            };
+            let page = s.list_users(&db.owner, &q, NOW).await.unwrap();
+            if page.users.is_empty() {
+                break;
+            }
+            ids.extend(page.users.iter().map(|u| u.id));
+        }
+        assert_eq!(ids.len() as i64, n);
+        let mut after = 0;
+        loop {
+            let page = s.changes(&db.owner, after, 10_000, NOW).await.unwrap();
+            after = page.next;
+            if page.done {
+                break;
+            }
+        }
+
+        let users = s.set_licensed(&db.owner, &ids, true, NOW).await.unwrap();
+        assert!(users.iter().all(|u| u.licensed) && users.len() as i64 == n);
+        assert_eq!(s.summary(&db.owner).await.unwrap().licensed, n);
+        // One feed entry per user, with no gap where one statement's rows end.
+        let mut seqs = Vec::new();
+        loop {
+            let page = s.changes(&db.owner, after, 5_000, NOW).await.unwrap();
+            seqs.extend(page.changes.iter().map(|c| c.seq));
+            after = page.next;
+            if page.done {
+                break;
+            }
+        }
+        assert_eq!(seqs.len() as i64, n);
+        assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "consecutive");
+        let log = s.audit(&db.owner, 10_000, None).await.unwrap();
+        assert!(log.iter().all(|e| e.action == "license.assign"));
+        assert_eq!(log.len(), 10_000, "the newest 10,000 of {n}");
+    });
+}
