@@ -11,7 +11,8 @@ use omni_core::Error;
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
-use crate::db::{internal, reserve_seq};
+use crate::db::{internal, json_text, reserve_seq};
+use crate::dialect::Backend;
 use crate::directory::{DirectoryItem, LinkRow};
 use crate::rows::{user_from_row, USER_COLUMNS};
 use crate::{Caller, Store};
@@ -52,6 +53,15 @@ impl FeedEntity {
 pub enum ChangeOp {
     Upsert,
     Delete,
+}
+
+impl ChangeOp {
+    fn as_str(self) -> &'static str {
+        match self {
+            ChangeOp::Upsert => "upsert",
+            ChangeOp::Delete => "delete",
+        }
+    }
 }
 
 /// One entry of the feed, with the entity's state as of the read (absent for deletions, and for
@@ -96,11 +106,41 @@ pub(crate) async fn append(
         .bind(seq)
         .bind(entity.as_str())
         .bind(id)
-        .bind(match op {
-            ChangeOp::Upsert => "upsert",
-            ChangeOp::Delete => "delete",
-        })
+        .bind(op.as_str())
         .bind(now.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// Appends one change of `entity` per `(id, at)` of `rows`, in that order, with one statement
+/// whatever their number (the rows cross as one JSON array).
+pub(crate) async fn append_all(
+    conn: &mut AnyConnection,
+    org: Id,
+    entity: FeedEntity,
+    op: ChangeOp,
+    rows: &[(Id, Timestamp)],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let first = reserve_seq(conn, org, rows.len() as i64).await?;
+    let entries: Vec<[i64; 3]> = (first..)
+        .zip(rows)
+        .map(|(seq, (id, at))| [seq, *id, at.0])
+        .collect();
+    let sql = format!(
+        "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
+         SELECT $1, f.seq, $2, f.id, $3, f.at FROM ({}) AS f",
+        Backend::of(conn).json_rows("$4", &[("seq", true), ("id", true), ("at", true)])
+    );
+    sqlx::query(&sql)
+        .bind(org)
+        .bind(entity.as_str())
+        .bind(op.as_str())
+        .bind(json_text(&entries)?)
         .execute(&mut *conn)
         .await
         .map_err(internal)?;

@@ -22,8 +22,9 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
-use crate::db::{actors_and_counters, internal, json_text, not_registered, reserve_seq};
+use crate::db::{actors_and_counters, internal, json_text, not_registered};
 use crate::dialect::Backend;
+use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::org::{bump_counters, Counters};
 use crate::rows::{user_from_row, USER_COLUMNS};
 use crate::users::check_version;
@@ -327,16 +328,10 @@ async fn write(
         return Ok(());
     }
     let backend = Backend::of(conn);
-    let first_seq = reserve_seq(conn, org, changes.len() as i64).await?;
     let update = format!(
         "UPDATE users SET licensed = $2, updated_at = $3, version = version + 1 \
          WHERE org_id = $1 AND {}",
         backend.id_in_json("id", "$4")
-    );
-    let entries = backend.json_rows("$2", &[("seq", true), ("id", true), ("at", true)]);
-    let feed = format!(
-        "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
-         SELECT $1, f.seq, 'user', f.id, 'upsert', f.at FROM ({entries}) AS f"
     );
     let entries = backend.json_rows(
         "$2",
@@ -356,7 +351,7 @@ async fn write(
          f.action, f.target, f.before_state, f.after_state FROM ({entries}) AS f"
     );
     // A bulk request over a whole organization goes in slices: the JSON of each stays small.
-    for (n, chunk) in changes.chunks(ROWS_PER_STATEMENT).enumerate() {
+    for chunk in changes.chunks(ROWS_PER_STATEMENT) {
         for licensed in [true, false] {
             let ids: Vec<Id> = chunk
                 .iter()
@@ -375,12 +370,8 @@ async fn write(
                 .await
                 .map_err(internal)?;
         }
-        let first = first_seq + (n * ROWS_PER_STATEMENT) as i64;
-        let rows: Vec<_> = (first..)
-            .zip(chunk)
-            .map(|(seq, (r, u))| json!([seq, u.id, r.now.0]))
-            .collect();
-        run(conn, &feed, org, &rows).await?;
+        let entries: Vec<_> = chunk.iter().map(|(r, u)| (u.id, r.now)).collect();
+        feed::append_all(conn, org, FeedEntity::User, ChangeOp::Upsert, &entries).await?;
         let rows: Vec<_> = chunk
             .iter()
             .map(|(r, u)| {
@@ -400,7 +391,12 @@ async fn write(
                 ])
             })
             .collect();
-        run(conn, &audit, org, &rows).await?;
+        sqlx::query(&audit)
+            .bind(org)
+            .bind(json_text(&rows)?)
+            .execute(&mut *conn)
+            .await
+            .map_err(internal)?;
     }
 
     let delta: i64 = changes
@@ -408,22 +404,6 @@ async fn write(
         .map(|(r, _)| if r.licensed { 1 } else { -1 })
         .sum();
     bump_counters(conn, org, 0, delta, 0).await
-}
-
-/// Runs `sql` with the organization as `$1` and `rows` as a JSON array at `$2`.
-async fn run(
-    conn: &mut AnyConnection,
-    sql: &str,
-    org: Id,
-    rows: &[serde_json::Value],
-) -> Result<()> {
-    sqlx::query(sql)
-        .bind(org)
-        .bind(json_text(rows)?)
-        .execute(&mut *conn)
-        .await
-        .map_err(internal)?;
-    Ok(())
 }
 
 #[cfg(test)]

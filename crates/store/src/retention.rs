@@ -16,7 +16,8 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Timestamp, RESTORE_WINDOW_DAYS};
 use serde::Serialize;
 
-use crate::db::internal;
+use crate::db::{internal, json_text};
+use crate::dialect::Backend;
 use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::Store;
 
@@ -114,13 +115,19 @@ impl Store {
             .fetch_all(&mut *tx)
             .await
             .map_err(internal)?;
-            for (link,) in &links {
-                sqlx::query("DELETE FROM links WHERE id = $1")
-                    .bind(link)
+            if !links.is_empty() {
+                let ids: Vec<Id> = links.iter().map(|&(id,)| id).collect();
+                let sql = format!(
+                    "DELETE FROM links WHERE {}",
+                    Backend::of(&tx).id_in_json("id", "$1")
+                );
+                sqlx::query(&sql)
+                    .bind(json_text(&ids)?)
                     .execute(&mut *tx)
                     .await
                     .map_err(internal)?;
-                feed::append(&mut tx, org, FeedEntity::Link, *link, ChangeOp::Delete, now).await?;
+                let gone: Vec<_> = ids.iter().map(|&id| (id, now)).collect();
+                feed::append_all(&mut tx, org, FeedEntity::Link, ChangeOp::Delete, &gone).await?;
             }
             sqlx::query(
                 "DELETE FROM identities WHERE user_id IN \

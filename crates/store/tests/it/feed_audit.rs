@@ -283,3 +283,38 @@ async fn every_change_after(
         }
     }
 }
+
+#[test]
+fn purging_users_deletes_their_links_and_the_feed_says_so() {
+    rt().block_on(async {
+        let db = db(5).await;
+        let (s, o) = (&db.store, &db.owner);
+        let g = s
+            .create_item(o, DirectoryKind::Group, "Sales", NOW)
+            .await
+            .unwrap()
+            .id;
+        let (ana, bia) = (
+            db.add("ana@acme.com", Role::User).await,
+            db.add("bia@acme.com", Role::User).await,
+        );
+        for u in [ana, bia] {
+            s.link(o, LinkKind::UserGroup, u, g, NOW).await.unwrap();
+        }
+        let links = |page: &omni_store::ChangePage, op: ChangeOp| -> Vec<i64> {
+            let kept = page.changes.iter();
+            kept.filter(|c| c.entity == FeedEntity::Link && c.op == op)
+                .map(|c| c.id)
+                .collect()
+        };
+        let before = s.changes(o, 0, 1000, NOW).await.unwrap();
+        let made = links(&before, ChangeOp::Upsert);
+        assert_eq!(made.len(), 2);
+        s.delete_users(o, &[ana, bia], NOW).await.unwrap();
+        assert_eq!(s.purge_deleted(o.org, NOW.plus_days(31)).await.unwrap(), 2);
+        let after = s.changes(o, before.next, 1000, NOW).await.unwrap();
+        let mut gone = links(&after, ChangeOp::Delete);
+        gone.sort();
+        assert_eq!(gone, made, "one delete entry per link");
+    });
+}
