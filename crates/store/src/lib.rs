@@ -24,6 +24,7 @@ mod org;
 mod retention;
 mod rows;
 mod table_version;
+mod turns;
 mod users;
 
 use std::path::Path;

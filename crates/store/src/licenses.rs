@@ -27,6 +27,7 @@ use crate::dialect::Backend;
 use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::org::{bump_counters, Counters};
 use crate::rows::{user_from_row, USER_COLUMNS};
+use crate::turns::{answer_or_turn, Wait};
 use crate::users::check_version;
 use crate::{Caller, Store};
 
@@ -147,8 +148,7 @@ impl Store {
     }
 
     /// Queues the request, then commits groups while holding the writer's turn until its own
-    /// outcome has arrived (a group is taken and answered within one turn, so a request found
-    /// unanswered at the start of a turn is still waiting).
+    /// outcome has arrived ([`crate::turns`]).
     async fn set_licensed_checked(
         &self,
         caller: &Caller,
@@ -165,18 +165,11 @@ impl Store {
             reply,
         });
         loop {
-            // Answered requests leave without queueing for the turn, so the next group's
-            // writer does not wait behind them.
-            let turn = tokio::select! {
-                biased;
-                answer = &mut outcome => return answer.unwrap_or_else(|_| Err(interrupted())),
-                turn = self.licenses.turn.clone().lock_owned() => turn,
+            let turn = match answer_or_turn(&mut outcome, &self.licenses.turn).await {
+                Wait::Answered(result) => return result,
+                Wait::Dropped => return Err(interrupted()),
+                Wait::Turn(turn) => turn,
             };
-            match outcome.try_recv() {
-                Ok(result) => return result,
-                Err(oneshot::error::TryRecvError::Closed) => return Err(interrupted()),
-                Err(oneshot::error::TryRecvError::Empty) => {}
-            }
             let group = self.licenses.take_group();
             // The group runs on a thread of its own, woken straight by each reply of the
             // database. On the runtime's workers, each of its statements would wait behind the

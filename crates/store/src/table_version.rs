@@ -16,6 +16,7 @@ use omni_core::policy::{self, Action, Actor};
 use tokio::sync::oneshot;
 
 use crate::db::{internal, json_text, not_registered, stored_role};
+use crate::turns::{answer_or_turn, Wait};
 use crate::{Caller, Store};
 
 /// Callers waiting for their organization's position, and the reader's turn.
@@ -40,20 +41,12 @@ impl Store {
                 .unwrap_or_else(PoisonError::into_inner)
                 .push((*caller, reply));
             loop {
-                let _turn = tokio::select! {
-                    biased;
-                    answered = &mut answer => match answered {
-                        Ok(result) => return result,
-                        // The reader that took this request stopped halfway: ask again.
-                        Err(_) => break,
-                    },
-                    turn = self.versions.turn.clone().lock_owned() => turn,
+                let _turn = match answer_or_turn(&mut answer, &self.versions.turn).await {
+                    Wait::Answered(result) => return result,
+                    // The reader that took this request stopped halfway: ask again.
+                    Wait::Dropped => break,
+                    Wait::Turn(turn) => turn,
                 };
-                match answer.try_recv() {
-                    Ok(result) => return result,
-                    Err(oneshot::error::TryRecvError::Closed) => break,
-                    Err(oneshot::error::TryRecvError::Empty) => {}
-                }
                 let batch = std::mem::take(
                     &mut *self
                         .versions
