@@ -22,6 +22,11 @@ pub fn rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Polls `f` once, as a runtime would when the future is first woken.
+pub async fn poll<F: std::future::Future + Unpin>(f: &mut F) -> std::task::Poll<F::Output> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut *f).poll(cx))).await
+}
+
 pub fn email(s: &str) -> Email {
     Email::parse(s).unwrap()
 }

@@ -194,12 +194,6 @@ fn the_table_version_read_for_many_callers_at_once_answers_each_its_own() {
 
 #[test]
 fn a_caller_whose_version_reader_stops_halfway_still_gets_an_answer() {
-    use std::future::Future;
-    use std::task::Poll;
-    /// Polls `f` once, as a runtime would when the future is first woken.
-    async fn poll<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-        std::future::poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut *f).poll(cx))).await
-    }
     rt().block_on(async {
         let db = db(5).await;
         let collab = db.caller(db.add("collab@acme.com", Role::Collaborator).await);

@@ -586,12 +586,6 @@ fn license_requests_committed_together_each_get_their_own_outcome() {
 
 #[test]
 fn a_license_group_whose_leader_stops_waiting_still_commits_and_answers_the_others() {
-    use std::future::Future;
-    use std::task::Poll;
-    /// Polls `f` once, as a runtime would when the future is first woken.
-    async fn poll<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-        std::future::poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut *f).poll(cx))).await
-    }
     rt().block_on(async {
         let db = db(5).await;
         let mut ids = Vec::new();
