@@ -48,10 +48,10 @@ impl std::ops::Deref for AppState {
 /// The state behind [`AppState`].
 pub struct Shared {
     pub store: Store,
-    pub verifier: Arc<Verifier>,
+    pub verifier: Verifier,
     pub clock: Arc<dyn Clock>,
-    pub config: Arc<Config>,
-    pub uploads: Arc<Uploads>,
+    pub config: Config,
+    pub uploads: Uploads,
     /// Rendered pages of the users table ([`crate::pages`]).
     pub pages: PageCache,
     /// Answers that do not change between requests, kept to spare every request the same
@@ -113,15 +113,12 @@ impl AppState {
         clock: Arc<dyn Clock>,
         verifier: Verifier,
     ) -> AppState {
-        let uploads = Arc::new(Uploads::new(
-            config.upload_dir.as_deref(),
-            config.upload_wait_secs,
-        ));
+        let uploads = Uploads::new(config.upload_dir.as_deref(), config.upload_wait_secs);
         AppState(Arc::new(Shared {
             store,
-            verifier: Arc::new(verifier),
+            verifier,
             clock,
-            config: Arc::new(config),
+            config,
             uploads,
             pages: PageCache::new(PAGE_CACHE_BYTES),
             tenants: Default::default(),
