@@ -4,11 +4,8 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Role};
 use omni_core::policy::Actor;
 use omni_core::Error;
-use std::collections::{HashMap, HashSet};
 
 use sqlx::AnyConnection;
-
-use crate::dialect::Backend;
 
 use crate::org::Counters;
 use crate::Caller;
@@ -47,9 +44,7 @@ pub(crate) async fn actor(conn: &mut AnyConnection, caller: &Caller) -> Result<A
 }
 
 /// The caller as [`actor`] reads them and their organization's counters, in one statement: the
-/// two reads every view of the table and of the summary starts with. (Kept apart from
-/// [`actors_and_counters`]: a lookup by key is the cheapest plan on both databases, where
-/// PostgreSQL may scan the organization's users to match a JSON list.)
+/// two reads every view of the table and of the summary starts with.
 pub(crate) async fn actor_and_counters(
     conn: &mut AnyConnection,
     caller: &Caller,
@@ -71,43 +66,10 @@ pub(crate) async fn actor_and_counters(
     ))
 }
 
-/// Callers of organization `org` as the policy sees them (those found live), and the
-/// organization's counters, in one statement.
-pub(crate) async fn actors_and_counters(
-    conn: &mut AnyConnection,
-    org: Id,
-    callers: &[Id],
-) -> Result<(HashMap<Id, Actor>, Counters)> {
-    let distinct: HashSet<Id> = callers.iter().copied().collect();
-    let sql = format!(
-        "SELECT u.id, u.role, o.seats_purchased, o.users_total, o.users_licensed, o.users_admins \
-         FROM orgs o LEFT JOIN users u ON u.org_id = o.id AND u.deleted_at IS NULL \
-         AND {} WHERE o.id = $1",
-        Backend::of(conn).id_in_json("u.id", "$2")
-    );
-    type Row = (Option<Id>, Option<String>, i64, i64, i64, i64);
-    let rows: Vec<Row> = sqlx::query_as(&sql)
-        .bind(org)
-        .bind(json_text(&distinct)?)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(internal)?;
-    let Some(&(_, _, purchased, total, licensed, admins)) = rows.first() else {
-        return Err(not_registered());
-    };
-    let mut actors = HashMap::with_capacity(rows.len());
-    for (id, role, ..) in rows {
-        if let (Some(id), Some(role)) = (id, role) {
-            actors.insert(id, actor_of(id, &role)?);
-        }
-    }
-    Ok((actors, counters_of(purchased, total, licensed, admins)))
-}
-
 /// A caller's id and role, and their organization's seats and counters.
 type CallerRow = (Id, String, i64, i64, i64, i64);
 
-fn actor_of(id: Id, role: &str) -> Result<Actor> {
+pub(crate) fn actor_of(id: Id, role: &str) -> Result<Actor> {
     Ok(Actor {
         id,
         role: stored_role(role)?,

@@ -56,7 +56,7 @@ pub enum ChangeOp {
 }
 
 impl ChangeOp {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ChangeOp::Upsert => "upsert",
             ChangeOp::Delete => "delete",
@@ -127,24 +127,34 @@ pub(crate) async fn append_all(
         return Ok(());
     }
     let first = reserve_seq(conn, org, rows.len() as i64).await?;
-    let entries: Vec<[i64; 3]> = (first..)
-        .zip(rows)
-        .map(|(seq, (id, at))| [seq, *id, at.0])
-        .collect();
-    let sql = format!(
-        "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
-         SELECT $1, f.seq, $2, f.id, $3, f.at FROM ({}) AS f",
-        Backend::of(conn).json_rows("$4", &[("seq", true), ("id", true), ("at", true)])
-    );
-    sqlx::query(&sql)
+    sqlx::query(&entries_insert(Backend::of(conn)))
         .bind(org)
         .bind(entity.as_str())
         .bind(op.as_str())
-        .bind(json_text(&entries)?)
+        .bind(entries_json(first, rows)?)
         .execute(&mut *conn)
         .await
         .map_err(internal)?;
     Ok(())
+}
+
+/// The statement that appends feed entries: `$1` the organization, `$2` the entity, `$3` the
+/// operation, `$4` the entries as [`entries_json`] writes them (sequence numbers reserved).
+pub(crate) fn entries_insert(backend: Backend) -> String {
+    format!(
+        "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
+         SELECT $1, f.seq, $2, f.id, $3, f.at FROM ({}) AS f",
+        backend.json_rows("$4", &[("seq", true), ("id", true), ("at", true)])
+    )
+}
+
+/// Entries for `rows` (entity, time), numbered from `first`, as [`entries_insert`] reads them.
+pub(crate) fn entries_json(first: i64, rows: &[(Id, Timestamp)]) -> Result<String> {
+    let entries: Vec<[i64; 3]> = (first..)
+        .zip(rows)
+        .map(|(seq, (id, at))| [seq, *id, at.0])
+        .collect();
+    json_text(&entries)
 }
 
 /// Refuses (`StaleVersion`: resynchronise) a reader whose `after` is below the feed's floor.

@@ -10,9 +10,11 @@
 //! queries) so the server can run the same statements on PostgreSQL.
 
 mod audit;
+mod checkpoints;
 mod db;
 mod demo;
 mod dialect;
+mod direct_tx;
 mod directory;
 mod export;
 mod feed;
@@ -103,6 +105,11 @@ pub struct Store {
     /// of polling the database lock with SQLite's sleeping busy handler (which, under many
     /// concurrent writers, turns into tens of milliseconds of idle waiting per transaction).
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite file: the connection license groups write on from their own thread
+    /// ([`direct_tx`]).
+    sqlite_writer: Option<std::sync::Arc<direct_tx::SqliteWriter>>,
+    /// SQLite file: checkpoints its log after commits ([`checkpoints`]).
+    checkpoints: Option<std::sync::Arc<checkpoints::Checkpointer>>,
     /// License changes waiting to be committed in groups ([`licenses`]).
     licenses: std::sync::Arc<licenses::LicenseQueue>,
     /// Callers waiting for their organization's position ([`table_version`]).
@@ -114,11 +121,16 @@ pub struct Store {
 pub(crate) struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    checkpoints: Option<std::sync::Arc<checkpoints::Checkpointer>>,
 }
 
 impl WriteTx {
     pub(crate) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.committed();
+        }
+        Ok(())
     }
 }
 
@@ -142,7 +154,8 @@ static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postg
 /// in-memory temporary tables (its page cache comes from the [`SqliteFootprint`]; imports raise
 /// it while they run).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA temp_store = memory;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA temp_store = memory; \
+     PRAGMA wal_autocheckpoint = 0;";
 
 /// `path` as a `sqlite://` URL that creates the file when missing (every byte outside the
 /// unreserved set percent-encoded, so spaces, `?` and `#` in folder names survive).
@@ -253,7 +266,24 @@ impl Store {
             ))
         })?;
         let mut writer = None;
+        let mut sqlite_writer = None;
+        let mut checkpoints = None;
+        let write_gate = std::sync::Arc::new(tokio::sync::Mutex::new(()));
         if backend == Backend::Sqlite {
+            if let Some(file) = direct_tx::sqlite_file(url)? {
+                let pragmas = format!("{SQLITE_PRAGMAS} {};", footprint.cache_pragma());
+                let checkpointer = std::sync::Arc::new(checkpoints::Checkpointer::start(
+                    &file,
+                    &pragmas,
+                    write_gate.clone(),
+                )?);
+                sqlite_writer = Some(std::sync::Arc::new(direct_tx::SqliteWriter::new(
+                    file,
+                    pragmas,
+                    checkpointer.clone(),
+                )));
+                checkpoints = Some(checkpointer);
+            }
             // Keep the planner's statistics fresh (cheap: bounded by analysis_limit).
             sqlx::raw_sql("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
                 .execute(&pool)
@@ -270,9 +300,11 @@ impl Store {
         Ok(Store {
             pool,
             writer,
+            sqlite_writer,
+            checkpoints,
             backend,
             footprint,
-            write_gate: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            write_gate,
             licenses: std::sync::Arc::default(),
             versions: std::sync::Arc::default(),
         })
@@ -285,6 +317,12 @@ impl Store {
 
     /// Closes every connection (checkpointing the WAL).
     pub async fn close(&self) {
+        if let Some(writer) = &self.sqlite_writer {
+            writer.close();
+        }
+        if let Some(checkpoints) = self.checkpoints.clone() {
+            let _ = tokio::task::spawn_blocking(move || checkpoints.stop()).await;
+        }
         if let Some(writer) = &self.writer {
             writer.close().await;
         }
@@ -334,6 +372,7 @@ impl Store {
                 Ok(WriteTx {
                     tx,
                     _gate: Some(gate),
+                    checkpoints: self.checkpoints.clone(),
                 })
             }
             Backend::Postgres => {
@@ -345,7 +384,11 @@ impl Store {
                         .await
                         .map_err(db::internal)?;
                 }
-                Ok(WriteTx { tx, _gate: None })
+                Ok(WriteTx {
+                    tx,
+                    _gate: None,
+                    checkpoints: None,
+                })
             }
         }
     }

@@ -19,20 +19,22 @@ use omni_core::model::{Id, Timestamp, User};
 use omni_core::policy::{self, Action, Actor};
 use omni_core::Error;
 use serde_json::json;
-use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
-use crate::db::{actors_and_counters, internal, json_text, not_registered};
-use crate::dialect::Backend;
+use crate::db::{actor_of, internal, json_text, not_registered};
+use crate::direct_tx::{Arg, DirectTx};
 use crate::feed::{self, ChangeOp, FeedEntity};
-use crate::org::{bump_counters, Counters};
-use crate::rows::{user_from_row, USER_COLUMNS};
+use crate::org::Counters;
+use crate::rows::{users_from_json, USER_COLUMNS};
 use crate::turns::{answer_or_turn, Wait};
 use crate::users::check_version;
 use crate::{Caller, Store};
 
 /// At most this many users are written by one group (a single larger request still goes alone).
 const GROUP_USERS: usize = 10_000;
+
+/// Users a group may hold to run on a runtime worker ([`Store::run_group`]).
+const INLINE_USERS: usize = 256;
 
 /// Rows a statement writes at most.
 const ROWS_PER_STATEMENT: usize = 10_000;
@@ -170,22 +172,40 @@ impl Store {
                 Wait::Dropped => return Err(interrupted()),
                 Wait::Turn(turn) => turn,
             };
-            let group = self.licenses.take_group();
-            // The group runs on a thread of its own, woken straight by each reply of the
-            // database. On the runtime's workers, each of its statements would wait behind the
-            // requests being served (wake-ups from other threads are queued apart and looked
-            // at only now and then), and every other writer waits for the group. It keeps the
-            // turn until it has answered, even if this request stops waiting.
+            // The turn goes to a task of its own, which commits group after group while
+            // requests are waiting, then lets it go. It runs on even if this request stops
+            // waiting (this request's answer comes with its group). Handing the turn from
+            // request to request instead would wake a waiting task for every group.
             let store = self.clone();
-            let runtime = tokio::runtime::Handle::current();
-            let done = tokio::task::spawn_blocking(move || {
-                runtime.block_on(store.commit_group(group));
+            tokio::spawn(async move {
+                loop {
+                    let group = store.licenses.take_group();
+                    if group.is_empty() {
+                        break;
+                    }
+                    store.run_group(group).await;
+                    // The requests just answered run before the next group starts.
+                    tokio::task::yield_now().await;
+                }
                 drop(turn);
             });
-            if done.await.is_err() {
-                return Err(interrupted());
-            }
         }
+    }
+
+    /// Commits one group where the runtime runs it: on a SQLite file its statements take a
+    /// few hundred microseconds and need no other thread ([`crate::direct_tx`]), so a worker
+    /// runs them, and the requests they answer wake on that worker. A group of more than
+    /// [`INLINE_USERS`] users would hold a worker too long: it runs on a blocking thread.
+    async fn run_group(&self, group: Vec<Request>) {
+        let users: usize = group.iter().map(|r| r.targets.len()).sum();
+        if !self.runs_sqlite_here() || users <= INLINE_USERS {
+            return self.commit_group(group).await;
+        }
+        let store = self.clone();
+        let runtime = tokio::runtime::Handle::current();
+        let done = tokio::task::spawn_blocking(move || runtime.block_on(store.commit_group(group)));
+        // A panic there dropped the group's requests: they were answered as interrupted.
+        let _ = done.await;
     }
 
     /// Decides and writes one group in one transaction, then answers each request: with its
@@ -197,22 +217,16 @@ impl Store {
         let (org, now) = (first.caller.org, first.now);
         let mut plans: Vec<Result<Plan>> = Vec::with_capacity(group.len());
         let written = async {
-            let mut tx = self.begin_write(Some(org)).await?;
-            let callers: Vec<Id> = group.iter().map(|r| r.caller.user).collect();
-            let (actors, mut seats) = actors_and_counters(&mut tx, org, &callers).await?;
-            let ids: Vec<Id> = group
-                .iter()
-                .flat_map(|r| r.targets.iter().map(|t| t.0))
-                .collect();
-            let users = load_live(&mut tx, org, &ids, now).await?;
+            let mut tx = self.begin_direct(org).await?;
+            let mut state = read_state(&mut tx, org, &group, now).await?;
             // The group's rows change at one time: the latest its requests were made at.
             let at = group.iter().map(|r| r.now).max().unwrap_or(now);
             for r in &group {
-                let plan = decide(r, at, &actors, &users, &mut seats);
+                let plan = decide(r, at, &state.actors, &state.users, &mut state.seats);
                 plans.push(plan);
             }
-            write(&mut tx, org, at, &group, &plans).await?;
-            tx.commit().await.map_err(internal)
+            write(&mut tx, org, at, state.last_seq, &group, &plans).await?;
+            tx.commit().await
         }
         .await;
         for (i, r) in group.into_iter().enumerate() {
@@ -267,30 +281,70 @@ fn decide(
     Ok(Plan { after, changing })
 }
 
-/// The live users of `org` among `ids`, by id.
-async fn load_live(
-    conn: &mut AnyConnection,
+/// What a group is decided on, read at its start.
+struct GroupState {
+    /// The callers found live in the organization, as the policy sees them.
+    actors: HashMap<Id, Actor>,
+    seats: Counters,
+    /// The organization's last feed sequence number.
+    last_seq: i64,
+    /// The live users among the requests' targets, by id.
+    users: HashMap<Id, User>,
+}
+
+/// Reads the callers, the counters, the feed's position and the targeted users, in one
+/// statement (users packed as JSON, [`crate::rows::users_from_json`]).
+async fn read_state(
+    tx: &mut DirectTx,
     org: Id,
-    ids: &[Id],
+    group: &[Request],
     now: Timestamp,
-) -> Result<HashMap<Id, User>> {
+) -> Result<GroupState> {
+    let backend = tx.backend();
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE org_id = $2 AND deleted_at IS NULL AND {}",
-        Backend::of(conn).id_in_json("id", "$3")
+        "SELECT o.seats_purchased, o.users_total, o.users_licensed, o.users_admins, o.last_seq, \
+         (SELECT {} FROM users u WHERE u.org_id = o.id AND u.deleted_at IS NULL AND {}), \
+         (SELECT {} FROM users WHERE org_id = o.id AND deleted_at IS NULL AND {}) \
+         FROM orgs o WHERE o.id = $2",
+        backend.json_agg_array("u.id, u.role", "u.id"),
+        backend.id_in_json("u.id", "$3"),
+        backend.json_agg_array(USER_COLUMNS, "id"),
+        backend.id_in_json("id", "$4"),
     );
-    let rows = sqlx::query(&sql)
-        .bind(now.month_start().0)
-        .bind(org)
-        .bind(json_text(ids)?)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(internal)?;
-    let mut users = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let u = user_from_row(row)?;
-        users.insert(u.id, u);
-    }
-    Ok(users)
+    let callers: HashSet<Id> = group.iter().map(|r| r.caller.user).collect();
+    let ids: Vec<Id> = group
+        .iter()
+        .flat_map(|r| r.targets.iter().map(|t| t.0))
+        .collect();
+    let args = [
+        Arg::Int(now.month_start().0),
+        Arg::Int(org),
+        Arg::Text(json_text(&callers)?),
+        Arg::Text(json_text(&ids)?),
+    ];
+    let row = tx.row(&sql, &args).await?.ok_or_else(not_registered)?;
+    let [purchased, total, licensed, admins, last_seq, actors, users] = &row[..] else {
+        return Err(internal(format!("expected 7 columns, read {}", row.len())));
+    };
+    let actors: Vec<(Id, String)> = serde_json::from_str(actors.text()?).map_err(internal)?;
+    let actors = actors
+        .into_iter()
+        .map(|(id, role)| Ok((id, actor_of(id, &role)?)))
+        .collect::<Result<_>>()?;
+    Ok(GroupState {
+        actors,
+        seats: Counters {
+            purchased: purchased.int()?,
+            total: total.int()?,
+            licensed: licensed.int()?,
+            admins: admins.int()?,
+        },
+        last_seq: last_seq.int()?,
+        users: users_from_json(users.text()?)?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect(),
+    })
 }
 
 /// Writes every allowed plan of the group: the users' rows (updated `at` the group's time), one
@@ -299,9 +353,10 @@ async fn load_live(
 /// Each statement takes all its rows as one JSON array, so its text (and its prepared
 /// statement) is the same for every group.
 async fn write(
-    conn: &mut AnyConnection,
+    tx: &mut DirectTx,
     org: Id,
     at: Timestamp,
+    last_seq: i64,
     group: &[Request],
     plans: &[Result<Plan>],
 ) -> Result<()> {
@@ -320,7 +375,7 @@ async fn write(
     if changes.is_empty() {
         return Ok(());
     }
-    let backend = Backend::of(conn);
+    let backend = tx.backend();
     let update = format!(
         "UPDATE users SET licensed = $2, updated_at = $3, version = version + 1 \
          WHERE org_id = $1 AND {}",
@@ -343,6 +398,8 @@ async fn write(
          SELECT $1, f.at, f.actor, COALESCE((SELECT email FROM users WHERE id = f.actor), ''), \
          f.action, f.target, f.before_state, f.after_state FROM ({entries}) AS f"
     );
+    let feed = feed::entries_insert(backend);
+    let mut next_seq = last_seq + 1;
     // A bulk request over a whole organization goes in slices: the JSON of each stays small.
     for chunk in changes.chunks(ROWS_PER_STATEMENT) {
         for licensed in [true, false] {
@@ -354,17 +411,23 @@ async fn write(
             if ids.is_empty() {
                 continue;
             }
-            sqlx::query(&update)
-                .bind(org)
-                .bind(i64::from(licensed))
-                .bind(at.0)
-                .bind(json_text(&ids)?)
-                .execute(&mut *conn)
-                .await
-                .map_err(internal)?;
+            let args = [
+                Arg::Int(org),
+                Arg::Int(i64::from(licensed)),
+                Arg::Int(at.0),
+                Arg::Text(json_text(&ids)?),
+            ];
+            tx.execute(&update, &args).await?;
         }
         let entries: Vec<_> = chunk.iter().map(|(r, u)| (u.id, r.now)).collect();
-        feed::append_all(conn, org, FeedEntity::User, ChangeOp::Upsert, &entries).await?;
+        let args = [
+            Arg::Int(org),
+            Arg::Text(FeedEntity::User.as_str().to_owned()),
+            Arg::Text(ChangeOp::Upsert.as_str().to_owned()),
+            Arg::Text(feed::entries_json(next_seq, &entries)?),
+        ];
+        tx.execute(&feed, &args).await?;
+        next_seq += entries.len() as i64;
         let rows: Vec<_> = chunk
             .iter()
             .map(|(r, u)| {
@@ -384,19 +447,27 @@ async fn write(
                 ])
             })
             .collect();
-        sqlx::query(&audit)
-            .bind(org)
-            .bind(json_text(&rows)?)
-            .execute(&mut *conn)
-            .await
-            .map_err(internal)?;
+        tx.execute(&audit, &[Arg::Int(org), Arg::Text(json_text(&rows)?)])
+            .await?;
     }
 
     let delta: i64 = changes
         .iter()
         .map(|(r, _)| if r.licensed { 1 } else { -1 })
         .sum();
-    bump_counters(conn, org, 0, delta, 0).await
+    // The feed's sequence numbers and the license count, as `reserve_seq` and `bump_counters`
+    // would move them.
+    let args = [
+        Arg::Int(org),
+        Arg::Int(changes.len() as i64),
+        Arg::Int(delta),
+    ];
+    tx.execute(
+        "UPDATE orgs SET last_seq = last_seq + $2, users_licensed = users_licensed + $3 \
+         WHERE id = $1",
+        &args,
+    )
+    .await
 }
 
 #[cfg(test)]

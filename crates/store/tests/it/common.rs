@@ -91,6 +91,17 @@ impl Db {
         )
     }
 
+    /// The size of the SQLite file's write-ahead log (`None` on PostgreSQL). SQLite writes its
+    /// log from the start again once a checkpoint has copied all of it into the database, so the
+    /// file only grows while checkpoints fall behind.
+    pub fn sqlite_log_bytes(&self) -> Option<u64> {
+        if self.store.backend() != omni_store::Backend::Sqlite {
+            return None;
+        }
+        let log = self._dir.path().join("omni.db-wal");
+        Some(std::fs::metadata(log).map_or(0, |m| m.len()))
+    }
+
     /// The schema's statement for SQLite index `name`: `None` when it does not exist, or on
     /// PostgreSQL.
     pub async fn sqlite_index(&self, name: &str) -> Option<String> {

@@ -585,7 +585,7 @@ fn license_requests_committed_together_each_get_their_own_outcome() {
 }
 
 #[test]
-fn a_license_group_whose_leader_stops_waiting_still_commits_and_answers_the_others() {
+fn a_license_request_that_took_the_turn_and_stopped_waiting_still_commits() {
     rt().block_on(async {
         let db = db(5).await;
         let mut ids = Vec::new();
@@ -593,28 +593,63 @@ fn a_license_group_whose_leader_stops_waiting_still_commits_and_answers_the_othe
             ids.push(db.add(&format!("u{i}@acme.com"), Role::User).await);
         }
         let s = &db.store;
-        // One group commits while two more requests queue behind it.
+        // The first request takes the writer's turn; two more queue behind it.
         let mut first = Box::pin(s.set_licensed(&db.owner, &ids[..1], true, NOW));
-        let mut leader = Box::pin(s.set_licensed(&db.owner, &ids[1..2], true, NOW));
-        let mut follower = Box::pin(s.set_licensed(&db.owner, &ids[2..], true, NOW));
+        let mut second = Box::pin(s.set_licensed(&db.owner, &ids[1..2], true, NOW));
+        let mut third = Box::pin(s.set_licensed(&db.owner, &ids[2..], true, NOW));
         assert!(poll(&mut first).await.is_pending());
-        assert!(poll(&mut leader).await.is_pending());
-        assert!(poll(&mut follower).await.is_pending());
-        first.await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        // The next takes the turn and both queued requests with it, then stops waiting (its
-        // client went away).
-        assert!(poll(&mut leader).await.is_pending());
-        drop(leader);
-        let answer = tokio::time::timeout(std::time::Duration::from_secs(10), follower).await;
-        let users = answer.expect("the follower is answered").unwrap();
-        assert!(users[0].licensed);
-        let leaders = s.user(&db.owner, ids[1], NOW).await.unwrap();
+        assert!(poll(&mut second).await.is_pending());
+        assert!(poll(&mut third).await.is_pending());
+        // Its client goes away before anything is committed.
+        drop(first);
+        for request in [second, third] {
+            let answer = tokio::time::timeout(std::time::Duration::from_secs(10), request).await;
+            let users = answer.expect("a queued request is answered").unwrap();
+            assert!(users[0].licensed);
+        }
+        let firsts = s.user(&db.owner, ids[0], NOW).await.unwrap();
         assert!(
-            leaders.licensed,
+            firsts.licensed,
             "the request was sent: its change is committed"
         );
         assert_eq!(s.summary(&db.owner).await.unwrap().licensed, 3);
+    });
+}
+
+#[test]
+fn the_sqlite_log_is_written_again_from_its_start_once_commits_pause() {
+    rt().block_on(async {
+        let db = db(100).await;
+        if db.sqlite_log_bytes().is_none() {
+            return; // PostgreSQL keeps its own log.
+        }
+        let mut ids = Vec::new();
+        for i in 0..40 {
+            ids.push(db.add(&format!("u{i}@acme.com"), Role::User).await);
+        }
+        // Licenses assigned and taken back one user at a time: 80 commits.
+        let toggles = || async {
+            for licensed in [true, false] {
+                for id in &ids {
+                    db.store
+                        .set_licensed(&db.owner, &[*id], licensed, NOW)
+                        .await
+                        .unwrap();
+                }
+            }
+        };
+        toggles().await;
+        let after_first = db.sqlite_log_bytes().unwrap();
+        assert!(after_first > 0);
+        // The store's connections never checkpoint in their commits: its checkpointing
+        // thread does, shortly after commits.
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        toggles().await;
+        let after_second = db.sqlite_log_bytes().unwrap();
+        assert!(
+            after_second <= after_first,
+            "the log grew from {after_first} to {after_second} bytes: nothing was checkpointed"
+        );
     });
 }
 
