@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
@@ -20,11 +20,11 @@ use omni_core::model::{Id, Timestamp};
 use omni_core::Email;
 use omni_store::{Caller, SignIn, Store};
 use serde::Serialize;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::auth::{Claims, Verifier};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::envelope::App;
 use crate::error::{ApiError, ApiResult};
 use crate::pages::PageCache;
 use crate::uploads::Uploads;
@@ -320,88 +320,53 @@ async fn not_found() -> ApiError {
     )
 }
 
-/// The whole application.
-pub fn router(state: AppState) -> Router {
+/// The whole application: every route, in the envelope every request goes through
+/// ([`crate::envelope`]).
+pub fn router(state: AppState) -> App {
     use crate::api;
     let max_body = state.config.max_body_bytes;
-    let org = Router::new()
-        .route("/me", get(api::me))
-        .route("/summary", get(api::summary))
-        .route("/seats", put(api::set_seats))
-        .route("/users", get(api::list_users).post(api::create_user))
-        .route(
-            "/users/{id}",
-            get(api::get_user)
-                .patch(api::edit_user)
-                .delete(api::delete_user),
-        )
-        .route("/users/{id}/license", put(api::set_license))
-        .route("/users/{id}/restore", post(api::restore_user))
-        .route("/users/{id}/access", get(api::access))
-        .route("/users/{id}/links", get(api::user_links))
-        .route("/deleted-users", get(api::deleted_users))
-        .route("/licenses", post(api::bulk_license))
-        .route("/directory/{kind}", get(api::items).post(api::create_item))
-        .route(
-            "/directory/{kind}/{id}",
-            patch(api::rename_item).delete(api::delete_item),
-        )
-        .route("/links", post(api::link).delete(api::unlink))
-        .route("/changes", get(api::changes))
-        .route("/audit", get(api::audit))
-        // The upload streams to a file and enforces `max_import_bytes` itself.
-        .route("/imports", post(api::import_upload))
-        .route("/imports/{upload}/commit", post(api::import_commit))
-        .route("/export", get(api::export))
-        .route("/usage", post(api::record_usage));
-    Router::new()
+    // Each organization's routes, written out in full: a nested router would rewrite the path
+    // of every request on its way in.
+    let org = |path: &str| format!("/v1/orgs/{{org}}{path}");
+    let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/.well-known/omni-configuration", get(omni_configuration))
         .route("/openapi.json", get(crate::openapi::openapi_json))
-        .nest("/v1/orgs/{org}", org)
+        .route(&org("/me"), get(api::me))
+        .route(&org("/summary"), get(api::summary))
+        .route(&org("/seats"), put(api::set_seats))
+        .route(&org("/users"), get(api::list_users).post(api::create_user))
+        .route(
+            &org("/users/{id}"),
+            get(api::get_user)
+                .patch(api::edit_user)
+                .delete(api::delete_user),
+        )
+        .route(&org("/users/{id}/license"), put(api::set_license))
+        .route(&org("/users/{id}/restore"), post(api::restore_user))
+        .route(&org("/users/{id}/access"), get(api::access))
+        .route(&org("/users/{id}/links"), get(api::user_links))
+        .route(&org("/deleted-users"), get(api::deleted_users))
+        .route(&org("/licenses"), post(api::bulk_license))
+        .route(
+            &org("/directory/{kind}"),
+            get(api::items).post(api::create_item),
+        )
+        .route(
+            &org("/directory/{kind}/{id}"),
+            patch(api::rename_item).delete(api::delete_item),
+        )
+        .route(&org("/links"), post(api::link).delete(api::unlink))
+        .route(&org("/changes"), get(api::changes))
+        .route(&org("/audit"), get(api::audit))
+        // The upload streams to a file and enforces `max_import_bytes` itself.
+        .route(&org("/imports"), post(api::import_upload))
+        .route(&org("/imports/{upload}/commit"), post(api::import_commit))
+        .route(&org("/export"), get(api::export))
+        .route(&org("/usage"), post(api::record_usage))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(run_to_completion))
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::map_response(
-            crate::error::structured_errors,
-        ))
-        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
-        .layer(header_layer(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; frame-ancestors 'none'",
-        ))
-        .layer(header_layer(header::CACHE_CONTROL, "no-store"))
-        .layer(header_layer(
-            header::STRICT_TRANSPORT_SECURITY,
-            "max-age=31536000",
-        ))
-        .with_state(state)
-}
-
-/// Runs each request to its end in a task of its own, even when its client goes away. A write
-/// that has begun then commits or rolls back on its own terms; cancelled halfway (the default
-/// when a connection drops), it would leave its transaction for the pool to roll back later
-/// while the next writer waits on SQLite's lock, and an import a client stopped waiting for
-/// would be lost although it was asked for.
-///
-/// A read has nothing to finish: it runs in its connection's task, without a task of its own.
-async fn run_to_completion(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD) {
-        return next.run(req).await;
-    }
-    match tokio::spawn(next.run(req)).await {
-        Ok(res) => res,
-        // The store's internal errors take the same way: logged, and a plain 500 for the client.
-        Err(e) => ApiError::from(omni_core::Error::internal(format!(
-            "a request's task failed: {e}"
-        )))
-        .into_response(),
-    }
-}
-
-fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+        .with_state(state);
+    App::new(routes)
 }

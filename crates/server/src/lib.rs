@@ -2,7 +2,8 @@
 //! same store and policy as the `omni` CLI; Entra ID access tokens; SQLite or PostgreSQL.
 //!
 //! - [`auth`]: token validation (discovery, JWKS cache, issuer per tenant, audience, times).
-//! - [`app`]: state, the per-request caller, the router and its limits and headers.
+//! - [`app`]: state, the per-request caller, the routes and their limits.
+//! - [`envelope`]: what every request and response goes through (tasks, errors, headers).
 //! - [`api`]: the thin handlers; [`error`]: the `{code, message}` answers.
 //! - [`uploads`]: CSV files spooled to disk between their preview and their commit.
 //! - [`pages`]: rendered pages of the users table, kept while their organization is unchanged.
@@ -13,6 +14,7 @@ pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod envelope;
 pub mod error;
 pub mod openapi;
 pub mod pages;
@@ -48,14 +50,14 @@ pub async fn forget_expired_hourly(state: AppState) {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight (graceful shutdown).
+/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight
+/// (graceful shutdown).
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    router: axum::Router,
+    app: envelope::App,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
+    axum::serve(listener, axum::ServiceExt::into_make_service(app))
         .with_graceful_shutdown(shutdown)
         .await
 }
