@@ -1,4 +1,5 @@
-//! Persistence of the organization's directory, over sqlx.
+//! Persistence of the organization's directory, over sqlx (and rusqlite for the statements of
+//! license groups on a SQLite file, [`direct_tx`]).
 //!
 //! The public API is the set of operations of the product (create a user, change a role, assign
 //! licenses, import, list, …), each taking the [`Caller`] that acts and the time it acts at. Every
