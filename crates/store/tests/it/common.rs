@@ -78,7 +78,7 @@ pub async fn db(seats: i64) -> Db {
 impl Db {
     /// A connection of its own to the SQLite file (`None` on PostgreSQL): what any other
     /// program opening it would see.
-    async fn sqlite_file(&self) -> Option<sqlx::SqliteConnection> {
+    pub async fn sqlite_file(&self) -> Option<sqlx::SqliteConnection> {
         use sqlx::Connection;
         if self.store.backend() != omni_store::Backend::Sqlite {
             return None;

@@ -617,6 +617,32 @@ fn a_license_request_that_took_the_turn_and_stopped_waiting_still_commits() {
 }
 
 #[test]
+fn a_license_change_waits_while_another_program_holds_the_sqlite_files_lock() {
+    rt().block_on(async {
+        let db = db(5).await;
+        let id = db.add("u@acme.com", Role::User).await;
+        let Some(mut other) = db.sqlite_file().await else {
+            return; // PostgreSQL: one server, row locks.
+        };
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let ids = [id];
+        let mut change = Box::pin(db.store.set_licensed(&db.owner, &ids, true, NOW));
+        let early = tokio::time::timeout(std::time::Duration::from_millis(300), &mut change).await;
+        assert!(
+            early.is_err(),
+            "answered while the file was locked: {early:?}"
+        );
+        sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(10), change).await;
+        let users = answer.expect("answered once the lock is free").unwrap();
+        assert!(users[0].licensed);
+    });
+}
+
+#[test]
 fn the_sqlite_log_is_written_again_from_its_start_once_commits_pause() {
     rt().block_on(async {
         let db = db(100).await;
