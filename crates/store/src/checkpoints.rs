@@ -3,16 +3,17 @@
 //! SQLite copies its log back into the database file (a checkpoint, with an `fsync`) inside the
 //! commit of whichever connection finds the log past 1,000 pages. Under a stream of license
 //! changes that was the commit of a group every few dozen groups: milliseconds during which every
-//! writer waited, a quarter of the throughput. So the store's connections never checkpoint
-//! (`wal_autocheckpoint = 0`, [`crate::SQLITE_PRAGMAS`]); a thread of its own does, on a
-//! connection of its own, shortly after commits: `PASSIVE`, which neither waits for nor blocks a
-//! writer or a reader.
+//! writer waited. So the store's connections never checkpoint (`wal_autocheckpoint = 0`,
+//! [`crate::SQLITE_PRAGMAS`]); a thread of its own does, on a connection of its own, shortly
+//! after commits: `PASSIVE`, which neither waits for nor blocks a writer or a reader.
 //!
-//! A checkpoint running beside a stream of commits never catches up with the last of them, and
-//! SQLite starts writing its log from the beginning again only after one did: the log file would
-//! grow without end. So once the log passes [`LOG_PAGES_BOUND`], the thread checkpoints again
-//! holding the store's write gate, when nothing can be appended (a short catch-up: the passive
-//! one before it copied the rest).
+//! SQLite writes its log from the start again only when a write begins after a checkpoint
+//! copied all of it, and a checkpoint running beside a stream of commits never copies the last
+//! of them: the log would grow without end (it did: 1.5 GB in seconds under bench/server). So
+//! once the log passes the footprint's `log_pages`, the thread checkpoints again holding the
+//! store's write gate, when this process appends nothing, in `RESTART` mode: it also waits
+//! (briefly) for readers to leave the log, so that the next write starts it over. The passive
+//! checkpoint before it copied most of the log, so the writers wait for a short catch-up.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,9 +31,9 @@ use crate::db::internal;
 /// checkpoint, and a page changed many times is copied once.
 const DELAY: Duration = Duration::from_millis(50);
 
-/// Pages of log past which a checkpoint catches up holding the write gate (40 MiB of 4 KiB
-/// pages).
-const LOG_PAGES_BOUND: i64 = 10_000;
+/// How long the catch-up waits for readers to leave the log (it holds the write gate): when
+/// they do not (a long export), the next round tries again.
+const READERS_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// The checkpointing thread of one SQLite file, told of every commit.
 #[derive(Debug)]
@@ -44,20 +45,23 @@ pub(crate) struct Checkpointer {
 
 impl Checkpointer {
     /// Starts the thread, on its own connection to the database at `path` (switched on with
-    /// `pragmas`), sharing the store's write `gate`.
+    /// `pragmas`), sharing the store's write `gate`; past `log_pages` pages of log it catches up
+    /// holding the gate.
     pub(crate) fn start(
         path: &Path,
         pragmas: &str,
+        log_pages: u32,
         gate: Arc<tokio::sync::Mutex<()>>,
     ) -> Result<Checkpointer> {
         let conn = rusqlite::Connection::open(path).map_err(internal)?;
         conn.execute_batch(pragmas).map_err(internal)?;
+        conn.busy_timeout(READERS_TIMEOUT).map_err(internal)?;
         let (commits, committed) = sync_channel(1);
         let stopping = Arc::new(AtomicBool::new(false));
         let stop = stopping.clone();
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoints".into())
-            .spawn(move || run(&conn, &committed, &stop, &gate))
+            .spawn(move || run(&conn, &committed, &stop, i64::from(log_pages), &gate))
             .map_err(|e| Error::internal(format!("Cannot start a thread: {e}.")))?;
         Ok(Checkpointer {
             commits,
@@ -99,6 +103,7 @@ fn run(
     conn: &rusqlite::Connection,
     committed: &Receiver<()>,
     stopping: &AtomicBool,
+    log_pages: i64,
     gate: &tokio::sync::Mutex<()>,
 ) {
     while committed.recv().is_ok() {
@@ -112,21 +117,21 @@ fn run(
         if stopping.load(Ordering::Acquire) {
             return;
         }
-        let Ok((log, copied)) = checkpoint(conn) else {
+        let Ok(log) = checkpoint(conn, "PASSIVE") else {
             continue;
         };
-        if log > LOG_PAGES_BOUND && copied < log {
-            // Nothing of this process is appended meanwhile (another process may be, then the
-            // next round tries again).
+        if log > log_pages {
+            // Nothing of this process is appended meanwhile (another process may be: then, or
+            // when readers stay, the next round tries again).
             let _gate = gate.blocking_lock();
-            let _ = checkpoint(conn);
+            let _ = checkpoint(conn, "RESTART");
         }
     }
 }
 
-/// One passive checkpoint: the log's pages and how many of them are now in the database file.
-fn checkpoint(conn: &rusqlite::Connection) -> rusqlite::Result<(i64, i64)> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-        Ok((row.get(1)?, row.get(2)?))
+/// One checkpoint in `mode`: how many pages the log held.
+fn checkpoint(conn: &rusqlite::Connection, mode: &str) -> rusqlite::Result<i64> {
+    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+        row.get(1)
     })
 }

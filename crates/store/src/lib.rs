@@ -63,25 +63,32 @@ pub struct Caller {
 
 /// How much a SQLite store may keep in memory: how many connections it pools for reading (the
 /// one writing connection comes beside them) and how large a page cache each keeps. Pages beyond the cache are read from the operating system's file
-/// cache, which costs a copy but no disk access and counts against no process.
+/// cache, which costs a copy but no disk access and counts against no process. And how long its
+/// write-ahead log may grow under a stream of writes before a checkpoint makes SQLite write it
+/// from the start again ([`checkpoints`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SqliteFootprint {
     pub connections: u32,
     pub cache_kib: u32,
+    pub log_pages: u32,
 }
 
 impl SqliteFootprint {
-    /// The CLI's and the server's: 4 reading connections (and the writer) of 16 MiB each.
+    /// The CLI's and the server's: 4 reading connections (and the writer) of 16 MiB each, and a
+    /// log of about 40 MiB (10,000 pages of 4 KiB).
     pub const STANDARD: SqliteFootprint = SqliteFootprint {
         connections: 4,
         cache_kib: 16 * 1024,
+        log_pages: 10_000,
     };
     /// The desktop app's, which shares the machine with its own web view: one reading
     /// connection (one person's reads) and the writer (where a long import runs beside them),
-    /// of 2 MiB each (its reads walk one index at a time; the file cache holds the rest).
+    /// of 2 MiB each (its reads walk one index at a time; the file cache holds the rest), and
+    /// a log of about 10 MiB.
     pub const DESKTOP: SqliteFootprint = SqliteFootprint {
         connections: 1,
         cache_kib: 2 * 1024,
+        log_pages: 2_500,
     };
 
     /// The `PRAGMA` that sets a connection's everyday page cache.
@@ -276,6 +283,7 @@ impl Store {
                 let checkpointer = std::sync::Arc::new(checkpoints::Checkpointer::start(
                     &file,
                     &pragmas,
+                    footprint.log_pages,
                     write_gate.clone(),
                 )?);
                 sqlite_writer = Some(std::sync::Arc::new(direct_tx::SqliteWriter::new(

@@ -64,18 +64,35 @@ pub async fn fresh_store(dir: &std::path::Path) -> Store {
 pub async fn db(seats: i64) -> Db {
     let dir = tempfile::tempdir().unwrap();
     let store = fresh_store(dir.path()).await;
-    let owner = store
-        .create_org("Acme", &email("owner@acme.com"), seats, None, NOW)
+    Db::with_org(store, dir, seats).await
+}
+
+/// A store on a SQLite file opened within `footprint`, with an organization of `seats` seats
+/// (`None` when the suite runs on PostgreSQL).
+pub async fn sqlite_db(footprint: omni_store::SqliteFootprint, seats: i64) -> Option<Db> {
+    if std::env::var("OMNI_TEST_BACKEND").as_deref() == Ok("postgres") {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_with(&dir.path().join("omni.db"), footprint)
         .await
         .unwrap();
-    Db {
-        store,
-        owner,
-        _dir: dir,
-    }
+    Some(Db::with_org(store, dir, seats).await)
 }
 
 impl Db {
+    async fn with_org(store: Store, dir: tempfile::TempDir, seats: i64) -> Db {
+        let owner = store
+            .create_org("Acme", &email("owner@acme.com"), seats, None, NOW)
+            .await
+            .unwrap();
+        Db {
+            store,
+            owner,
+            _dir: dir,
+        }
+    }
+
     /// A connection of its own to the SQLite file (`None` on PostgreSQL): what any other
     /// program opening it would see.
     pub async fn sqlite_file(&self) -> Option<sqlx::SqliteConnection> {
@@ -100,6 +117,21 @@ impl Db {
         }
         let log = self._dir.path().join("omni.db-wal");
         Some(std::fs::metadata(log).map_or(0, |m| m.len()))
+    }
+
+    /// How many times SQLite has started writing its log from the start again (the checkpoint
+    /// sequence number in the log's header; `None` on PostgreSQL).
+    pub fn sqlite_log_restarts(&self) -> Option<u32> {
+        use std::io::Read;
+        if self.store.backend() != omni_store::Backend::Sqlite {
+            return None;
+        }
+        let mut header = [0u8; 32];
+        let log = self._dir.path().join("omni.db-wal");
+        let read = std::fs::File::open(log).and_then(|mut f| f.read_exact(&mut header));
+        Some(read.map_or(0, |()| {
+            u32::from_be_bytes([header[12], header[13], header[14], header[15]])
+        }))
     }
 
     /// The schema's statement for SQLite index `name`: `None` when it does not exist, or on

@@ -680,6 +680,47 @@ fn the_sqlite_log_is_written_again_from_its_start_once_commits_pause() {
 }
 
 #[test]
+fn the_sqlite_log_stays_bounded_under_writes_that_never_pause() {
+    rt().block_on(async {
+        let footprint = omni_store::SqliteFootprint {
+            log_pages: 200,
+            ..omni_store::SqliteFootprint::STANDARD
+        };
+        let Some(db) = sqlite_db(footprint, 100).await else {
+            return; // PostgreSQL keeps its own log.
+        };
+        let mut ids = Vec::new();
+        for i in 0..40 {
+            ids.push(db.add(&format!("u{i}@acme.com"), Role::User).await);
+        }
+        // 1,600 commits back to back, writing many times the bound, with no pause in which a
+        // checkpoint beside them could copy the last of them.
+        let restarts = db.sqlite_log_restarts().unwrap();
+        let mut largest = 0;
+        for _ in 0..20 {
+            for licensed in [true, false] {
+                for id in &ids {
+                    db.store
+                        .set_licensed(&db.owner, &[*id], licensed, NOW)
+                        .await
+                        .unwrap();
+                }
+            }
+            largest = largest.max(db.sqlite_log_bytes().unwrap());
+        }
+        let restarted = db.sqlite_log_restarts().unwrap() - restarts;
+        assert!(
+            restarted >= 2,
+            "the log was written from its start {restarted} time(s) under a bound of 200 \
+             pages, and grew to {largest} bytes"
+        );
+        // What is appended between two rounds of checkpoints stays in the log: far less than
+        // the 1,600 commits wrote.
+        assert!(largest < 32 << 20, "the log grew to {largest} bytes");
+    });
+}
+
+#[test]
 fn a_bulk_license_over_more_users_than_one_statement_writes_is_whole() {
     rt().block_on(async {
         let n = 12_000;
