@@ -157,6 +157,27 @@ impl Db {
         stat.and_then(|s| s.split(' ').next()?.parse().ok())
     }
 
+    /// `n` Users, u0@acme.com and on.
+    pub async fn add_users(&self, n: usize) -> Vec<Id> {
+        let mut ids = Vec::with_capacity(n);
+        for i in 0..n {
+            ids.push(self.add(&format!("u{i}@acme.com"), Role::User).await);
+        }
+        ids
+    }
+
+    /// Assigns each user's license, then takes it back, one user (one commit) at a time.
+    pub async fn toggle_each(&self, ids: &[Id]) {
+        for licensed in [true, false] {
+            for id in ids {
+                self.store
+                    .set_licensed(&self.owner, &[*id], licensed, NOW)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
     pub async fn add(&self, e: &str, role: Role) -> Id {
         let u = NewUser {
             email: email(e),

@@ -649,28 +649,15 @@ fn the_sqlite_log_is_written_again_from_its_start_once_commits_pause() {
         if db.sqlite_log_bytes().is_none() {
             return; // PostgreSQL keeps its own log.
         }
-        let mut ids = Vec::new();
-        for i in 0..40 {
-            ids.push(db.add(&format!("u{i}@acme.com"), Role::User).await);
-        }
         // Licenses assigned and taken back one user at a time: 80 commits.
-        let toggles = || async {
-            for licensed in [true, false] {
-                for id in &ids {
-                    db.store
-                        .set_licensed(&db.owner, &[*id], licensed, NOW)
-                        .await
-                        .unwrap();
-                }
-            }
-        };
-        toggles().await;
+        let ids = db.add_users(40).await;
+        db.toggle_each(&ids).await;
         let after_first = db.sqlite_log_bytes().unwrap();
         assert!(after_first > 0);
         // The store's connections never checkpoint in their commits: its checkpointing
         // thread does, shortly after commits.
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        toggles().await;
+        db.toggle_each(&ids).await;
         let after_second = db.sqlite_log_bytes().unwrap();
         assert!(
             after_second <= after_first,
@@ -689,23 +676,13 @@ fn the_sqlite_log_stays_bounded_under_writes_that_never_pause() {
         let Some(db) = sqlite_db(footprint, 100).await else {
             return; // PostgreSQL keeps its own log.
         };
-        let mut ids = Vec::new();
-        for i in 0..40 {
-            ids.push(db.add(&format!("u{i}@acme.com"), Role::User).await);
-        }
+        let ids = db.add_users(40).await;
         // 1,600 commits back to back, writing many times the bound, with no pause in which a
         // checkpoint beside them could copy the last of them.
         let restarts = db.sqlite_log_restarts().unwrap();
         let mut largest = 0;
         for _ in 0..20 {
-            for licensed in [true, false] {
-                for id in &ids {
-                    db.store
-                        .set_licensed(&db.owner, &[*id], licensed, NOW)
-                        .await
-                        .unwrap();
-                }
-            }
+            db.toggle_each(&ids).await;
             largest = largest.max(db.sqlite_log_bytes().unwrap());
         }
         let restarted = db.sqlite_log_restarts().unwrap() - restarts;
