@@ -116,6 +116,17 @@ pub async fn run(cli: Cli) -> Result<()> {
 
 async fn dispatch(store: &Store, cli: &Cli, out: &Out) -> Result<()> {
     let now = now();
+    let acts_as_nobody = match &cli.command {
+        Command::Init { .. } => Some("init"),
+        Command::Maintain => Some("maintain"),
+        _ => None,
+    };
+    if let (Some(command), Some(_)) = (acts_as_nobody, &cli.as_user) {
+        return Err(Error::invalid(format!(
+            "--as does not apply to `omni {command}`: it acts on the database itself, not as a \
+             user of the organization. Run it without --as."
+        )));
+    }
     if let Command::Init { org, owner, seats } = &cli.command {
         if !store.orgs().await?.is_empty() {
             return Err(Error::new(
