@@ -241,7 +241,7 @@ fn maintain_keeps_what_is_still_restorable_and_says_what_it_forgot() {
     assert!(o.ok(&["maintain"]).contains("Purged 0 deleted user(s)"));
     // It acts on the database, as nobody: a user to act as is refused, not ignored.
     let (code, v) = o.json(&["--as", "ana@acme.com", "maintain"]);
-    assert_ne!(code, 0);
+    assert_eq!(code, 4);
     assert_eq!(v["error"]["code"], "invalid_input");
     assert!(v["error"]["message"].as_str().unwrap().contains("--as"));
 }
