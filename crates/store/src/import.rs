@@ -464,6 +464,16 @@ impl Store {
         let mut report = rebuilt?;
         tx.commit().await.map_err(internal)?;
         report.committed = true;
+        // PostgreSQL plans with statistics that autovacuum refreshes up to a minute later, and
+        // a planner that still believes the old size (one row, for a new organization) walks
+        // all of an organization's users where it should look one up by key (0.85 ms instead
+        // of 0.01 for the caller and table version every request reads). A table the import
+        // at least doubled (`max_before` bounds the rows before) is measured again now,
+        // sampled. The import has committed either way: a failure here changes nothing it did.
+        let created = i64::try_from(report.created).unwrap_or(i64::MAX);
+        if !sqlite && created >= max_before.max(1) {
+            let _ = sqlx::query("ANALYZE users").execute(self.pool()).await;
+        }
         Ok(report)
     }
 }

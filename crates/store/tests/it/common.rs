@@ -53,9 +53,10 @@ pub async fn fresh_store(dir: &std::path::Path) -> Store {
                 .unwrap();
             admin.close().await.unwrap();
             let sep = if url.contains('?') { '&' } else { '?' };
-            Store::connect_with(&format!("{url}{sep}options=-c%20search_path%3D{schema}"), 4)
-                .await
-                .unwrap()
+            let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+            // Kept in the test's folder, for what a test reads straight from PostgreSQL.
+            std::fs::write(dir.join("postgres-url"), &url).unwrap();
+            Store::connect_with(&url, 4).await.unwrap()
         }
         _ => Store::open(&dir.join("omni.db")).await.unwrap(),
     }
@@ -145,9 +146,19 @@ impl Db {
             .unwrap()
     }
 
-    /// How many users SQLite's query planner believes the table holds (`None` before it was
-    /// ever measured, or on PostgreSQL).
+    /// How many users the database's query planner believes the table holds (`None` before it
+    /// was ever measured).
     pub async fn planner_users(&self) -> Option<i64> {
+        use sqlx::Connection;
+        if let Ok(url) = std::fs::read_to_string(self._dir.path().join("postgres-url")) {
+            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            let rows: f32 =
+                sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass")
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap();
+            return (rows >= 0.0).then_some(rows as i64);
+        }
         let mut c = self.sqlite_file().await?;
         let stat: Option<String> =
             sqlx::query_scalar("SELECT stat FROM sqlite_stat1 WHERE tbl = 'users' AND idx IS NULL")
