@@ -4,7 +4,6 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Role};
 use omni_core::policy::Actor;
 use omni_core::Error;
-
 use sqlx::AnyConnection;
 
 use crate::org::Counters;
@@ -95,16 +94,19 @@ pub(crate) fn stored_role(role: &str) -> Result<Role> {
     Role::from_stored(role).ok_or_else(|| internal(format!("unknown role {role}")))
 }
 
+/// [`reserve_seq`]'s statement: `$1` numbers for organization `$2`; returns the last of them.
+pub(crate) const RESERVE_SEQ: &str =
+    "UPDATE orgs SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq";
+
 /// Reserves `n` consecutive sequence numbers of the organization's change feed and returns the
 /// first. The row lock on the organization serialises writers, so sequence numbers become
 /// visible in order (a reader never skips a number that commits later).
 pub(crate) async fn reserve_seq(conn: &mut AnyConnection, org: Id, n: i64) -> Result<i64> {
-    let (last,): (i64,) =
-        sqlx::query_as("UPDATE orgs SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq")
-            .bind(n)
-            .bind(org)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(internal)?;
+    let (last,): (i64,) = sqlx::query_as(RESERVE_SEQ)
+        .bind(n)
+        .bind(org)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(internal)?;
     Ok(last - n + 1)
 }

@@ -62,10 +62,11 @@ pub struct Caller {
 }
 
 /// How much a SQLite store may keep in memory: how many connections it pools for reading (the
-/// one writing connection comes beside them) and how large a page cache each keeps. Pages beyond the cache are read from the operating system's file
-/// cache, which costs a copy but no disk access and counts against no process. And how long its
-/// write-ahead log may grow under a stream of writes before a checkpoint makes SQLite write it
-/// from the start again ([`checkpoints`]).
+/// one writing connection comes beside them) and how large a page cache each keeps. Pages
+/// beyond the cache are read from the operating system's file cache, which costs a copy but no
+/// disk access and counts against no process. And how long its write-ahead log may grow under a
+/// stream of writes before a checkpoint makes SQLite write it from the start again
+/// ([`checkpoints`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SqliteFootprint {
     pub connections: u32,
@@ -113,8 +114,8 @@ pub struct Store {
     /// of polling the database lock with SQLite's sleeping busy handler (which, under many
     /// concurrent writers, turns into tens of milliseconds of idle waiting per transaction).
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// SQLite file: the connection license groups write on from their own thread
-    /// ([`direct_tx`]).
+    /// SQLite file: the connection license groups run their statements on, where they are
+    /// driven ([`direct_tx`]).
     sqlite_writer: Option<std::sync::Arc<direct_tx::SqliteWriter>>,
     /// SQLite file: checkpoints its log after commits ([`checkpoints`]).
     checkpoints: Option<std::sync::Arc<checkpoints::Checkpointer>>,

@@ -21,10 +21,10 @@ use omni_core::Error;
 use serde_json::json;
 use tokio::sync::oneshot;
 
-use crate::db::{actor_of, internal, json_text, not_registered};
+use crate::db::{actor_of, internal, json_text, not_registered, RESERVE_SEQ};
 use crate::direct_tx::{Arg, DirectTx};
 use crate::feed::{self, ChangeOp, FeedEntity};
-use crate::org::Counters;
+use crate::org::{Counters, BUMP_COUNTERS};
 use crate::rows::{users_from_json, USER_COLUMNS};
 use crate::turns::{answer_or_turn, Wait};
 use crate::users::check_version;
@@ -225,7 +225,7 @@ impl Store {
                 let plan = decide(r, at, &state.actors, &state.users, &mut state.seats);
                 plans.push(plan);
             }
-            write(&mut tx, org, at, state.last_seq, &group, &plans).await?;
+            write(&mut tx, org, at, &group, &plans).await?;
             tx.commit().await
         }
         .await;
@@ -286,13 +286,11 @@ struct GroupState {
     /// The callers found live in the organization, as the policy sees them.
     actors: HashMap<Id, Actor>,
     seats: Counters,
-    /// The organization's last feed sequence number.
-    last_seq: i64,
     /// The live users among the requests' targets, by id.
     users: HashMap<Id, User>,
 }
 
-/// Reads the callers, the counters, the feed's position and the targeted users, in one
+/// Reads the callers, the counters and the targeted users, in one
 /// statement (users packed as JSON, [`crate::rows::users_from_json`]).
 async fn read_state(
     tx: &mut DirectTx,
@@ -302,7 +300,7 @@ async fn read_state(
 ) -> Result<GroupState> {
     let backend = tx.backend();
     let sql = format!(
-        "SELECT o.seats_purchased, o.users_total, o.users_licensed, o.users_admins, o.last_seq, \
+        "SELECT o.seats_purchased, o.users_total, o.users_licensed, o.users_admins, \
          (SELECT {} FROM users u WHERE u.org_id = o.id AND u.deleted_at IS NULL AND {}), \
          (SELECT {} FROM users WHERE org_id = o.id AND deleted_at IS NULL AND {}) \
          FROM orgs o WHERE o.id = $2",
@@ -323,8 +321,8 @@ async fn read_state(
         Arg::Text(json_text(&ids)?),
     ];
     let row = tx.row(&sql, &args).await?.ok_or_else(not_registered)?;
-    let [purchased, total, licensed, admins, last_seq, actors, users] = &row[..] else {
-        return Err(internal(format!("expected 7 columns, read {}", row.len())));
+    let [purchased, total, licensed, admins, actors, users] = &row[..] else {
+        return Err(internal(format!("expected 6 columns, read {}", row.len())));
     };
     let actors: Vec<(Id, String)> = serde_json::from_str(actors.text()?).map_err(internal)?;
     let actors = actors
@@ -339,7 +337,6 @@ async fn read_state(
             licensed: licensed.int()?,
             admins: admins.int()?,
         },
-        last_seq: last_seq.int()?,
         users: users_from_json(users.text()?)?
             .into_iter()
             .map(|u| (u.id, u))
@@ -356,7 +353,6 @@ async fn write(
     tx: &mut DirectTx,
     org: Id,
     at: Timestamp,
-    last_seq: i64,
     group: &[Request],
     plans: &[Result<Plan>],
 ) -> Result<()> {
@@ -399,7 +395,6 @@ async fn write(
          f.action, f.target, f.before_state, f.after_state FROM ({entries}) AS f"
     );
     let feed = feed::entries_insert(backend);
-    let mut next_seq = last_seq + 1;
     // A bulk request over a whole organization goes in slices: the JSON of each stays small.
     for chunk in changes.chunks(ROWS_PER_STATEMENT) {
         for licensed in [true, false] {
@@ -420,14 +415,21 @@ async fn write(
             tx.execute(&update, &args).await?;
         }
         let entries: Vec<_> = chunk.iter().map(|(r, u)| (u.id, r.now)).collect();
+        // As [`feed::append_all`] reserves and appends them.
+        let n = entries.len() as i64;
+        let reserved = tx.row(RESERVE_SEQ, &[Arg::Int(n), Arg::Int(org)]).await?;
+        let last = reserved
+            .as_ref()
+            .and_then(|row| row.first())
+            .ok_or_else(not_registered)?
+            .int()?;
         let args = [
             Arg::Int(org),
             Arg::Text(FeedEntity::User.as_str().to_owned()),
             Arg::Text(ChangeOp::Upsert.as_str().to_owned()),
-            Arg::Text(feed::entries_json(next_seq, &entries)?),
+            Arg::Text(feed::entries_json(last - n + 1, &entries)?),
         ];
         tx.execute(&feed, &args).await?;
-        next_seq += entries.len() as i64;
         let rows: Vec<_> = chunk
             .iter()
             .map(|(r, u)| {
@@ -455,19 +457,9 @@ async fn write(
         .iter()
         .map(|(r, _)| if r.licensed { 1 } else { -1 })
         .sum();
-    // The feed's sequence numbers and the license count, as `reserve_seq` and `bump_counters`
-    // would move them.
-    let args = [
-        Arg::Int(org),
-        Arg::Int(changes.len() as i64),
-        Arg::Int(delta),
-    ];
-    tx.execute(
-        "UPDATE orgs SET last_seq = last_seq + $2, users_licensed = users_licensed + $3 \
-         WHERE id = $1",
-        &args,
-    )
-    .await
+    // As [`crate::org::bump_counters`] moves them.
+    let args = [Arg::Int(0), Arg::Int(delta), Arg::Int(0), Arg::Int(org)];
+    tx.execute(BUMP_COUNTERS, &args).await
 }
 
 #[cfg(test)]

@@ -60,6 +60,11 @@ pub(crate) async fn counters(conn: &mut AnyConnection, org: Id) -> Result<Counte
     })
 }
 
+/// [`bump_counters`]'s statement: adds `$1` users, `$2` licensed users and `$3` Administrators
+/// to organization `$4`'s counters.
+pub(crate) const BUMP_COUNTERS: &str = "UPDATE orgs SET users_total = users_total + $1, \
+     users_licensed = users_licensed + $2, users_admins = users_admins + $3 WHERE id = $4";
+
 /// Adds to the organization's counters (negative to subtract).
 pub(crate) async fn bump_counters(
     conn: &mut AnyConnection,
@@ -71,17 +76,14 @@ pub(crate) async fn bump_counters(
     if total == 0 && licensed == 0 && admins == 0 {
         return Ok(());
     }
-    sqlx::query(
-        "UPDATE orgs SET users_total = users_total + $1, users_licensed = users_licensed + $2, \
-         users_admins = users_admins + $3 WHERE id = $4",
-    )
-    .bind(total)
-    .bind(licensed)
-    .bind(admins)
-    .bind(org)
-    .execute(&mut *conn)
-    .await
-    .map_err(internal)?;
+    sqlx::query(BUMP_COUNTERS)
+        .bind(total)
+        .bind(licensed)
+        .bind(admins)
+        .bind(org)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
     Ok(())
 }
 
