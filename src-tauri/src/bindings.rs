@@ -1,6 +1,9 @@
 //! The TypeScript declarations of every IPC payload, generated from the Rust types with ts-rs.
-//! `ui/src/ipc/bindings.ts` is committed; a test fails when it drifts from the Rust types
-//! (`UPDATE_BINDINGS=1 cargo test -p omni-admin` rewrites it).
+//! `ui/src/ipc/bindings.ts` and the typed command wrappers `ui/src/ipc/commands.ts` (from
+//! [`crate::ipc`]) are committed; a test fails when they drift from the Rust side
+//! (`UPDATE_BINDINGS=1 cargo test -p omni-admin` rewrites them).
+
+use std::collections::BTreeSet;
 
 use ts_rs::TS;
 
@@ -8,6 +11,23 @@ macro_rules! decls {
     ($cfg:expr; $($t:ty),* $(,)?) => {
         vec![$(<$t as TS>::decl($cfg)),*]
     };
+}
+
+/// How Rust types are named in TypeScript: 64-bit integers cross IPC as JSON numbers (ids,
+/// versions, micro-dollars and milliseconds all stay far below 2^53).
+pub fn config() -> ts_rs::Config {
+    ts_rs::Config::new().with_large_int("number")
+}
+
+/// The whole `commands.ts`.
+pub fn render_commands() -> String {
+    let declared: BTreeSet<String> = render()
+        .lines()
+        .filter_map(|l| l.strip_prefix("export type "))
+        .filter_map(|l| l.split([' ', '<', '=']).next())
+        .map(str::to_string)
+        .collect();
+    crate::ipc::render_commands(&declared)
 }
 
 /// The whole bindings file.
@@ -21,19 +41,19 @@ pub fn render() -> String {
         LinkKind, Org, PhoneChange, Progress, SortField, UserPage, UserQuery,
     };
 
+    use crate::changes::{ChangeKind, DataChanged};
     use crate::commands::directory::LinkedItem;
-    use crate::commands::files::{ChosenFile, ExportDone};
-    use crate::commands::org::AppInfo;
+    use crate::commands::files::{ChosenFile, ExportDone, ImportPreview};
+    use crate::commands::org::{AppInfo, CallerInfo};
     use crate::commands::users::{DeletedUser, UserForm};
+    use crate::handles::{ExportId, FileId, PreviewId};
 
-    // 64-bit integers cross IPC as JSON numbers (ids, versions, micro-dollars and milliseconds
-    // all stay far below 2^53).
-    let cfg = ts_rs::Config::new().with_large_int("number");
+    let cfg = config();
     let decls = decls![&cfg;
         serde_json::Value, Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, Error, Named, AccessPath,
         AgentAccess, UserReach, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
-        ExportScope, DirectoryKind, DirectoryItem, LinkKind, AuditEntry, Org, AppInfo, UserForm, DeletedUser,
-        LinkedItem, ChosenFile, ExportDone,
+        ExportScope, DirectoryKind, DirectoryItem, LinkKind, AuditEntry, Org, CallerInfo, AppInfo, UserForm, DeletedUser,
+        LinkedItem, FileId, ChosenFile, PreviewId, ImportPreview, ExportId, ExportDone, ChangeKind, DataChanged,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\

@@ -3,17 +3,26 @@
 //! The shell stays thin: each command resolves who acts, reads the clock (here, once per
 //! command), calls one store operation and returns its result or a structured
 //! `{code, message, field?}` error. File dialogs and the file manager are driven from Rust, so
-//! the web view never names a path and needs no file-system permission.
+//! the web view never names a path and needs no file-system permission: it holds handles
+//! ([`handles`]). After any write, by this app or another program, a `data-changed` event
+//! tells the web view what to read again ([`changes`]).
 
 pub mod bindings;
+pub mod changes;
 mod commands;
 mod footprint;
-mod state;
+pub mod handles;
+pub mod ipc;
+pub mod state;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use state::AppState;
-use tauri::Manager;
+use tauri::{Emitter, Manager};
+
+/// How often the change watcher looks at the feed when nothing of this app wrote.
+const WATCH_EVERY: Duration = Duration::from_millis(500);
 
 /// Where the data lives: `--db PATH`, else `OMNI_DB`, else the per-user app-data file the `omni`
 /// CLI also uses by default (`<data dir>/com.poweromni.admin/omni.db`).
@@ -67,6 +76,13 @@ pub fn run() {
             if let Some(window) = app.get_webview_window("main") {
                 footprint::tune_webview(&window)?;
             }
+            let handle = app.handle().clone();
+            let state = app.state::<AppState>();
+            state
+                .changes
+                .start(state.acting.clone(), WATCH_EVERY, state::now, move |d| {
+                    let _ = handle.emit(changes::DATA_CHANGED, d);
+                });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -101,9 +117,20 @@ pub fn run() {
             commands::files::export_users,
             commands::files::reveal_export,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("error: the app stopped: {e}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: the app cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            handle
+                .state::<AppState>()
+                .changes
+                .stop(Duration::from_secs(2));
+        }
+    });
 }

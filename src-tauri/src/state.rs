@@ -1,5 +1,6 @@
-//! What the app keeps between commands: the store, the file the person chose to import, the
-//! cancel switch of the running import, the last export (for "show in folder").
+//! What the app keeps between commands: the store, who acts, the values behind the handles the
+//! web view holds (chosen files, import previews, exports), and the change watcher to poke
+//! after a write.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -9,42 +10,51 @@ use omni_core::error::Result;
 use omni_core::Error;
 use omni_store::{Caller, Store};
 
+use crate::changes::Changes;
+use crate::handles::{ExportId, FileId, Handles, PreviewId};
+
+/// An import previewed from a chosen file, and the cancel switch of its commit once running.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub path: PathBuf,
+    pub cancel: Arc<AtomicBool>,
+}
+
 pub struct AppState {
     pub store: Store,
     pub db_path: PathBuf,
-    pub import_file: Mutex<Option<PathBuf>>,
-    pub cancel: Mutex<Arc<AtomicBool>>,
-    pub last_export: Mutex<Option<PathBuf>>,
-    /// Who acts, once known. Safe to keep: every store operation re-reads this user's role.
-    caller: Mutex<Option<Caller>>,
+    pub acting: Acting,
+    pub files: Mutex<Handles<FileId, PathBuf>>,
+    pub previews: Mutex<Handles<PreviewId, Preview>>,
+    pub exports: Mutex<Handles<ExportId, PathBuf>>,
+    pub changes: Changes,
 }
 
 impl AppState {
     pub fn new(store: Store, db_path: PathBuf) -> AppState {
         AppState {
+            acting: Acting::new(store.clone()),
             store,
             db_path,
-            import_file: Mutex::new(None),
-            cancel: Mutex::new(Arc::new(AtomicBool::new(false))),
-            last_export: Mutex::new(None),
-            caller: Mutex::new(None),
+            files: Mutex::default(),
+            previews: Mutex::default(),
+            exports: Mutex::default(),
+            changes: Changes::default(),
         }
     }
 
-    /// Who acts: in local mode, the organization's owner (or, once the owner's account is gone,
-    /// the oldest Administrator). Resolved once; resolved again when the store no longer knows
-    /// that user.
+    /// Who acts (see [`Acting`]).
     pub async fn caller(&self) -> Result<Caller> {
-        let cached = *Self::lock(&self.caller)?;
-        if let Some(c) = cached {
-            if self.store.is_live(&c).await? {
-                return Ok(c);
-            }
+        self.acting.caller().await
+    }
+
+    /// Passes on a write's result, telling the change watcher when it succeeded (so the app's
+    /// own changes reach every view at once).
+    pub fn wrote<T>(&self, result: Result<T>) -> Result<T> {
+        if result.is_ok() {
+            self.changes.poke();
         }
-        let org = self.store.local_org().await?;
-        let c = self.store.owner(&org).await?;
-        *Self::lock(&self.caller)? = Some(c);
-        Ok(c)
+        result
     }
 
     /// Locks a mutex, turning a poisoned lock into an error instead of a panic.
@@ -54,6 +64,42 @@ impl AppState {
                 "The app's state is unavailable after an earlier failure; restart the app.",
             )
         })
+    }
+}
+
+/// Who acts, in local mode: the organization's owner (or, once the owner's account is gone, the
+/// oldest Administrator). Resolved once; resolved again when the store no longer knows that
+/// user. Safe to keep: every store operation re-reads this user's role. Shared by the commands
+/// and the change watcher (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Acting {
+    store: Store,
+    cached: Arc<Mutex<Option<Caller>>>,
+}
+
+impl Acting {
+    pub fn new(store: Store) -> Acting {
+        Acting {
+            store,
+            cached: Arc::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub async fn caller(&self) -> Result<Caller> {
+        let cached = *AppState::lock(&self.cached)?;
+        if let Some(c) = cached {
+            if self.store.is_live(&c).await? {
+                return Ok(c);
+            }
+        }
+        let org = self.store.local_org().await?;
+        let c = self.store.owner(&org).await?;
+        *AppState::lock(&self.cached)? = Some(c);
+        Ok(c)
     }
 }
 

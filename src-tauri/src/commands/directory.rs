@@ -23,9 +23,7 @@ pub async fn create_item(
 ) -> Reply<DirectoryItem> {
     let caller = state.caller().await?;
     state
-        .store
-        .create_item(&caller, kind, &name, now())
-        .await
+        .wrote(state.store.create_item(&caller, kind, &name, now()).await)
         .map_err(|e| e.on_field("name"))
 }
 
@@ -33,28 +31,26 @@ pub async fn create_item(
 pub async fn rename_item(state: State<'_, AppState>, id: Id, name: String) -> Reply<DirectoryItem> {
     let caller = state.caller().await?;
     state
-        .store
-        .rename_item(&caller, id, &name, now())
-        .await
+        .wrote(state.store.rename_item(&caller, id, &name, now()).await)
         .map_err(|e| e.on_field("name"))
 }
 
 #[tauri::command]
 pub async fn delete_item(state: State<'_, AppState>, id: Id) -> Reply<()> {
     let caller = state.caller().await?;
-    state.store.delete_item(&caller, id, now()).await
+    state.wrote(state.store.delete_item(&caller, id, now()).await)
 }
 
 #[tauri::command]
 pub async fn link(state: State<'_, AppState>, kind: LinkKind, a: Id, b: Id) -> Reply<bool> {
     let caller = state.caller().await?;
-    state.store.link(&caller, kind, a, b, now()).await
+    state.wrote(state.store.link(&caller, kind, a, b, now()).await)
 }
 
 #[tauri::command]
 pub async fn unlink(state: State<'_, AppState>, kind: LinkKind, a: Id, b: Id) -> Reply<bool> {
     let caller = state.caller().await?;
-    state.store.unlink(&caller, kind, a, b, now()).await
+    state.wrote(state.store.unlink(&caller, kind, a, b, now()).await)
 }
 
 /// Something a user, group or agent is linked to, for the Relationships and Share dialogs.

@@ -1,10 +1,11 @@
 //! CSV import and export through native dialogs opened from Rust: the web view asks to choose a
-//! file, gets back its name and size, and refers to "the chosen file" afterwards. Progress
+//! file and gets back a handle with its name and size; it previews that file (getting a preview
+//! handle), commits or cancels that preview, and shows a finished export by its handle. Progress
 //! arrives over a channel; an import can be cancelled (nothing is written then).
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -14,28 +15,55 @@ use omni_store::{ExportScope, ImportOptions, ImportReport, Progress};
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_dialog::{DialogExt, FileDialogBuilder, FilePath};
 use tauri_plugin_opener::OpenerExt;
 
 use super::Reply;
-use crate::state::{now, AppState};
+use crate::handles::{ExportId, FileId, PreviewId};
+use crate::state::{now, AppState, Preview};
 
 /// The file chosen for import.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ChosenFile {
+    pub id: FileId,
     pub name: String,
     pub bytes: u64,
+}
+
+/// What an import of a chosen file would do, and the handle to commit it by.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ImportPreview {
+    pub id: PreviewId,
+    pub report: ImportReport,
 }
 
 /// A finished export.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ExportDone {
+    pub id: ExportId,
     pub file: String,
     pub rows: u64,
 }
 
-fn pick_path(picked: Option<tauri_plugin_dialog::FilePath>) -> Reply<Option<PathBuf>> {
-    match picked {
+/// Which native dialog to show.
+enum Ask {
+    Open,
+    Save,
+}
+
+/// Shows a native file dialog without blocking a thread while it is open: the dialog answers
+/// through a callback, which this awaits. `None` when the person cancels.
+async fn ask(dialog: FileDialogBuilder<tauri::Wry>, kind: Ask) -> Reply<Option<PathBuf>> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<Option<FilePath>>();
+    let answer = move |picked: Option<FilePath>| {
+        let _ = tx.send(picked);
+    };
+    match kind {
+        Ask::Open => dialog.pick_file(answer),
+        Ask::Save => dialog.save_file(answer),
+    }
+    // A dialog that closed without answering counts as cancelled.
+    match rx.await.unwrap_or(None) {
         None => Ok(None),
         Some(p) => p
             .into_path()
@@ -44,16 +72,15 @@ fn pick_path(picked: Option<tauri_plugin_dialog::FilePath>) -> Reply<Option<Path
     }
 }
 
-/// Asks where to save, in the native dialog; `None` when the person cancels.
-fn ask_save_path(app: &AppHandle, title: &str, file_name: &str) -> Reply<Option<PathBuf>> {
-    let picked = app
+/// Asks where to save a CSV file, in the native dialog; `None` when the person cancels.
+async fn ask_save_path(app: &AppHandle, title: &str, file_name: &str) -> Reply<Option<PathBuf>> {
+    let dialog = app
         .dialog()
         .file()
         .set_title(title)
         .set_file_name(file_name)
-        .add_filter("CSV", &["csv"])
-        .blocking_save_file();
-    pick_path(picked)
+        .add_filter("CSV", &["csv"]);
+    ask(dialog, Ask::Save).await
 }
 
 /// Forwards progress to the web view (a closed channel is not an error of the operation).
@@ -68,13 +95,12 @@ pub async fn choose_import_file(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Reply<Option<ChosenFile>> {
-    let picked = app
+    let dialog = app
         .dialog()
         .file()
         .set_title("Import users")
-        .add_filter("CSV", &["csv", "txt"])
-        .blocking_pick_file();
-    let Some(path) = pick_path(picked)? else {
+        .add_filter("CSV", &["csv", "txt"]);
+    let Some(path) = ask(dialog, Ask::Open).await? else {
         return Ok(None);
     };
     let bytes = std::fs::metadata(&path)
@@ -84,15 +110,12 @@ pub async fn choose_import_file(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    *AppState::lock(&state.import_file)? = Some(path);
-    Ok(Some(ChosenFile { name, bytes }))
+    let id = AppState::lock(&state.files)?.insert(path);
+    Ok(Some(ChosenFile { id, name, bytes }))
 }
 
-fn open_chosen(state: &AppState) -> Reply<(BufReader<File>, u64)> {
-    let path = AppState::lock(&state.import_file)?
-        .clone()
-        .ok_or_else(|| Error::invalid("Choose a file to import first."))?;
-    let file = File::open(&path)
+fn open(path: &Path) -> Reply<(BufReader<File>, u64)> {
+    let file = File::open(path)
         .map_err(|e| Error::invalid(format!("Cannot open {}: {e}.", path.display())))?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     Ok((BufReader::with_capacity(1 << 20, file), bytes))
@@ -101,52 +124,73 @@ fn open_chosen(state: &AppState) -> Reply<(BufReader<File>, u64)> {
 #[tauri::command]
 pub async fn import_preview(
     state: State<'_, AppState>,
+    file: FileId,
     options: ImportOptions,
     on_progress: Channel<Progress>,
-) -> Reply<ImportReport> {
+) -> Reply<ImportPreview> {
     let caller = state.caller().await?;
-    let (reader, bytes) = open_chosen(&state)?;
+    let path = AppState::lock(&state.files)?.get(&file)?;
+    let (reader, bytes) = open(&path)?;
     let progress = forward(on_progress);
-    state
+    let report = state
         .store
         .import_preview(&caller, reader, options, bytes, &progress, now())
-        .await
+        .await?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let id = AppState::lock(&state.previews)?.insert(Preview { path, cancel });
+    Ok(ImportPreview { id, report })
 }
 
 #[tauri::command]
 pub async fn import_commit(
     state: State<'_, AppState>,
+    preview: PreviewId,
     options: ImportOptions,
     on_progress: Channel<Progress>,
 ) -> Reply<ImportReport> {
     let caller = state.caller().await?;
-    let (reader, bytes) = open_chosen(&state)?;
     let cancel = Arc::new(AtomicBool::new(false));
-    *AppState::lock(&state.cancel)? = cancel.clone();
+    let path = {
+        let mut previews = AppState::lock(&state.previews)?;
+        let path = previews.get(&preview)?.path;
+        let running = Preview {
+            path: path.clone(),
+            cancel: cancel.clone(),
+        };
+        previews.set(&preview, running)?;
+        path
+    };
+    let (reader, bytes) = open(&path)?;
     let progress = forward(on_progress);
-    state
-        .store
-        .import_commit(
-            &caller,
-            reader,
-            options,
-            bytes,
-            &progress,
-            Some(cancel),
-            now(),
-        )
-        .await
+    let report = state.wrote(
+        state
+            .store
+            .import_commit(
+                &caller,
+                reader,
+                options,
+                bytes,
+                &progress,
+                Some(cancel),
+                now(),
+            )
+            .await,
+    )?;
+    // Committed: the same preview cannot be imported a second time.
+    AppState::lock(&state.previews)?.remove(&preview);
+    Ok(report)
 }
 
 #[tauri::command]
-pub fn cancel_import(state: State<'_, AppState>) -> Reply<()> {
-    AppState::lock(&state.cancel)?.store(true, Ordering::Relaxed);
+pub fn cancel_import(state: State<'_, AppState>, preview: PreviewId) -> Reply<()> {
+    let running = AppState::lock(&state.previews)?.get(&preview)?;
+    running.cancel.store(true, Ordering::Relaxed);
     Ok(())
 }
 
 #[tauri::command]
 pub async fn save_rejected(app: AppHandle, issues: Vec<LineIssue>) -> Reply<Option<String>> {
-    let Some(path) = ask_save_path(&app, "Save rejected lines", "rejected-lines.csv")? else {
+    let Some(path) = ask_save_path(&app, "Save rejected lines", "rejected-lines.csv").await? else {
         return Ok(None);
     };
     let write = || -> std::io::Result<()> {
@@ -166,7 +210,7 @@ pub async fn export_users(
     on_progress: Channel<Progress>,
 ) -> Reply<Option<ExportDone>> {
     let caller = state.caller().await?;
-    let Some(path) = ask_save_path(&app, "Export users", "users.csv")? else {
+    let Some(path) = ask_save_path(&app, "Export users", "users.csv").await? else {
         return Ok(None);
     };
     let file = File::create(&path)
@@ -185,18 +229,14 @@ pub async fn export_users(
     writer
         .into_inner()
         .map_err(|e| Error::internal(format!("Cannot write {}: {e}.", path.display())))?;
-    *AppState::lock(&state.last_export)? = Some(path.clone());
-    Ok(Some(ExportDone {
-        file: path.display().to_string(),
-        rows,
-    }))
+    let file = path.display().to_string();
+    let id = AppState::lock(&state.exports)?.insert(path);
+    Ok(Some(ExportDone { id, file, rows }))
 }
 
 #[tauri::command]
-pub fn reveal_export(app: AppHandle, state: State<'_, AppState>) -> Reply<()> {
-    let path = AppState::lock(&state.last_export)?
-        .clone()
-        .ok_or_else(|| Error::invalid("Nothing was exported yet."))?;
+pub fn reveal_export(app: AppHandle, state: State<'_, AppState>, id: ExportId) -> Reply<()> {
+    let path = AppState::lock(&state.exports)?.get(&id)?;
     app.opener()
         .reveal_item_in_dir(&path)
         .map_err(|e| Error::internal(format!("Cannot show the folder: {e}.")))

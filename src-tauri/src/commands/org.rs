@@ -1,5 +1,6 @@
 //! The organization: first-run setup, dashboard counters, seats, audit log.
 
+use omni_core::model::{Id, Role};
 use omni_core::{Email, Summary};
 use omni_store::{AuditEntry, Org};
 use serde::Serialize;
@@ -8,18 +9,40 @@ use tauri::State;
 use super::Reply;
 use crate::state::{now, AppState};
 
-/// What the UI needs at start: is there an organization yet, and where the data lives.
+/// What the UI needs at start: is there an organization yet, who acts in it, and where the
+/// data lives.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AppInfo {
     pub org: Option<Org>,
+    pub caller: Option<CallerInfo>,
     pub data_path: String,
+}
+
+/// The user the app acts as (the organization's owner, or its oldest Administrator).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct CallerInfo {
+    pub id: Id,
+    pub email: Email,
+    pub role: Role,
 }
 
 #[tauri::command]
 pub async fn app_state(state: State<'_, AppState>) -> Reply<AppInfo> {
     let org = state.store.orgs().await?.into_iter().next();
+    let caller = match org {
+        None => None,
+        Some(_) => {
+            let me = state.store.whoami(&state.caller().await?, now()).await?;
+            Some(CallerInfo {
+                id: me.id,
+                email: me.email,
+                role: me.role,
+            })
+        }
+    };
     Ok(AppInfo {
         org,
+        caller,
         data_path: state.db_path.display().to_string(),
     })
 }
@@ -46,10 +69,12 @@ pub async fn create_org(
             omni_core::Error::invalid("The number of seats cannot be negative.").on_field("seats"),
         );
     }
-    let caller = state
-        .store
-        .create_org(&name, &owner, seats, None, now())
-        .await?;
+    let caller = state.wrote(
+        state
+            .store
+            .create_org(&name, &owner, seats, None, now())
+            .await,
+    )?;
     state.store.summary(&caller).await
 }
 
@@ -62,7 +87,7 @@ pub async fn summary(state: State<'_, AppState>) -> Reply<Summary> {
 #[tauri::command]
 pub async fn set_seats(state: State<'_, AppState>, seats: i64) -> Reply<Summary> {
     let caller = state.caller().await?;
-    state.store.set_seats(&caller, seats, now()).await?;
+    state.wrote(state.store.set_seats(&caller, seats, now()).await)?;
     state.store.summary(&caller).await
 }
 

@@ -57,42 +57,29 @@ pub async fn create_user(state: State<'_, AppState>, form: UserForm) -> Reply<Us
         phone: phone(&form)?,
         role: form.role,
     };
-    let user = state
-        .store
-        .create_user(&caller, new, now())
-        .await
-        .map_err(|e| match e.code {
-            omni_core::ErrorCode::AlreadyExists => e.on_field("email"),
-            _ => e,
-        })?;
-    Ok(user)
+    let created = state.store.create_user(&caller, new, now()).await;
+    state.wrote(created).map_err(|e| match e.code {
+        omni_core::ErrorCode::AlreadyExists => e.on_field("email"),
+        _ => e,
+    })
 }
 
 #[tauri::command]
-pub async fn edit_user(
-    state: State<'_, AppState>,
-    id: Id,
-    form: UserForm,
-    with_budget: bool,
-) -> Reply<User> {
+pub async fn edit_user(state: State<'_, AppState>, id: Id, form: UserForm) -> Reply<User> {
     let caller = state.caller().await?;
     let edit = UserEdit {
         phone: Some(phone(&form)?),
         role: Some(form.role),
-        budget: if with_budget {
-            Some(budget(&form)?)
-        } else {
-            None
-        },
+        budget: Some(budget(&form)?),
         expected_version: form.version,
     };
-    state.store.edit_user(&caller, id, edit, now()).await
+    state.wrote(state.store.edit_user(&caller, id, edit, now()).await)
 }
 
 #[tauri::command]
 pub async fn set_role(state: State<'_, AppState>, ids: Vec<Id>, role: Role) -> Reply<Vec<User>> {
     let caller = state.caller().await?;
-    state.store.set_role(&caller, &ids, role, now()).await
+    state.wrote(state.store.set_role(&caller, &ids, role, now()).await)
 }
 
 #[tauri::command]
@@ -102,16 +89,18 @@ pub async fn set_licensed(
     licensed: bool,
 ) -> Reply<Vec<User>> {
     let caller = state.caller().await?;
-    state
-        .store
-        .set_licensed(&caller, &ids, licensed, now())
-        .await
+    state.wrote(
+        state
+            .store
+            .set_licensed(&caller, &ids, licensed, now())
+            .await,
+    )
 }
 
 #[tauri::command]
 pub async fn delete_users(state: State<'_, AppState>, ids: Vec<Id>) -> Reply<()> {
     let caller = state.caller().await?;
-    state.store.delete_users(&caller, &ids, now()).await
+    state.wrote(state.store.delete_users(&caller, &ids, now()).await)
 }
 
 /// A user in "Recently deleted", with when.
@@ -134,5 +123,5 @@ pub async fn deleted_users(state: State<'_, AppState>) -> Reply<Vec<DeletedUser>
 #[tauri::command]
 pub async fn restore_user(state: State<'_, AppState>, id: Id) -> Reply<User> {
     let caller = state.caller().await?;
-    state.store.restore_user(&caller, id, now()).await
+    state.wrote(state.store.restore_user(&caller, id, now()).await)
 }

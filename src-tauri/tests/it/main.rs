@@ -1,22 +1,97 @@
-//! The desktop shell's checks that need no window: the generated TypeScript bindings match the
-//! Rust types, and every command is registered, listed and granted on purpose.
+//! The desktop shell's checks that need no window: the generated TypeScript bindings and
+//! command wrappers match the Rust side, and every command is registered, listed, granted and
+//! described in the command table on purpose.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 
 const BINDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/ipc/bindings.ts");
+const COMMANDS_TS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/ipc/commands.ts");
+
+/// Rewrites `path` with `fresh` under UPDATE_BINDINGS; fails when what is committed differs.
+fn generated(path: &str, fresh: &str, from: &str) {
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(path, fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "{path} is out of date with {from}: run `UPDATE_BINDINGS=1 cargo test -p omni-admin` and commit it"
+    );
+}
 
 #[test]
 fn typescript_bindings_match_the_rust_types() {
-    let fresh = omni_admin_lib::bindings::render();
-    if std::env::var_os("UPDATE_BINDINGS").is_some() {
-        std::fs::write(BINDINGS, &fresh).unwrap();
-    }
-    let committed = std::fs::read_to_string(BINDINGS).unwrap_or_default();
-    assert!(
-        committed == fresh,
-        "ui/src/ipc/bindings.ts is out of date with the Rust types: run `UPDATE_BINDINGS=1 cargo test -p omni-admin` and commit it"
+    generated(
+        BINDINGS,
+        &omni_admin_lib::bindings::render(),
+        "the Rust types",
     );
+}
+
+#[test]
+fn typescript_command_wrappers_match_the_command_table() {
+    generated(
+        COMMANDS_TS,
+        &omni_admin_lib::bindings::render_commands(),
+        "the command table (src-tauri/src/ipc.rs)",
+    );
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Splits at the commas outside `<>` and `()`.
+fn top_level(list: &str) -> Vec<String> {
+    let (mut depth, mut parts, mut cur) = (0i32, Vec::new(), String::new());
+    for c in list.chars() {
+        match c {
+            '<' | '(' => depth += 1,
+            '>' | ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    parts.push(cur);
+    parts.into_iter().filter(|p| !p.is_empty()).collect()
+}
+
+#[test]
+fn the_command_table_reads_as_the_command_functions() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let sources: String = ["org", "users", "directory", "files"]
+        .iter()
+        .map(|m| std::fs::read_to_string(format!("{root}/src/commands/{m}.rs")).unwrap())
+        .collect();
+    let table = omni_admin_lib::ipc::table(&omni_admin_lib::bindings::config());
+    for c in &table {
+        let fun = [
+            format!("pub async fn {}(", c.name),
+            format!("pub fn {}(", c.name),
+        ]
+        .iter()
+        .find_map(|f| sources.find(f.as_str()).map(|at| at + f.len()))
+        .unwrap_or_else(|| panic!("no command function {}", c.name));
+        let rest = squeeze(&sources[fun..]);
+        let (params, after) = rest.split_once(")->Reply<").unwrap();
+        let returns = &after[..after.find('{').unwrap() - 1];
+        let params: Vec<String> = top_level(params)
+            .into_iter()
+            .filter(|p| !p.contains(":State<") && !p.ends_with(":AppHandle"))
+            .collect();
+        let table_params: Vec<String> = c
+            .args
+            .iter()
+            .map(|a| squeeze(&format!("{}:{}", a.name, a.ty.rust)))
+            .collect();
+        assert_eq!(params, table_params, "arguments of {}", c.name);
+        assert_eq!(returns, squeeze(c.returns.rust), "result of {}", c.name);
+    }
 }
 
 fn quoted(text: &str, start: &str, end: &str) -> BTreeSet<String> {
@@ -62,6 +137,14 @@ fn every_command_is_registered_listed_and_granted() {
     assert_eq!(
         listed, granted,
         "build.rs COMMANDS and capabilities/main.json differ"
+    );
+    let table: BTreeSet<String> = omni_admin_lib::ipc::table(&omni_admin_lib::bindings::config())
+        .iter()
+        .map(|c| c.name.to_string())
+        .collect();
+    assert_eq!(
+        listed, table,
+        "build.rs COMMANDS and the command table (src-tauri/src/ipc.rs) differ"
     );
     let all: Vec<&str> = caps["permissions"]
         .as_array()

@@ -130,7 +130,9 @@ export type AuditEntry = { id: number, at: Timestamp, actor: string, action: str
 
 export type Org = { id: number, name: string, owner_email: string, entra_tenant: string | null, created_at: Timestamp, };
 
-export type AppInfo = { org: Org | null, data_path: string, };
+export type CallerInfo = { id: number, email: Email, role: Role, };
+
+export type AppInfo = { org: Org | null, caller: CallerInfo | null, data_path: string, };
 
 export type UserForm = { email: string, country_code: string, phone: string, role: Role, 
 /**
@@ -146,6 +148,18 @@ export type DeletedUser = { user: User, deleted_at: Timestamp, };
 
 export type LinkedItem = { kind: LinkKind, item: DirectoryItem, };
 
-export type ChosenFile = { name: string, bytes: number, };
+export type FileId = string;
 
-export type ExportDone = { file: string, rows: number, };
+export type ChosenFile = { id: FileId, name: string, bytes: number, };
+
+export type PreviewId = string;
+
+export type ImportPreview = { id: PreviewId, report: ImportReport, };
+
+export type ExportId = string;
+
+export type ExportDone = { id: ExportId, file: string, rows: number, };
+
+export type ChangeKind = "users" | "directory" | "org";
+
+export type DataChanged = { kinds: Array<ChangeKind>, };

@@ -1,0 +1,42 @@
+// Generated from the command table in src-tauri/src/ipc.rs. Do not edit:
+// run `UPDATE_BINDINGS=1 cargo test -p omni-admin` after changing a command.
+
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { AgentAccess, AppInfo, AuditEntry, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, LineIssue, LinkKind, LinkedItem, PreviewId, Progress, Role, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
+
+/** The event the app emits after data changed (payload: DataChanged). */
+export const DATA_CHANGED = "data-changed";
+
+/** Every command of the app, typed. */
+export const commands = {
+  appState: () => invoke<AppInfo>("app_state"),
+  createOrg: (name: string, owner: string, seats: number) => invoke<Summary>("create_org", { name, owner, seats }),
+  summary: () => invoke<Summary>("summary"),
+  setSeats: (seats: number) => invoke<Summary>("set_seats", { seats }),
+  audit: (limit: number, before: number | null) => invoke<Array<AuditEntry>>("audit", { limit, before }),
+  listUsers: (query: UserQuery) => invoke<UserPage>("list_users", { query }),
+  createUser: (form: UserForm) => invoke<User>("create_user", { form }),
+  editUser: (id: number, form: UserForm) => invoke<User>("edit_user", { id, form }),
+  setRole: (ids: Array<number>, role: Role) => invoke<Array<User>>("set_role", { ids, role }),
+  setLicensed: (ids: Array<number>, licensed: boolean) => invoke<Array<User>>("set_licensed", { ids, licensed }),
+  deleteUsers: (ids: Array<number>) => invoke<null>("delete_users", { ids }),
+  deletedUsers: () => invoke<Array<DeletedUser>>("deleted_users"),
+  restoreUser: (id: number) => invoke<User>("restore_user", { id }),
+  items: (kind: DirectoryKind) => invoke<Array<DirectoryItem>>("items", { kind }),
+  createItem: (kind: DirectoryKind, name: string) => invoke<DirectoryItem>("create_item", { kind, name }),
+  renameItem: (id: number, name: string) => invoke<DirectoryItem>("rename_item", { id, name }),
+  deleteItem: (id: number) => invoke<null>("delete_item", { id }),
+  link: (kind: LinkKind, a: number, b: number) => invoke<boolean>("link", { kind, a, b }),
+  unlink: (kind: LinkKind, a: number, b: number) => invoke<boolean>("unlink", { kind, a, b }),
+  userLinks: (user: number) => invoke<Array<LinkedItem>>("user_links", { user }),
+  itemLinks: (item: number) => invoke<Array<LinkedItem>>("item_links", { item }),
+  access: (user: number) => invoke<Array<AgentAccess>>("access", { user }),
+  agentReach: (agent: number) => invoke<Array<UserReach>>("agent_reach", { agent }),
+  chooseImportFile: () => invoke<ChosenFile | null>("choose_import_file"),
+  importPreview: (file: FileId, options: ImportOptions, onProgress: Channel<Progress>) => invoke<ImportPreview>("import_preview", { file, options, onProgress }),
+  importCommit: (preview: PreviewId, options: ImportOptions, onProgress: Channel<Progress>) => invoke<ImportReport>("import_commit", { preview, options, onProgress }),
+  cancelImport: (preview: PreviewId) => invoke<null>("cancel_import", { preview }),
+  saveRejected: (issues: Array<LineIssue>) => invoke<string | null>("save_rejected", { issues }),
+  exportUsers: (scope: ExportScope, onProgress: Channel<Progress>) => invoke<ExportDone | null>("export_users", { scope, onProgress }),
+  revealExport: (id: ExportId) => invoke<null>("reveal_export", { id }),
+};
