@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::reason::Reason;
+
 /// A valid, normalised (trimmed, lower-case) email address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -16,17 +18,15 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ts", ts(type = "string"))]
 pub struct Email(String);
 
-/// Why a text is not an email address.
+/// Why a text is not an email address (shown as the clause `the email has no @`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{reason}")]
+#[error("{}", self.reason.detail().unwrap_or_default())]
 pub struct InvalidEmail {
-    pub reason: String,
+    pub reason: Reason,
 }
 
-fn invalid(reason: impl Into<String>) -> InvalidEmail {
-    InvalidEmail {
-        reason: reason.into(),
-    }
+fn invalid(reason: Reason) -> InvalidEmail {
+    InvalidEmail { reason }
 }
 
 const LOCAL_SPECIALS: &str = "!#$%&'*+/=?^_`{|}~-.";
@@ -36,66 +36,66 @@ impl Email {
     pub fn parse(text: &str) -> Result<Email, InvalidEmail> {
         let t = text.trim();
         if t.is_empty() {
-            return Err(invalid("the email is empty"));
+            return Err(invalid(Reason::EmailEmpty));
         }
         if t.chars().count() > 254 {
-            return Err(invalid("the email is longer than 254 characters"));
+            return Err(invalid(Reason::EmailTooLong));
         }
         let lower = t.to_lowercase();
         let Some((local, domain)) = lower.rsplit_once('@') else {
-            return Err(invalid("the email has no @"));
+            return Err(invalid(Reason::EmailNoAt));
         };
         if local.is_empty() {
-            return Err(invalid("the email has nothing before the @"));
+            return Err(invalid(Reason::EmailNothingBeforeAt));
         }
         if local.chars().count() > 64 {
-            return Err(invalid(
-                "the part before the @ is longer than 64 characters",
-            ));
+            return Err(invalid(Reason::EmailLocalTooLong));
         }
         if let Some(c) = local
             .chars()
             .find(|c| !(c.is_alphanumeric() || LOCAL_SPECIALS.contains(*c)))
         {
-            return Err(invalid(format!(
-                "the email contains {c:?}, which is not allowed before the @"
-            )));
+            return Err(invalid(Reason::EmailBadLocalCharacter {
+                character: c.to_string(),
+            }));
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-            return Err(invalid("the part before the @ has a misplaced dot"));
+            return Err(invalid(Reason::EmailMisplacedDot));
         }
         if domain.is_empty() {
-            return Err(invalid("the email has no domain after the @"));
+            return Err(invalid(Reason::EmailNoDomain));
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2 {
-            return Err(invalid(format!(
-                "the domain {domain:?} has no dot (e.g. acme.com)"
-            )));
+            return Err(invalid(Reason::EmailDomainNoDot {
+                domain: domain.to_string(),
+            }));
         }
         for label in &labels {
             if label.is_empty() {
-                return Err(invalid(format!("the domain {domain:?} has an empty part")));
+                return Err(invalid(Reason::EmailDomainEmptyPart {
+                    domain: domain.to_string(),
+                }));
             }
             if label.len() > 63 {
-                return Err(invalid("a part of the domain is longer than 63 characters"));
+                return Err(invalid(Reason::EmailDomainPartTooLong));
             }
             if let Some(c) = label.chars().find(|c| !(c.is_alphanumeric() || *c == '-')) {
-                return Err(invalid(format!(
-                    "the domain contains {c:?}, which is not allowed"
-                )));
+                return Err(invalid(Reason::EmailBadDomainCharacter {
+                    character: c.to_string(),
+                }));
             }
             if label.starts_with('-') || label.ends_with('-') {
-                return Err(invalid(format!(
-                    "the domain {domain:?} has a part that starts or ends with -"
-                )));
+                return Err(invalid(Reason::EmailDomainHyphen {
+                    domain: domain.to_string(),
+                }));
             }
         }
         let tld = labels.last().copied().unwrap_or_default();
         if tld.chars().count() < 2 || tld.chars().all(|c| c.is_ascii_digit()) {
-            return Err(invalid(format!(
-                "the domain {domain:?} does not end in a valid top-level domain"
-            )));
+            return Err(invalid(Reason::EmailBadTopLevelDomain {
+                domain: domain.to_string(),
+            }));
         }
         Ok(Email(lower))
     }
@@ -185,7 +185,7 @@ mod tests {
             ("ana@-acme.com", "starts or ends"),
             ("a..b@acme.com", "misplaced dot"),
         ] {
-            let r = Email::parse(e).map_err(|x| x.reason);
+            let r = Email::parse(e).map_err(|x| x.to_string());
             assert!(matches!(&r, Err(m) if m.contains(why)), "{e:?} gave {r:?}");
         }
     }

@@ -1,8 +1,11 @@
 //! The one error shape that crosses every boundary: a stable machine code and one sentence for a
 //! person, saying what happened and what to do. The CLI maps codes to exit statuses, the server to
-//! HTTP statuses, the desktop app sends `{code, message}` over IPC.
+//! HTTP statuses, the desktop app sends `{code, message, reason?}` over IPC (the reason lets it
+//! say the sentence in the person's language).
 
 use serde::{Deserialize, Serialize};
+
+use crate::reason::Reason;
 
 /// What kind of failure this is; stable across releases (clients match on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -67,6 +70,10 @@ impl ErrorCode {
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,
+    /// Why, as data (`message` is its English sentence). None for internal failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub reason: Option<Reason>,
     /// The input field at fault, when there is one (forms show the message beside it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
@@ -78,7 +85,15 @@ impl Error {
         Error {
             code,
             message: message.into(),
+            reason: None,
             field: None,
+        }
+    }
+    /// A refusal for `reason`, its English sentence as the message.
+    pub fn because(code: ErrorCode, reason: Reason) -> Error {
+        Error {
+            reason: Some(reason.clone()),
+            ..Error::new(code, reason.english())
         }
     }
     /// The same error, pinned to an input field.
@@ -102,25 +117,25 @@ impl Error {
 
 impl From<crate::email::InvalidEmail> for Error {
     fn from(e: crate::email::InvalidEmail) -> Error {
-        Error::invalid(format!("Invalid email: {}.", e.reason))
+        Error::because(ErrorCode::InvalidInput, e.reason)
     }
 }
 
 impl From<crate::phone::InvalidPhone> for Error {
     fn from(e: crate::phone::InvalidPhone) -> Error {
-        Error::invalid(format!("Invalid phone: {}.", e.reason))
+        Error::because(ErrorCode::InvalidInput, e.reason)
     }
 }
 
 impl From<crate::model::UnknownRole> for Error {
     fn from(e: crate::model::UnknownRole) -> Error {
-        Error::invalid(format!("{}.", e))
+        Error::because(ErrorCode::InvalidInput, e.reason())
     }
 }
 
 impl From<crate::model::BadAmount> for Error {
     fn from(e: crate::model::BadAmount) -> Error {
-        Error::invalid(format!("{}.", e))
+        Error::because(ErrorCode::InvalidInput, e.reason())
     }
 }
 

@@ -10,8 +10,10 @@ pub mod error;
 pub mod model;
 pub mod phone;
 pub mod policy;
+pub mod reason;
 
 pub use email::Email;
 pub use error::{Error, ErrorCode};
 pub use model::{Id, Role, Seats, Summary, Timestamp, Usd, User};
 pub use phone::Phone;
+pub use reason::Reason;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::email::Email;
 use crate::phone::Phone;
+use crate::reason::Reason;
 
 /// A person's permission level in an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -51,8 +52,16 @@ impl fmt::Display for Role {
 
 /// The error for a role name that is none of the three.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?}: use administrator, collaborator or user")]
+#[error("{}", self.reason().detail().unwrap_or_default())]
 pub struct UnknownRole(pub String);
+
+impl UnknownRole {
+    pub fn reason(&self) -> Reason {
+        Reason::UnknownRole {
+            text: self.0.clone(),
+        }
+    }
+}
 
 impl FromStr for Role {
     type Err = UnknownRole;
@@ -63,6 +72,36 @@ impl FromStr for Role {
             "administrator" | "admin" => Ok(Role::Administrator),
             _ => Err(UnknownRole(s.to_string())),
         }
+    }
+}
+
+/// Which directory list an item belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum DirectoryKind {
+    Group,
+    Workspace,
+    Agent,
+}
+
+impl DirectoryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DirectoryKind::Group => "group",
+            DirectoryKind::Workspace => "workspace",
+            DirectoryKind::Agent => "agent",
+        }
+    }
+
+    /// Inverse of [`DirectoryKind::as_str`] for stored values.
+    pub fn from_stored(s: &str) -> Option<DirectoryKind> {
+        Some(match s {
+            "group" => DirectoryKind::Group,
+            "workspace" => DirectoryKind::Workspace,
+            "agent" => DirectoryKind::Agent,
+            _ => return None,
+        })
     }
 }
 
@@ -77,8 +116,16 @@ pub struct Usd(pub i64);
 
 /// The error for a money amount that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not an amount in US dollars: write it like 50 or 12.40 (at most 6 decimals)")]
+#[error("{}", self.reason().detail().unwrap_or_default())]
 pub struct BadAmount(pub String);
+
+impl BadAmount {
+    pub fn reason(&self) -> Reason {
+        Reason::BadAmount {
+            text: self.0.clone(),
+        }
+    }
+}
 
 impl Usd {
     /// Micro-dollars in one dollar.

@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::reason::Reason;
+
 /// A valid phone number: country calling code plus national significant number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -19,17 +21,15 @@ pub struct Phone {
     national: String,
 }
 
-/// Why a phone number was rejected.
+/// Why a phone number was rejected (shown as the clause `the phone number is empty`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{reason}")]
+#[error("{}", self.reason.detail().unwrap_or_default())]
 pub struct InvalidPhone {
-    pub reason: String,
+    pub reason: Reason,
 }
 
-fn invalid(reason: impl Into<String>) -> InvalidPhone {
-    InvalidPhone {
-        reason: reason.into(),
-    }
+fn invalid(reason: Reason) -> InvalidPhone {
+    InvalidPhone { reason }
 }
 
 /// Reads a country calling code written as `55`, `+55` or ` 055 `.
@@ -37,16 +37,19 @@ pub fn parse_country_code(text: &str) -> Result<u16, InvalidPhone> {
     let t = text.trim();
     let t = t.strip_prefix('+').unwrap_or(t).trim_start_matches('0');
     if t.is_empty() || t.len() > 3 || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid(format!(
-            "{:?} is not a country calling code (1 to 3 digits, e.g. 55 for Brazil)",
-            text.trim()
-        )));
+        return Err(invalid(Reason::PhoneBadCountryCode {
+            text: text.trim().to_string(),
+        }));
     }
-    let cc: u16 = t.parse().map_err(|_| invalid("bad country code"))?;
+    let cc: u16 = t.parse().map_err(|_| {
+        invalid(Reason::PhoneBadCountryCode {
+            text: text.trim().to_string(),
+        })
+    })?;
     if phonenumber::metadata::DATABASE.region(&cc).is_none() {
-        return Err(invalid(format!(
-            "+{cc} is not an assigned country calling code"
-        )));
+        return Err(invalid(Reason::PhoneUnassignedCountryCode {
+            code: i64::from(cc),
+        }));
     }
     Ok(cc)
 }
@@ -58,15 +61,15 @@ impl Phone {
     pub fn parse(country_code: Option<&str>, number: &str) -> Result<Phone, InvalidPhone> {
         let number = number.trim();
         if number.is_empty() {
-            return Err(invalid("the phone number is empty"));
+            return Err(invalid(Reason::PhoneEmpty));
         }
         if let Some(c) = number
             .chars()
             .find(|c| !(c.is_ascii_digit() || " -().+/\u{a0}".contains(*c)))
         {
-            return Err(invalid(format!(
-                "the phone number contains {c:?}; use digits only"
-            )));
+            return Err(invalid(Reason::PhoneBadCharacter {
+                character: c.to_string(),
+            }));
         }
         let cc = match country_code.map(str::trim).filter(|c| !c.is_empty()) {
             Some(c) => Some(parse_country_code(c)?),
@@ -77,9 +80,7 @@ impl Phone {
             phonenumber::parse(None, number)
         } else {
             let Some(cc) = cc else {
-                return Err(invalid(
-                    "the phone number has no country code: give one (e.g. 55) or write it as +55…",
-                ));
+                return Err(invalid(Reason::PhoneNoCountryCode));
             };
             let region = phonenumber::metadata::DATABASE.region(&cc).and_then(|r| {
                 r.first()
@@ -91,25 +92,32 @@ impl Phone {
                 None => phonenumber::parse(None, format!("+{cc}{number}")),
             }
         };
-        let pn = parsed.map_err(|e| invalid(format!("{number:?} is not a phone number ({e})")))?;
+        let pn = parsed.map_err(|e| {
+            invalid(Reason::PhoneNotANumber {
+                number: number.to_string(),
+                detail: e.to_string(),
+            })
+        })?;
         let got = pn.code().value();
         if let (true, Some(cc)) = (international, cc) {
             if cc != got {
-                return Err(invalid(format!(
-                    "the number is written with +{got} but the country code column says {cc}"
-                )));
+                return Err(invalid(Reason::PhoneCountryCodeDiffers {
+                    written: i64::from(got),
+                    given: i64::from(cc),
+                }));
             }
         }
         if !pn.is_valid() {
-            return Err(invalid(format!(
-                "{number:?} is not a valid phone number for country code +{got}"
-            )));
+            return Err(invalid(Reason::PhoneInvalidForCountry {
+                number: number.to_string(),
+                code: i64::from(got),
+            }));
         }
         let e164 = pn.format().mode(phonenumber::Mode::E164).to_string();
         let national = e164
             .strip_prefix(&format!("+{got}"))
             .map(str::to_string)
-            .ok_or_else(|| invalid("the number could not be formatted"))?;
+            .ok_or_else(|| invalid(Reason::PhoneUnformattable))?;
         Ok(Phone {
             country_code: got,
             national,
@@ -119,7 +127,9 @@ impl Phone {
     /// Reads a stored E.164 value (`+5511987654321`).
     pub fn from_e164(e164: &str) -> Result<Phone, InvalidPhone> {
         if !e164.starts_with('+') {
-            return Err(invalid(format!("{e164:?} is not in E.164 form")));
+            return Err(invalid(Reason::PhoneNotE164 {
+                number: e164.to_string(),
+            }));
         }
         Phone::parse(None, e164)
     }
@@ -178,7 +188,9 @@ mod tests {
     use super::*;
 
     fn e164(cc: Option<&str>, n: &str) -> Result<String, String> {
-        Phone::parse(cc, n).map(|p| p.e164()).map_err(|e| e.reason)
+        Phone::parse(cc, n)
+            .map(|p| p.e164())
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -219,10 +231,10 @@ mod tests {
 
     #[test]
     fn e164_round_trip() {
-        let p = Phone::parse(Some("55"), "11987654321").map_err(|e| e.reason);
+        let p = Phone::parse(Some("55"), "11987654321").map_err(|e| e.to_string());
         let back = p
             .clone()
-            .and_then(|p| Phone::from_e164(&p.e164()).map_err(|e| e.reason));
+            .and_then(|p| Phone::from_e164(&p.e164()).map_err(|e| e.to_string()));
         assert_eq!(p, back);
         let stored = p.as_ref().ok().and_then(|p| Phone::from_stored(&p.e164()));
         assert_eq!(p.ok(), stored);

@@ -7,6 +7,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::{Id, Role};
+use crate::reason::Reason;
 
 /// Who is acting: a registered user of the organization, with their role as stored now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,114 +47,71 @@ pub enum Action {
 pub fn authorize(actor: &Actor, action: &Action) -> Result<()> {
     use Role::*;
     let role = actor.role;
+    // Before the User role's refusal: changing one's own role is refused for everyone, and that
+    // is the reason to give.
+    if let Action::ChangeRole { target_id, .. } = *action {
+        if target_id == actor.id {
+            return deny(Reason::CannotChangeOwnRole);
+        }
+    }
     if role == User {
-        return Err(Error::denied(
-            "Your role is User: only Administrators and Collaborators can manage the organization's users.",
-        ));
+        return deny(Reason::RoleIsUser);
     }
     let admin = role == Administrator;
+    let unless_admin = |reason: Reason| if admin { Ok(()) } else { deny(reason) };
     match *action {
         Action::ViewUsers | Action::ManageDirectory => Ok(()),
-        Action::CreateUser { role: new } => {
-            if new == Administrator && !admin {
-                Err(Error::denied(
-                    "Only an Administrator can create an Administrator.",
-                ))
-            } else {
-                Ok(())
-            }
+        Action::CreateUser {
+            role: Administrator,
+        } => unless_admin(Reason::OnlyAdminCreatesAdmin),
+        Action::EditUser {
+            target: Administrator,
+        } => unless_admin(Reason::OnlyAdminEditsAdmin),
+        Action::DeleteUser { target_id, .. } if target_id == actor.id => {
+            deny(Reason::CannotDeleteSelf)
         }
-        Action::EditUser { target } => {
-            if target == Administrator && !admin {
-                Err(Error::denied(
-                    "Only an Administrator can edit an Administrator.",
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        Action::DeleteUser { target_id, target } => {
-            if target_id == actor.id {
-                Err(Error::denied(
-                    "You cannot delete your own account; ask another Administrator.",
-                ))
-            } else if target == Administrator && !admin {
-                Err(Error::denied(
-                    "Only an Administrator can delete an Administrator.",
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        Action::RestoreUser { target } => {
-            if target == Administrator && !admin {
-                Err(Error::denied(
-                    "Only an Administrator can restore an Administrator.",
-                ))
-            } else {
-                Ok(())
-            }
-        }
+        Action::DeleteUser {
+            target: Administrator,
+            ..
+        } => unless_admin(Reason::OnlyAdminDeletesAdmin),
+        Action::RestoreUser {
+            target: Administrator,
+        } => unless_admin(Reason::OnlyAdminRestoresAdmin),
         Action::ChangeRole {
-            target_id,
-            from,
-            to,
-        } => {
-            if target_id == actor.id {
-                Err(Error::denied(
-                    "Nobody can change their own role; ask another Administrator.",
-                ))
-            } else if admin {
-                Ok(())
-            } else if to == Administrator {
-                Err(Error::denied(
-                    "Only an Administrator can give the Administrator role.",
-                ))
-            } else if from == Administrator {
-                Err(Error::denied(
-                    "Only an Administrator can change an Administrator's role.",
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        Action::ManageLicenses => require_admin(admin, "assign or unassign licenses"),
-        Action::SetSeats => require_admin(admin, "change the number of seats"),
-        Action::SetBudget => require_admin(admin, "set budgets"),
+            to: Administrator, ..
+        } => unless_admin(Reason::OnlyAdminGrantsAdmin),
+        Action::ChangeRole {
+            from: Administrator,
+            ..
+        } => unless_admin(Reason::OnlyAdminChangesAdminRole),
+        Action::CreateUser { .. }
+        | Action::EditUser { .. }
+        | Action::DeleteUser { .. }
+        | Action::RestoreUser { .. }
+        | Action::ChangeRole { .. } => Ok(()),
+        Action::ManageLicenses => unless_admin(Reason::OnlyAdminManagesLicenses),
+        Action::SetSeats => unless_admin(Reason::OnlyAdminSetsSeats),
+        Action::SetBudget => unless_admin(Reason::OnlyAdminSetsBudgets),
         Action::Import {
-            role: new,
-            licenses,
-        } => {
-            if new == Administrator && !admin {
-                Err(Error::denied(
-                    "Only an Administrator can import users as Administrators; choose User or Collaborator.",
-                ))
-            } else if licenses && !admin {
-                Err(Error::denied(
-                    "Only an Administrator can assign licenses during an import; import without licenses.",
-                ))
-            } else {
-                Ok(())
-            }
-        }
+            role: Administrator,
+            ..
+        } => unless_admin(Reason::OnlyAdminImportsAdmins),
+        Action::Import { licenses: true, .. } => unless_admin(Reason::OnlyAdminImportsLicenses),
+        Action::Import { .. } => Ok(()),
     }
 }
 
-fn require_admin(admin: bool, what: &str) -> Result<()> {
-    if admin {
-        Ok(())
-    } else {
-        Err(Error::denied(format!("Only an Administrator can {what}.")))
-    }
+fn deny(reason: Reason) -> Result<()> {
+    Err(Error::because(ErrorCode::PermissionDenied, reason))
 }
 
 /// The organization must keep at least one Administrator. `admins_after` is the count the change
 /// would leave, read in the writing transaction.
 pub fn ensure_administrator_remains(admins_after: i64) -> Result<()> {
     if admins_after < 1 {
-        Err(Error::new(
+        Err(Error::because(
             ErrorCode::LastAdministrator,
-            "This is the organization's last Administrator: make someone else an Administrator first.",
+            Reason::LastAdministrator,
         ))
     } else {
         Ok(())
@@ -165,29 +123,32 @@ pub fn ensure_seats(purchased: i64, assigned_after: i64) -> Result<()> {
     if assigned_after <= purchased {
         return Ok(());
     }
-    let message = if purchased == 0 {
-        "No license seat available: the organization has 0 seats. Add seats first.".to_string()
+    let reason = if purchased == 0 {
+        Reason::NoSeats
     } else {
-        let missing = assigned_after - purchased;
-        format!(
-            "No license seat available: all {purchased} seats are assigned ({missing} more needed). Unassign a license or add seats."
-        )
+        Reason::AllSeatsAssigned {
+            purchased,
+            count: assigned_after - purchased,
+        }
     };
-    Err(Error::new(ErrorCode::NoSeatAvailable, message))
+    Err(Error::because(ErrorCode::NoSeatAvailable, reason))
 }
 
 /// Seats cannot be reduced below the number already assigned.
 pub fn ensure_seat_count(new_purchased: i64, assigned: i64) -> Result<()> {
     if new_purchased < 0 {
-        return Err(Error::invalid("The number of seats cannot be negative."));
+        return Err(Error::because(
+            ErrorCode::InvalidInput,
+            Reason::SeatsNegative,
+        ));
     }
     if new_purchased < assigned {
-        return Err(Error::new(
+        return Err(Error::because(
             ErrorCode::NoSeatAvailable,
-            format!(
-                "{assigned} licenses are assigned, so seats cannot go below {assigned}: unassign {} licenses first.",
-                assigned - new_purchased
-            ),
+            Reason::SeatsBelowAssigned {
+                assigned,
+                count: assigned - new_purchased,
+            },
         ));
     }
     Ok(())
@@ -232,19 +193,42 @@ mod tests {
         .is_err());
     }
 
+    fn reason(r: Result<()>) -> Option<Reason> {
+        r.err().and_then(|e| e.reason)
+    }
+
     #[test]
     fn nobody_changes_their_own_role() {
+        // Every role, to every role: refused for that reason (not, for the User role, because
+        // Users manage nobody).
         for role in Role::ALL {
-            let r = authorize(
-                &actor(role),
-                &Action::ChangeRole {
-                    target_id: 1,
-                    from: role,
-                    to: Role::User,
-                },
-            );
-            assert!(r.is_err());
+            for to in Role::ALL {
+                let r = authorize(
+                    &actor(role),
+                    &Action::ChangeRole {
+                        target_id: 1,
+                        from: role,
+                        to,
+                    },
+                );
+                assert_eq!(
+                    reason(r),
+                    Some(Reason::CannotChangeOwnRole),
+                    "{role:?} to {to:?}"
+                );
+            }
         }
+        // Someone else's role: a User is refused as a User.
+        let other = Action::ChangeRole {
+            target_id: 2,
+            from: Role::User,
+            to: Role::Collaborator,
+        };
+        assert_eq!(
+            reason(authorize(&actor(Role::User), &other)),
+            Some(Reason::RoleIsUser)
+        );
+        assert_eq!(authorize(&actor(Role::Collaborator), &other), Ok(()));
     }
 
     #[test]
@@ -253,9 +237,20 @@ mod tests {
             .err()
             .map(|e| e.message)
             .unwrap_or_default();
-        assert!(e.contains("all 3 seats"), "{e}");
+        assert_eq!(e, "No license seat available: all 3 seats are assigned (1 more needed). Unassign a license or add seats.");
+        assert_eq!(
+            reason(ensure_seats(0, 2)),
+            Some(Reason::NoSeats),
+            "no seat at all"
+        );
         assert!(ensure_seats(3, 3).is_ok());
-        assert!(ensure_seat_count(2, 3).is_err());
+        assert_eq!(
+            reason(ensure_seat_count(2, 3)),
+            Some(Reason::SeatsBelowAssigned {
+                assigned: 3,
+                count: 1
+            })
+        );
         assert!(ensure_administrator_remains(0).is_err());
     }
 }

@@ -3,7 +3,7 @@
 use omni_core::error::Result;
 use omni_core::model::{Id, Role};
 use omni_core::policy::Actor;
-use omni_core::Error;
+use omni_core::{Error, ErrorCode, Reason};
 use sqlx::AnyConnection;
 
 use crate::org::Counters;
@@ -85,9 +85,7 @@ fn counters_of(purchased: i64, total: i64, licensed: i64, admins: i64) -> Counte
 }
 
 pub(crate) fn not_registered() -> Error {
-    Error::denied(
-        "Your account is not a registered user of this organization (it may have been deleted).",
-    )
+    Error::because(ErrorCode::PermissionDenied, Reason::NotRegistered)
 }
 
 pub(crate) fn stored_role(role: &str) -> Result<Role> {

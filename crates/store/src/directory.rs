@@ -10,7 +10,7 @@ use omni_core::access::{
 use omni_core::error::Result;
 use omni_core::model::{Id, Role, Timestamp};
 use omni_core::policy::{self, Action};
-use omni_core::{Error, ErrorCode};
+use omni_core::{Error, ErrorCode, Reason};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -19,33 +19,7 @@ use crate::db::{actor, internal, is_unique_violation};
 use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::{audit, Caller, Store};
 
-/// Which directory list an item belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum DirectoryKind {
-    Group,
-    Workspace,
-    Agent,
-}
-
-impl DirectoryKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DirectoryKind::Group => "group",
-            DirectoryKind::Workspace => "workspace",
-            DirectoryKind::Agent => "agent",
-        }
-    }
-    fn parse(s: &str) -> Option<DirectoryKind> {
-        Some(match s {
-            "group" => DirectoryKind::Group,
-            "workspace" => DirectoryKind::Workspace,
-            "agent" => DirectoryKind::Agent,
-            _ => return None,
-        })
-    }
-}
+pub use omni_core::model::DirectoryKind;
 
 /// A group, workspace or agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,7 +98,8 @@ pub struct LinkRow {
 type ItemRow = (Id, String, String, i64);
 
 fn item_from(r: ItemRow) -> Result<DirectoryItem> {
-    let kind = DirectoryKind::parse(&r.1).ok_or_else(|| internal("unknown directory kind"))?;
+    let kind =
+        DirectoryKind::from_stored(&r.1).ok_or_else(|| internal("unknown directory kind"))?;
     Ok(DirectoryItem {
         id: r.0,
         kind,
@@ -171,24 +146,27 @@ pub(crate) async fn link_by_id(
 fn clean_name(kind: DirectoryKind, name: &str) -> Result<String> {
     let n = name.trim();
     if n.is_empty() {
-        return Err(Error::invalid(format!(
-            "The {} needs a name.",
-            kind.as_str()
-        )));
+        return Err(Error::because(
+            ErrorCode::InvalidInput,
+            Reason::ItemNameMissing { kind },
+        ));
     }
     if n.chars().count() > 200 {
-        return Err(Error::invalid(format!(
-            "The {} name is longer than 200 characters.",
-            kind.as_str()
-        )));
+        return Err(Error::because(
+            ErrorCode::InvalidInput,
+            Reason::ItemNameTooLong { kind },
+        ));
     }
     Ok(n.to_string())
 }
 
 fn taken(kind: DirectoryKind, name: &str) -> Error {
-    Error::new(
+    Error::because(
         ErrorCode::AlreadyExists,
-        format!("A {} named {name:?} already exists.", kind.as_str()),
+        Reason::ItemExists {
+            kind,
+            name: name.to_string(),
+        },
     )
 }
 
@@ -210,11 +188,14 @@ async fn check_end(
             .await
             .map_err(internal)?;
             r.map(|r| r.0)
-                .ok_or_else(|| Error::not_found(format!("No user has id {id}.")))
+                .ok_or_else(|| Error::because(ErrorCode::NotFound, Reason::NoUserWithId { id }))
         }
         Some(k) => match item_by_id(conn, org, id).await? {
             Some(item) if item.kind == k => Ok(item.name),
-            _ => Err(Error::not_found(format!("No {} has id {id}.", k.as_str()))),
+            _ => Err(Error::because(
+                ErrorCode::NotFound,
+                Reason::NoItem { kind: k, id },
+            )),
         },
     }
 }
@@ -291,7 +272,7 @@ impl Store {
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
         let item = item_by_id(&mut tx, caller.org, id)
             .await?
-            .ok_or_else(|| Error::not_found(format!("Nothing has id {id}.")))?;
+            .ok_or_else(|| Error::because(ErrorCode::NotFound, Reason::NothingHasId { id }))?;
         let name = clean_name(item.kind, name)?;
         sqlx::query(
             "UPDATE directory SET name = $1, updated_at = $2, version = version + 1 WHERE id = $3",
@@ -334,7 +315,7 @@ impl Store {
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
         let item = item_by_id(&mut tx, caller.org, id)
             .await?
-            .ok_or_else(|| Error::not_found(format!("Nothing has id {id}.")))?;
+            .ok_or_else(|| Error::because(ErrorCode::NotFound, Reason::NothingHasId { id }))?;
         let (a_kinds, b_kinds): (&[&str], &[&str]) = match item.kind {
             DirectoryKind::Group => (&["group_workspace"], &["user_group", "agent_group"]),
             DirectoryKind::Workspace => (
@@ -423,7 +404,13 @@ impl Store {
             .await
             .map_err(internal)?;
         r.map(item_from).transpose()?.ok_or_else(|| {
-            Error::not_found(format!("No {} is named {:?}.", kind.as_str(), name.trim()))
+            Error::because(
+                ErrorCode::NotFound,
+                Reason::NoItemNamed {
+                    kind,
+                    name: name.trim().to_string(),
+                },
+            )
         })
     }
 
@@ -558,7 +545,7 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await
         .map_err(internal)?
-        .ok_or_else(|| Error::not_found(format!("No user has id {user}.")))?;
+        .ok_or_else(|| Error::because(ErrorCode::NotFound, Reason::NoUserWithId { id: user }))?;
         let role = Role::from_stored(&role).unwrap_or(Role::User);
         let org = caller.org;
         let mut links = UserLinks {
@@ -598,7 +585,15 @@ impl Store {
         policy::authorize(&actor(&mut conn, caller).await?, &Action::ViewUsers)?;
         match item_by_id(&mut conn, caller.org, agent).await? {
             Some(item) if item.kind == DirectoryKind::Agent => {}
-            _ => return Err(Error::not_found(format!("No agent has id {agent}."))),
+            _ => {
+                return Err(Error::because(
+                    ErrorCode::NotFound,
+                    Reason::NoItem {
+                        kind: DirectoryKind::Agent,
+                        id: agent,
+                    },
+                ))
+            }
         }
         let org = caller.org;
         const SPACES_OF_AGENT: &str =

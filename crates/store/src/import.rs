@@ -16,7 +16,7 @@ use omni_core::csv::{ImportReader, ImportRecord, ImportRow, LineIssue};
 use omni_core::error::Result;
 use omni_core::model::{Id, Role, Timestamp};
 use omni_core::policy::{self, Action};
-use omni_core::{Error, ErrorCode, Phone};
+use omni_core::{Error, ErrorCode, Phone, Reason};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyArguments;
@@ -208,9 +208,9 @@ impl Run<'_> {
             return Ok(());
         }
         if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-            return Err(Error::new(
+            return Err(Error::because(
                 ErrorCode::Cancelled,
-                "The import was cancelled; nothing was changed.",
+                Reason::ImportCancelled,
             ));
         }
         let batch = std::mem::take(&mut self.batch);

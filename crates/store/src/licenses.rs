@@ -17,7 +17,7 @@ use std::sync::{Mutex, PoisonError};
 use omni_core::error::Result;
 use omni_core::model::{Id, Timestamp, User};
 use omni_core::policy::{self, Action, Actor};
-use omni_core::Error;
+use omni_core::{Error, ErrorCode, Reason};
 use serde_json::json;
 use tokio::sync::oneshot;
 
@@ -146,7 +146,7 @@ impl Store {
             .await?;
         users
             .pop()
-            .ok_or_else(|| Error::not_found(format!("No user has id {id} in this organization.")))
+            .ok_or_else(|| Error::because(ErrorCode::NotFound, Reason::NoUser { id }))
     }
 
     /// Queues the request, then commits groups while holding the writer's turn until its own
@@ -258,9 +258,9 @@ fn decide(
     policy::authorize(actor, &Action::ManageLicenses)?;
     let mut after = Vec::with_capacity(r.targets.len());
     for &(id, expected) in &r.targets {
-        let u = users.get(&id).ok_or_else(|| {
-            Error::not_found(format!("No user has id {id} in this organization."))
-        })?;
+        let u = users
+            .get(&id)
+            .ok_or_else(|| Error::because(ErrorCode::NotFound, Reason::NoUser { id }))?;
         check_version(u, expected)?;
         after.push(u.clone());
     }

@@ -4,7 +4,7 @@
 use omni_core::error::Result;
 use omni_core::model::{Id, Role, Seats, Summary, Timestamp};
 use omni_core::policy::{self, Action};
-use omni_core::{Email, Error, ErrorCode};
+use omni_core::{Email, Error, ErrorCode, Reason};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -100,7 +100,10 @@ impl Store {
     ) -> Result<Caller> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(Error::invalid("The organization needs a name."));
+            return Err(Error::because(
+                ErrorCode::InvalidInput,
+                Reason::OrgNameMissing,
+            ));
         }
         policy::ensure_seat_count(seats, 0)?;
         let mut tx = self.begin_write(None).await?;
@@ -171,12 +174,11 @@ impl Store {
 
     /// The local organization: the only one in a desktop or CLI database.
     pub async fn local_org(&self) -> Result<Org> {
-        self.orgs().await?.into_iter().next().ok_or_else(|| {
-            Error::new(
-                ErrorCode::NotInitialized,
-                "No organization here yet: create one with `omni init --org NAME --owner EMAIL`.",
-            )
-        })
+        self.orgs()
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::because(ErrorCode::NotInitialized, Reason::NotInitialized))
     }
 
     /// The live user with `email` in `org`, as a caller.

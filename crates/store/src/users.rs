@@ -9,7 +9,7 @@
 use omni_core::error::Result;
 use omni_core::model::{Id, Role, Timestamp, Usd, User, RESTORE_WINDOW_DAYS};
 use omni_core::policy::{self, Action, Actor};
-use omni_core::{Email, Error, ErrorCode, Phone};
+use omni_core::{Email, Error, ErrorCode, Phone, Reason};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -101,12 +101,11 @@ async fn load(
         .map_err(internal)?;
     match row {
         Some(r) => user_from_row(&r),
-        None if deleted => Err(Error::not_found(format!(
-            "No recently deleted user has id {id}."
-        ))),
-        None => Err(Error::not_found(format!(
-            "No user has id {id} in this organization."
-        ))),
+        None if deleted => Err(Error::because(
+            ErrorCode::NotFound,
+            Reason::NoDeletedUser { id },
+        )),
+        None => Err(Error::because(ErrorCode::NotFound, Reason::NoUser { id })),
     }
 }
 
@@ -158,12 +157,11 @@ async fn went_live(
 
 pub(crate) fn check_version(u: &User, expected: Option<i64>) -> Result<()> {
     match expected {
-        Some(v) if v != u.version => Err(Error::new(
+        Some(v) if v != u.version => Err(Error::because(
             ErrorCode::StaleVersion,
-            format!(
-                "{} was changed by someone else since you opened it: reload and try again.",
-                u.email
-            ),
+            Reason::StaleUser {
+                email: u.email.to_string(),
+            },
         )),
         _ => Ok(()),
     }
@@ -187,7 +185,7 @@ impl Store {
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
-                Error::new(ErrorCode::AlreadyExists, format!("{} is already a user of this organization.", new.email))
+                Error::because(ErrorCode::AlreadyExists, Reason::UserExists { email: new.email.to_string() })
             } else {
                 internal(e)
             }
@@ -244,8 +242,14 @@ impl Store {
         .fetch_optional(self.pool())
         .await
         .map_err(internal)?;
-        row.map(|r| r.0)
-            .ok_or_else(|| Error::not_found(format!("{email} is not a user of this organization.")))
+        row.map(|r| r.0).ok_or_else(|| {
+            Error::because(
+                ErrorCode::NotFound,
+                Reason::NotAUser {
+                    email: email.to_string(),
+                },
+            )
+        })
     }
 
     /// Edits one user: phone, role and budget at once, each checked by the policy.
@@ -405,9 +409,7 @@ impl Store {
                 if expected.is_none() && load(&mut tx, caller.org, id, now, true).await.is_ok() {
                     continue;
                 }
-                return Err(Error::not_found(format!(
-                    "No user has id {id} in this organization."
-                )));
+                return Err(Error::because(ErrorCode::NotFound, Reason::NoUser { id }));
             };
             policy::authorize(
                 &actor,
@@ -494,10 +496,13 @@ impl Store {
             .await
             .map_err(internal)?;
         if Timestamp(deleted_at).plus_days(RESTORE_WINDOW_DAYS) < now {
-            return Err(Error::not_found(format!(
-                "{} was deleted more than {RESTORE_WINDOW_DAYS} days ago and can no longer be restored.",
-                u.email
-            )));
+            return Err(Error::because(
+                ErrorCode::NotFound,
+                Reason::RestoreExpired {
+                    email: u.email.to_string(),
+                    days: RESTORE_WINDOW_DAYS,
+                },
+            ));
         }
         sqlx::query("UPDATE users SET deleted_at = NULL, licensed = 0, updated_at = $1, version = version + 1 WHERE id = $2")
             .bind(now.0)
@@ -506,7 +511,7 @@ impl Store {
             .await
             .map_err(|e| {
                 if is_unique_violation(&e) {
-                    Error::new(ErrorCode::AlreadyExists, format!("{} cannot be restored: another user now has that email.", u.email))
+                    Error::because(ErrorCode::AlreadyExists, Reason::RestoreConflict { email: u.email.to_string() })
                 } else {
                     internal(e)
                 }

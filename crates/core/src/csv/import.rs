@@ -206,7 +206,7 @@ impl<R: Read> ImportReader<R> {
                     return ImportRecord::Invalid(issue(format!(
                         "invalid email {}: {}",
                         shown(email_text),
-                        e.reason
+                        e
                     )))
                 }
             };
@@ -233,9 +233,9 @@ impl<R: Read> ImportReader<R> {
                         Some(c) => format!(
                             "invalid phone {} for country code {c}: {}",
                             shown(number),
-                            e.reason
+                            e
                         ),
-                        None => format!("invalid phone {}: {}", shown(number), e.reason),
+                        None => format!("invalid phone {}: {}", shown(number), e),
                     };
                     return ImportRecord::Invalid(issue(reason));
                 }
