@@ -30,12 +30,27 @@ pub fn render_commands() -> String {
     crate::ipc::render_commands(&declared)
 }
 
+/// One reason of each kind, as a runtime constant: the UI's tests check its catalogue against
+/// them.
+fn reason_samples() -> String {
+    let mut out = String::from(
+        "/** One reason of each kind (from `Reason::samples()` in Rust). */\n\
+         export const REASON_SAMPLES: Reason[] = [\n",
+    );
+    for r in omni_core::Reason::samples() {
+        let json = serde_json::to_string(&r).unwrap_or_default();
+        out.push_str(&format!("  {json},\n"));
+    }
+    out.push_str("];\n");
+    out
+}
+
 /// The whole bindings file.
 pub fn render() -> String {
     use omni_core::access::{AccessPath, AgentAccess, Named, UserReach};
     use omni_core::csv::LineIssue;
     use omni_core::model::{BudgetState, Role, Seats, Summary, Timestamp, Usd, User};
-    use omni_core::{Email, Error, ErrorCode, Phone};
+    use omni_core::{Email, Error, ErrorCode, Phone, Reason};
     use omni_store::{
         AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport,
         LinkKind, Org, PhoneChange, Progress, SortField, UserPage, UserQuery,
@@ -50,9 +65,9 @@ pub fn render() -> String {
 
     let cfg = config();
     let decls = decls![&cfg;
-        serde_json::Value, Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, Error, Named, AccessPath,
+        serde_json::Value, Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, DirectoryKind, Reason, Error, Named, AccessPath,
         AgentAccess, UserReach, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
-        ExportScope, DirectoryKind, DirectoryItem, LinkKind, AuditEntry, Org, CallerInfo, AppInfo, UserForm, DeletedUser,
+        ExportScope, DirectoryItem, LinkKind, AuditEntry, Org, CallerInfo, AppInfo, UserForm, DeletedUser,
         LinkedItem, FileId, ChosenFile, PreviewId, ImportPreview, ExportId, ExportDone, ChangeKind, DataChanged,
     ];
     let mut out = String::from(
@@ -64,5 +79,6 @@ pub fn render() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
+    out.push_str(&reason_samples());
     out.trim_end().to_string() + "\n"
 }

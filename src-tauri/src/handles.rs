@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use omni_core::error::Result;
-use omni_core::Error;
+use omni_core::{Error, ErrorCode, Reason};
 use serde::{Deserialize, Serialize};
 
 /// A kind of handle: how its ids are spelled and how an unknown one is refused.
@@ -34,8 +34,8 @@ macro_rules! handle {
                 &self.0
             }
             fn unknown(&self) -> Error {
-                let unknown: fn(String) -> Error = $unknown;
-                unknown(self.0.clone())
+                let unknown: fn(String) -> Reason = $unknown;
+                Error::because(ErrorCode::InvalidInput, unknown(self.0.clone()))
             }
         }
     };
@@ -45,19 +45,19 @@ handle!(
     /// A file chosen for import.
     FileId,
     "f",
-    |id| Error::invalid(format!("Unknown file {id}: choose the file to import again."))
+    |id| Reason::UnknownFile { id }
 );
 handle!(
     /// An import preview, which a commit refers to.
     PreviewId,
     "p",
-    |id| Error::invalid(format!("Unknown import preview {id}: preview the file again."))
+    |id| Reason::UnknownPreview { id }
 );
 handle!(
     /// A finished export, for "show in folder".
     ExportId,
     "e",
-    |id| Error::invalid(format!("Unknown export {id}: export the users again."))
+    |id| Reason::UnknownExport { id }
 );
 
 /// How many values of each kind are kept: the newest ones (a person works with one or two at a
@@ -144,6 +144,7 @@ mod tests {
                 e.message,
                 format!("Unknown file {bad}: choose the file to import again.")
             );
+            assert_eq!(e.reason, Some(Reason::UnknownFile { id: bad.into() }));
         }
         let mut previews: Handles<PreviewId, u8> = Handles::default();
         let p = previews.insert(1);

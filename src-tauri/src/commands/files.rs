@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use omni_core::csv::LineIssue;
-use omni_core::Error;
+use omni_core::{Error, ErrorCode, Reason};
 use omni_store::{ExportScope, ImportOptions, ImportReport, Progress};
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -45,6 +45,15 @@ pub struct ExportDone {
     pub rows: u64,
 }
 
+fn invalid(reason: Reason) -> Error {
+    Error::because(ErrorCode::InvalidInput, reason)
+}
+
+/// A path as the person reads it.
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}
+
 /// Which native dialog to show.
 enum Ask {
     Open,
@@ -65,10 +74,11 @@ async fn ask(dialog: FileDialogBuilder<tauri::Wry>, kind: Ask) -> Reply<Option<P
     // A dialog that closed without answering counts as cancelled.
     match rx.await.unwrap_or(None) {
         None => Ok(None),
-        Some(p) => p
-            .into_path()
-            .map(Some)
-            .map_err(|e| Error::invalid(format!("That location cannot be used: {e}."))),
+        Some(p) => p.into_path().map(Some).map_err(|e| {
+            invalid(Reason::BadLocation {
+                detail: e.to_string(),
+            })
+        }),
     }
 }
 
@@ -103,9 +113,12 @@ pub async fn choose_import_file(
     let Some(path) = ask(dialog, Ask::Open).await? else {
         return Ok(None);
     };
-    let bytes = std::fs::metadata(&path)
-        .map(|m| m.len())
-        .map_err(|e| Error::invalid(format!("Cannot read {}: {e}.", path.display())))?;
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).map_err(|e| {
+        invalid(Reason::CannotReadFile {
+            path: shown(&path),
+            detail: e.to_string(),
+        })
+    })?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -115,8 +128,12 @@ pub async fn choose_import_file(
 }
 
 fn open(path: &Path) -> Reply<(BufReader<File>, u64)> {
-    let file = File::open(path)
-        .map_err(|e| Error::invalid(format!("Cannot open {}: {e}.", path.display())))?;
+    let file = File::open(path).map_err(|e| {
+        invalid(Reason::CannotOpenFile {
+            path: shown(path),
+            detail: e.to_string(),
+        })
+    })?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     Ok((BufReader::with_capacity(1 << 20, file), bytes))
 }
@@ -198,7 +215,12 @@ pub async fn save_rejected(app: AppHandle, issues: Vec<LineIssue>) -> Reply<Opti
         omni_core::csv::write_rejected(&mut w, &issues)?;
         w.flush()
     };
-    write().map_err(|e| Error::invalid(format!("Cannot write {}: {e}.", path.display())))?;
+    write().map_err(|e| {
+        invalid(Reason::CannotWriteFile {
+            path: shown(&path),
+            detail: e.to_string(),
+        })
+    })?;
     Ok(Some(path.display().to_string()))
 }
 
@@ -213,8 +235,12 @@ pub async fn export_users(
     let Some(path) = ask_save_path(&app, "Export users", "users.csv").await? else {
         return Ok(None);
     };
-    let file = File::create(&path)
-        .map_err(|e| Error::invalid(format!("Cannot create {}: {e}.", path.display())))?;
+    let file = File::create(&path).map_err(|e| {
+        invalid(Reason::CannotCreateFile {
+            path: shown(&path),
+            detail: e.to_string(),
+        })
+    })?;
     let progress = forward(on_progress);
     let (writer, rows) = state
         .store

@@ -1,7 +1,7 @@
 //! The organization: first-run setup, dashboard counters, seats, audit log.
 
 use omni_core::model::{Id, Role};
-use omni_core::{Email, Summary};
+use omni_core::{Email, Error, ErrorCode, Reason, Summary};
 use omni_store::{AuditEntry, Org};
 use serde::Serialize;
 use tauri::State;
@@ -55,19 +55,15 @@ pub async fn create_org(
     seats: i64,
 ) -> Reply<Summary> {
     if !state.store.orgs().await?.is_empty() {
-        return Err(omni_core::Error::new(
-            omni_core::ErrorCode::AlreadyExists,
-            "This app already holds an organization.",
-        ));
+        return Err(Error::because(ErrorCode::AlreadyExists, Reason::OrgExists));
     }
-    let owner = Email::parse(&owner).map_err(|e| omni_core::Error::from(e).on_field("owner"))?;
+    let owner = Email::parse(&owner).map_err(|e| Error::from(e).on_field("owner"))?;
+    let invalid = |reason, field| Error::because(ErrorCode::InvalidInput, reason).on_field(field);
     if name.trim().is_empty() {
-        return Err(omni_core::Error::invalid("Give the organization a name.").on_field("name"));
+        return Err(invalid(Reason::OrgNameEmpty, "name"));
     }
     if seats < 0 {
-        return Err(
-            omni_core::Error::invalid("The number of seats cannot be negative.").on_field("seats"),
-        );
+        return Err(invalid(Reason::SeatsNegative, "seats"));
     }
     let caller = state.wrote(
         state

@@ -178,3 +178,122 @@ fn the_content_security_policy_is_strict() {
         "CSP too loose: {csp}"
     );
 }
+
+const REASONS_TS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/reasons.ts");
+
+/// A catalogue text: one sentence, or its forms by plural category.
+#[derive(Debug)]
+enum Text {
+    Plain(String),
+    Plural { one: String, other: String },
+}
+
+/// The JSON string literal that starts at or after `from` in `text`.
+fn string_at(text: &str, from: usize) -> String {
+    let start = from + text[from..].find('"').unwrap();
+    serde_json::Deserializer::from_str(&text[start..])
+        .into_iter::<String>()
+        .next()
+        .unwrap()
+        .unwrap()
+}
+
+/// The entries of `export const <name>` in reasons.ts, by reason key.
+fn catalogue(ts: &str, name: &str) -> std::collections::BTreeMap<String, Text> {
+    let from = ts.find(&format!("export const {name}")).unwrap();
+    let to = from + ts[from..].find("\n};").unwrap();
+    ts[from..to]
+        .split("\n  err_")
+        .skip(1)
+        .map(|entry| {
+            let (key, value) = entry.split_once(':').unwrap();
+            let value = value.trim_start();
+            let text = if value.starts_with('{') {
+                Text::Plural {
+                    one: string_at(value, value.find("one:").unwrap()),
+                    other: string_at(value, value.find("other:").unwrap()),
+                }
+            } else {
+                Text::Plain(string_at(value, 0))
+            };
+            (key.to_string(), text)
+        })
+        .collect()
+}
+
+/// `{name}` placeholders of a template.
+fn placeholders(template: &str) -> Vec<String> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|p| p.split_once('}').map(|(name, _)| name.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_reason_catalogue_has_every_reason_and_reads_as_the_english_sentences() {
+    use ts_rs::TS;
+    let samples = omni_core::Reason::samples();
+    let fields: Vec<(String, serde_json::Map<String, serde_json::Value>)> = samples
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).unwrap();
+            let map = v.as_object_mut().unwrap();
+            let key = map.remove("key").unwrap().as_str().unwrap().to_string();
+            (key, map.clone())
+        })
+        .collect();
+    // Samples: each key of the Reason type once.
+    let decl = <omni_core::Reason as TS>::decl(&omni_admin_lib::bindings::config());
+    let declared: BTreeSet<String> = decl
+        .split("\"key\": \"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_string))
+        .collect();
+    let sampled: BTreeSet<String> = fields.iter().map(|(k, _)| k.clone()).collect();
+    assert_eq!(sampled.len(), samples.len(), "a reason sampled twice");
+    assert_eq!(
+        sampled, declared,
+        "Reason::samples() and the Reason type differ"
+    );
+    let ts = std::fs::read_to_string(REASONS_TS).unwrap();
+    for language in ["reasonsEn", "reasonsPt"] {
+        let texts = catalogue(&ts, language);
+        let keys: BTreeSet<String> = texts.keys().cloned().collect();
+        assert_eq!(keys, declared, "{language} and the Reason type differ");
+        for (key, values) in &fields {
+            let forms = match &texts[key] {
+                Text::Plain(t) => vec![t],
+                Text::Plural { one, other } => vec![one, other],
+            };
+            for form in forms {
+                for p in placeholders(form) {
+                    assert!(
+                        values.contains_key(&p),
+                        "{language} {key}: no field {{{p}}}"
+                    );
+                }
+            }
+        }
+    }
+    // The English catalogue reads as Reason::english() does.
+    let en = catalogue(&ts, "reasonsEn");
+    for (sample, (key, values)) in samples.iter().zip(&fields) {
+        let template = match &en[key] {
+            Text::Plain(t) => t,
+            Text::Plural { one, other } => match values.get("count").and_then(|c| c.as_i64()) {
+                Some(1) => one,
+                _ => other,
+            },
+        };
+        let mut rendered = template.clone();
+        for (name, value) in values {
+            let shown = match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            rendered = rendered.replace(&format!("{{{name}}}"), &shown);
+        }
+        assert_eq!(rendered, sample.english(), "reasonsEn.err_{key}");
+    }
+}

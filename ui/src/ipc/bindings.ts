@@ -35,7 +35,15 @@ export type Summary = { total_users: number, licensed: number, unlicensed: numbe
 
 export type ErrorCode = "permission_denied" | "invalid_input" | "not_found" | "already_exists" | "no_seat_available" | "last_administrator" | "stale_version" | "not_initialized" | "cancelled" | "internal";
 
+export type DirectoryKind = "group" | "workspace" | "agent";
+
+export type Reason = { "key": "role_is_user" } | { "key": "only_admin_creates_admin" } | { "key": "only_admin_edits_admin" } | { "key": "cannot_delete_self" } | { "key": "only_admin_deletes_admin" } | { "key": "only_admin_restores_admin" } | { "key": "cannot_change_own_role" } | { "key": "only_admin_grants_admin" } | { "key": "only_admin_changes_admin_role" } | { "key": "only_admin_manages_licenses" } | { "key": "only_admin_sets_seats" } | { "key": "only_admin_sets_budgets" } | { "key": "only_admin_imports_admins" } | { "key": "only_admin_imports_licenses" } | { "key": "not_registered" } | { "key": "last_administrator" } | { "key": "no_seats" } | { "key": "all_seats_assigned", purchased: number, count: number, } | { "key": "seats_negative" } | { "key": "seats_below_assigned", assigned: number, count: number, } | { "key": "stale_user", email: string, } | { "key": "no_user", id: number, } | { "key": "no_user_with_id", id: number, } | { "key": "no_deleted_user", id: number, } | { "key": "not_a_user", email: string, } | { "key": "restore_expired", email: string, days: number, } | { "key": "no_item", kind: DirectoryKind, id: number, } | { "key": "nothing_has_id", id: number, } | { "key": "no_item_named", kind: DirectoryKind, name: string, } | { "key": "not_initialized" } | { "key": "user_exists", email: string, } | { "key": "item_exists", kind: DirectoryKind, name: string, } | { "key": "restore_conflict", email: string, } | { "key": "org_exists" } | { "key": "email_empty" } | { "key": "email_too_long" } | { "key": "email_no_at" } | { "key": "email_nothing_before_at" } | { "key": "email_local_too_long" } | { "key": "email_bad_local_character", character: string, } | { "key": "email_misplaced_dot" } | { "key": "email_no_domain" } | { "key": "email_domain_no_dot", domain: string, } | { "key": "email_domain_empty_part", domain: string, } | { "key": "email_domain_part_too_long" } | { "key": "email_bad_domain_character", character: string, } | { "key": "email_domain_hyphen", domain: string, } | { "key": "email_bad_top_level_domain", domain: string, } | { "key": "phone_empty" } | { "key": "phone_bad_character", character: string, } | { "key": "phone_bad_country_code", text: string, } | { "key": "phone_unassigned_country_code", code: number, } | { "key": "phone_no_country_code" } | { "key": "phone_not_a_number", number: string, detail: string, } | { "key": "phone_country_code_differs", written: number, given: number, } | { "key": "phone_invalid_for_country", number: string, code: number, } | { "key": "phone_unformattable" } | { "key": "phone_not_e164", number: string, } | { "key": "bad_amount", text: string, } | { "key": "unknown_role", text: string, } | { "key": "org_name_missing" } | { "key": "org_name_empty" } | { "key": "item_name_missing", kind: DirectoryKind, } | { "key": "item_name_too_long", kind: DirectoryKind, } | { "key": "unknown_file", id: string, } | { "key": "unknown_preview", id: string, } | { "key": "unknown_export", id: string, } | { "key": "bad_location", detail: string, } | { "key": "cannot_read_file", path: string, detail: string, } | { "key": "cannot_open_file", path: string, detail: string, } | { "key": "cannot_create_file", path: string, detail: string, } | { "key": "cannot_write_file", path: string, detail: string, } | { "key": "import_cancelled" };
+
 export type Error = { code: ErrorCode, message: string, 
+/**
+ * Why, as data (`message` is its English sentence). None for internal failures.
+ */
+reason?: Reason, 
 /**
  * The input field at fault, when there is one (forms show the message beside it).
  */
@@ -120,8 +128,6 @@ export type Progress = { done: number, total: number, };
 
 export type ExportScope = { "scope": "all" } | { "scope": "view", query: UserQuery, };
 
-export type DirectoryKind = "group" | "workspace" | "agent";
-
 export type DirectoryItem = { id: number, kind: DirectoryKind, name: string, version: number, };
 
 export type LinkKind = "user_group" | "user_workspace" | "group_workspace" | "agent_workspace" | "agent_user" | "agent_group";
@@ -163,3 +169,80 @@ export type ExportDone = { id: ExportId, file: string, rows: number, };
 export type ChangeKind = "users" | "directory" | "org";
 
 export type DataChanged = { kinds: Array<ChangeKind>, };
+
+/** One reason of each kind (from `Reason::samples()` in Rust). */
+export const REASON_SAMPLES: Reason[] = [
+  {"key":"role_is_user"},
+  {"key":"only_admin_creates_admin"},
+  {"key":"only_admin_edits_admin"},
+  {"key":"cannot_delete_self"},
+  {"key":"only_admin_deletes_admin"},
+  {"key":"only_admin_restores_admin"},
+  {"key":"cannot_change_own_role"},
+  {"key":"only_admin_grants_admin"},
+  {"key":"only_admin_changes_admin_role"},
+  {"key":"only_admin_manages_licenses"},
+  {"key":"only_admin_sets_seats"},
+  {"key":"only_admin_sets_budgets"},
+  {"key":"only_admin_imports_admins"},
+  {"key":"only_admin_imports_licenses"},
+  {"key":"not_registered"},
+  {"key":"last_administrator"},
+  {"key":"no_seats"},
+  {"key":"all_seats_assigned","purchased":10,"count":2},
+  {"key":"seats_negative"},
+  {"key":"seats_below_assigned","assigned":7,"count":2},
+  {"key":"stale_user","email":"ana@acme.com"},
+  {"key":"no_user","id":42},
+  {"key":"no_user_with_id","id":42},
+  {"key":"no_deleted_user","id":42},
+  {"key":"not_a_user","email":"ana@acme.com"},
+  {"key":"restore_expired","email":"ana@acme.com","days":30},
+  {"key":"no_item","kind":"agent","id":7},
+  {"key":"nothing_has_id","id":7},
+  {"key":"no_item_named","kind":"group","name":"Sales"},
+  {"key":"not_initialized"},
+  {"key":"user_exists","email":"ana@acme.com"},
+  {"key":"item_exists","kind":"workspace","name":"Finance"},
+  {"key":"restore_conflict","email":"ana@acme.com"},
+  {"key":"org_exists"},
+  {"key":"email_empty"},
+  {"key":"email_too_long"},
+  {"key":"email_no_at"},
+  {"key":"email_nothing_before_at"},
+  {"key":"email_local_too_long"},
+  {"key":"email_bad_local_character","character":" "},
+  {"key":"email_misplaced_dot"},
+  {"key":"email_no_domain"},
+  {"key":"email_domain_no_dot","domain":"acme"},
+  {"key":"email_domain_empty_part","domain":"acme..com"},
+  {"key":"email_domain_part_too_long"},
+  {"key":"email_bad_domain_character","character":"_"},
+  {"key":"email_domain_hyphen","domain":"-acme.com"},
+  {"key":"email_bad_top_level_domain","domain":"acme.c"},
+  {"key":"phone_empty"},
+  {"key":"phone_bad_character","character":"a"},
+  {"key":"phone_bad_country_code","text":"5555"},
+  {"key":"phone_unassigned_country_code","code":999},
+  {"key":"phone_no_country_code"},
+  {"key":"phone_not_a_number","number":"12","detail":"not a number"},
+  {"key":"phone_country_code_differs","written":55,"given":1},
+  {"key":"phone_invalid_for_country","number":"123","code":55},
+  {"key":"phone_unformattable"},
+  {"key":"phone_not_e164","number":"5511987654321"},
+  {"key":"bad_amount","text":"12,40"},
+  {"key":"unknown_role","text":"owner"},
+  {"key":"org_name_missing"},
+  {"key":"org_name_empty"},
+  {"key":"item_name_missing","kind":"group"},
+  {"key":"item_name_too_long","kind":"agent"},
+  {"key":"unknown_file","id":"f9"},
+  {"key":"unknown_preview","id":"p9"},
+  {"key":"unknown_export","id":"e9"},
+  {"key":"bad_location","detail":"not a local path"},
+  {"key":"cannot_read_file","path":"/home/ana/users.csv","detail":"No such file or directory (os error 2)"},
+  {"key":"cannot_open_file","path":"/home/ana/users.csv","detail":"No such file or directory (os error 2)"},
+  {"key":"cannot_create_file","path":"/home/ana/users.csv","detail":"No such file or directory (os error 2)"},
+  {"key":"cannot_write_file","path":"/home/ana/users.csv","detail":"No such file or directory (os error 2)"},
+  {"key":"import_cancelled"},
+];
