@@ -1,23 +1,37 @@
-// Formatting of money, time and budgets for people. Money arrives as integer micro-dollars.
+// Formatting of money, counts, dates and budgets for people, through `Intl` in the UI's
+// language: `$12.40` in English, `US$ 12,40` in Brazilian Portuguese. Money arrives as integer
+// micro-dollars and is never rounded before it is shown, except to the cent where a table says so.
 import type { User } from "./ipc/bindings";
 import { language, t } from "./i18n";
 
 const MICROS = 1_000_000;
 
-/** `$12.40` from micro-dollars: cents always shown, more decimals only when not zero. */
-export function usd(micros: number): string {
-  const sign = micros < 0 ? "-" : "";
-  const abs = Math.abs(micros);
-  const whole = Math.floor(abs / MICROS);
-  let frac = String(abs % MICROS).padStart(6, "0");
-  while (frac.length > 2 && frac.endsWith("0")) frac = frac.slice(0, -1);
-  return `${sign}$${whole.toLocaleString("en-US")}.${frac}`;
+function money(micros: number, maxDecimals: number): string {
+  return new Intl.NumberFormat(language(), {
+    style: "currency",
+    currency: "USD",
+    minimumFractionDigits: 2,
+    maximumFractionDigits: maxDecimals,
+  }).format(micros / MICROS);
 }
 
-/** What the budget field of the Edit dialog shows: `50`, `12.4`, or empty for no limit. */
+/** `$12.40` from micro-dollars: cents always shown, more decimals only when not zero. */
+export function usd(micros: number): string {
+  return money(micros, 6);
+}
+
+/** `$12.40` rounded to the cent, for tables (the export keeps every decimal). */
+export function usdCents(micros: number): string {
+  return money(Math.round(micros / 10_000) * 10_000, 2);
+}
+
+/** What the budget field of the Edit dialog shows: `50`, `12.40`, or empty for no limit. The
+ * field takes a plain decimal with a dot, whatever the language. */
 export function budgetInput(micros: number | null): string {
   if (micros === null || micros <= 0) return "";
-  return usd(micros).replace("$", "").replace(/,/g, "").replace(/\.00$/, "");
+  const whole = Math.floor(micros / MICROS);
+  const frac = String(micros % MICROS).padStart(6, "0").replace(/0+$/, "");
+  return frac === "" ? String(whole) : `${whole}.${frac.padEnd(2, "0")}`;
 }
 
 export type BudgetLevel = "none" | "ok" | "near" | "over";
@@ -28,11 +42,6 @@ export function budgetLevel(budget: number | null, usage: number): BudgetLevel {
   if (usage > budget) return "over";
   if (usage * 10 >= budget * 8) return "near";
   return "ok";
-}
-
-/** `$12.40` rounded to the cent, for tables (the export keeps every decimal). */
-export function usdCents(micros: number): string {
-  return usd(Math.round(micros / 10_000) * 10_000);
 }
 
 /** `$12.40 / $50.00`, or `$12.40 / no limit`. */
@@ -49,15 +58,10 @@ export function budgetFill(budget: number | null, usage: number): number {
 
 /** A date and time in the person's language. */
 export function dateTime(ms: number): string {
-  return new Date(ms).toLocaleString(language(), { dateStyle: "medium", timeStyle: "short" });
+  return new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(ms));
 }
 
 /** A count with thousands separators in the person's language. */
 export function count(n: number): string {
-  return n.toLocaleString(language());
-}
-
-/** `+55 11987654321` from E.164, splitting the country code the backend gave. */
-export function phoneText(e164: string | null): string {
-  return e164 ?? "";
+  return new Intl.NumberFormat(language()).format(n);
 }

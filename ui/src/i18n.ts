@@ -1,7 +1,9 @@
 // Every string the UI shows, in one catalog: English and Brazilian Portuguese. The compiler
 // checks that each language has every key; `{name}` placeholders are filled by `t`. A text that
 // depends on a number has a form per plural category ("1 user", "2 users"; Portuguese counts 0
-// as singular too), chosen by its `count`.
+// as singular too), chosen by its `count`. Refusals from the Rust side are rendered from their
+// reason and parameters (reasons.ts), never shown as the English sentence they also carry.
+import { reasonsEn, reasonsPt } from "./reasons";
 
 /** A text's forms by CLDR plural category; languages with more categories use `other` for them. */
 export interface Plural {
@@ -11,6 +13,7 @@ export interface Plural {
 export type Text = string | Plural;
 
 const en = {
+  ...reasonsEn,
   appTitle: "Power Omni Admin",
   // first run
   setupTitle: "Set up your organization",
@@ -96,7 +99,7 @@ const en = {
   close: "Close",
   delete: "Delete",
   deleteConfirm: "Delete {email}? Their license returns to the pool. You can restore them for 30 days.",
-  deleteManyConfirm: "Delete {count} users? Their licenses return to the pool. You can restore them for 30 days.",
+  deleteManyConfirm: { one: "Delete {count} user? Their license returns to the pool. You can restore them for 30 days.", other: "Delete {count} users? Their licenses return to the pool. You can restore them for 30 days." },
   changeRoleTitle: { one: "Change role of {count} user", other: "Change role of {count} users" },
   apply: "Apply",
   createdUser: "{email} was created. Assign a license with the switch in the table.",
@@ -131,6 +134,9 @@ const en = {
   whoReaches: "Who can reach it",
   nobodyReaches: "Nobody yet, besides Administrators and Collaborators.",
   moreReach: "…and {count} more",
+  deleteItemTitle: "Delete {name}",
+  deleteItemConfirm: "Delete {name}? Every link to it goes too.",
+  deletedItem: "{name} deleted.",
   kind_group: "group",
   kind_workspace: "workspace",
   kind_agent: "agent",
@@ -139,7 +145,8 @@ const en = {
   importIntro: "A CSV file without a header: email, then optionally country code and phone, one user per line.",
   chooseFile: "Choose file…",
   checking: "Checking {name}…",
-  previewCounts: "{created} new, {updated} updated, {unchanged} unchanged, {invalid} invalid, {duplicates} duplicates",
+  previewCounts: "{created} new, {updated} updated, {unchanged} unchanged, {invalid} invalid, {duplicates}",
+  duplicates: { one: "{count} duplicate", other: "{count} duplicates" },
   fileFormat: "{encoding}, separated by {delimiter}",
   rejectedLines: "Rejected lines",
   line: "Line",
@@ -148,11 +155,11 @@ const en = {
   moreRejected: "…and {count} more",
   roleForNew: "Role for new users",
   licenseNew: "Give new users a license",
-  seatsNeeded: "Needs {needed} seats; {available} available.",
+  seatsNeeded: { one: "Needs {count} seat; {available} available.", other: "Needs {count} seats; {available} available." },
   importConfirm: "Import",
   importProgress: "Import progress",
   importing: "Importing…",
-  importDone: "{created} users created, {updated} updated.",
+  importDone: { one: "{count} user created, {updated} updated.", other: "{count} users created, {updated} updated." },
   saveRejected: "Save rejected lines…",
   savedTo: "Saved to {file}.",
   done: "Done",
@@ -186,13 +193,36 @@ const en = {
   shortcutCreate: "Ctrl+N: create a user",
   shortcutDelete: "Delete: delete the selected users",
   shortcutClose: "Escape: close a dialog",
-  // errors
+  // added with the Svelte UI
+  shortcutGrid: "Arrow keys, Home, End, Page Up, Page Down: move in the users table",
+  renamedItem: "Renamed to {name}.",
+  newName: "New name",
+  savedUser: "{email} saved.",
+  roleChanged: { one: "Role of {count} user changed to {role}.", other: "Role of {count} users changed to {role}." },
+  seatsSaved: { one: "The organization now has {count} seat.", other: "The organization now has {count} seats." },
+  usersToolbar: "Search and filters",
+  selectionActions: "Actions on the selected users",
+  deletedUser: "{email} deleted. Find them in Recently deleted.",
+  // the app's frame
+  actingAs: "{email} · {role}",
+  // errors: a refusal renders from its reason (reasons.ts); these are for errors without one
   unexpected: "Something went wrong: {message}",
+  code_permission_denied: "You are not allowed to do this.",
+  code_invalid_input: "Something you entered is not valid: {message}",
+  code_not_found: "That no longer exists: it may have been deleted meanwhile.",
+  code_already_exists: "That already exists.",
+  code_no_seat_available: "No license seat available. Unassign a license or add seats.",
+  code_last_administrator: "The organization must keep at least one Administrator.",
+  code_stale_version: "Someone changed this meanwhile: close and open it again to see their change.",
+  code_not_initialized: "The organization is not set up.",
+  code_cancelled: "Cancelled: nothing was changed.",
+  code_internal: "Something went wrong: {message}",
 } as const;
 
 export type Key = keyof typeof en;
 
 const ptBR: Record<Key, Text> = {
+  ...reasonsPt,
   appTitle: "Power Omni Admin",
   setupTitle: "Configure sua organização",
   setupIntro: "Os usuários da sua organização ficam neste computador. Você pode conectar ao omni-server depois.",
@@ -271,7 +301,7 @@ const ptBR: Record<Key, Text> = {
   close: "Fechar",
   delete: "Excluir",
   deleteConfirm: "Excluir {email}? A licença volta para o estoque. Você pode restaurar por 30 dias.",
-  deleteManyConfirm: "Excluir {count} usuários? As licenças voltam para o estoque. Você pode restaurar por 30 dias.",
+  deleteManyConfirm: { one: "Excluir {count} usuário? A licença volta para o estoque. Você pode restaurar por 30 dias.", other: "Excluir {count} usuários? As licenças voltam para o estoque. Você pode restaurar por 30 dias." },
   changeRoleTitle: { one: "Alterar perfil de {count} usuário", other: "Alterar perfil de {count} usuários" },
   apply: "Aplicar",
   createdUser: "{email} foi criado. Atribua uma licença pela chave na tabela.",
@@ -303,6 +333,9 @@ const ptBR: Record<Key, Text> = {
   whoReaches: "Quem tem acesso",
   nobodyReaches: "Ninguém ainda, além de Administradores e Colaboradores.",
   moreReach: "…e mais {count}",
+  deleteItemTitle: "Excluir {name}",
+  deleteItemConfirm: "Excluir {name}? Todos os vínculos com ele também saem.",
+  deletedItem: "{name} excluído.",
   kind_group: "grupo",
   kind_workspace: "workspace",
   kind_agent: "agente",
@@ -310,7 +343,8 @@ const ptBR: Record<Key, Text> = {
   importIntro: "Um arquivo CSV sem cabeçalho: e-mail e, opcionalmente, código do país e telefone, um usuário por linha.",
   chooseFile: "Escolher arquivo…",
   checking: "Verificando {name}…",
-  previewCounts: "{created} novos, {updated} atualizados, {unchanged} sem mudança, {invalid} inválidos, {duplicates} duplicados",
+  previewCounts: "{created} novos, {updated} atualizados, {unchanged} sem mudança, {invalid} inválidos, {duplicates}",
+  duplicates: { one: "{count} duplicado", other: "{count} duplicados" },
   fileFormat: "{encoding}, separado por {delimiter}",
   rejectedLines: "Linhas rejeitadas",
   line: "Linha",
@@ -319,11 +353,11 @@ const ptBR: Record<Key, Text> = {
   moreRejected: "…e mais {count}",
   roleForNew: "Perfil dos novos usuários",
   licenseNew: "Dar licença aos novos usuários",
-  seatsNeeded: "Precisa de {needed} licenças; {available} disponíveis.",
+  seatsNeeded: { one: "Precisa de {count} licença; {available} disponíveis.", other: "Precisa de {count} licenças; {available} disponíveis." },
   importConfirm: "Importar",
   importProgress: "Progresso da importação",
   importing: "Importando…",
-  importDone: "{created} usuários criados, {updated} atualizados.",
+  importDone: { one: "{count} usuário criado, {updated} atualizados.", other: "{count} usuários criados, {updated} atualizados." },
   saveRejected: "Salvar linhas rejeitadas…",
   savedTo: "Salvo em {file}.",
   done: "Concluir",
@@ -354,7 +388,27 @@ const ptBR: Record<Key, Text> = {
   shortcutCreate: "Ctrl+N: criar usuário",
   shortcutDelete: "Delete: excluir os usuários selecionados",
   shortcutClose: "Esc: fechar uma janela",
+  shortcutGrid: "Setas, Home, End, Page Up, Page Down: mover-se na tabela de usuários",
+  renamedItem: "Renomeado para {name}.",
+  newName: "Novo nome",
+  savedUser: "{email} salvo.",
+  roleChanged: { one: "Perfil de {count} usuário alterado para {role}.", other: "Perfil de {count} usuários alterado para {role}." },
+  seatsSaved: { one: "A organização agora tem {count} licença.", other: "A organização agora tem {count} licenças." },
+  usersToolbar: "Busca e filtros",
+  selectionActions: "Ações sobre os usuários selecionados",
+  deletedUser: "{email} excluído. Veja em Excluídos recentemente.",
+  actingAs: "{email} · {role}",
   unexpected: "Algo deu errado: {message}",
+  code_permission_denied: "Você não tem permissão para fazer isso.",
+  code_invalid_input: "Algo que você digitou não é válido: {message}",
+  code_not_found: "Isso não existe mais: pode ter sido excluído enquanto isso.",
+  code_already_exists: "Isso já existe.",
+  code_no_seat_available: "Nenhuma licença disponível. Remova uma licença ou adicione licenças.",
+  code_last_administrator: "A organização precisa manter pelo menos um Administrador.",
+  code_stale_version: "Alguém mudou isto enquanto isso: feche e abra de novo para ver a mudança.",
+  code_not_initialized: "A organização não está configurada.",
+  code_cancelled: "Cancelado: nada foi alterado.",
+  code_internal: "Algo deu errado: {message}",
 };
 
 export const languages = { en: "English", "pt-BR": "Português (Brasil)" } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { budgetFill, budgetInput, budgetLevel, budgetText, usd, usdCents } from "../src/format";
+import { budgetFill, budgetInput, budgetLevel, budgetText, count, usd, usdCents } from "../src/format";
 import { setLanguage } from "../src/i18n";
 
 describe("money", () => {
@@ -8,6 +8,14 @@ describe("money", () => {
     expect(usd(123)).toBe("$0.000123");
     expect(usd(1_234_567_890_000)).toBe("$1,234,567.89");
     expect(usd(-5_000_000)).toBe("-$5.00");
+  });
+
+  it("writes money and counts the way the language does", () => {
+    setLanguage("pt-BR");
+    expect(usd(1_234_567_890_000).replace(/\s/g, " ")).toBe("US$ 1.234.567,89");
+    expect(count(1234567)).toBe("1.234.567");
+    setLanguage("en");
+    expect(count(1234567)).toBe("1,234,567");
   });
 
   it("rounds to the cent for the table", () => {
@@ -38,7 +46,8 @@ describe("budget", () => {
     expect(budgetText({ budget: 50_000_000, usage: 12_400_000 })).toBe("$12.40 / $50.00");
     expect(budgetText({ budget: null, usage: 12_400_000 })).toBe("$12.40 / no limit");
     setLanguage("pt-BR");
-    expect(budgetText({ budget: null, usage: 0 })).toBe("$0.00 / sem limite");
+    expect(budgetText({ budget: null, usage: 0 }).replace(/\s/g, " ")).toBe("US$ 0,00 / sem limite");
+    expect(budgetText({ budget: 50_000_000, usage: 12_400_000 }).replace(/\s/g, " ")).toBe("US$ 12,40 / US$ 50,00");
     setLanguage("en");
   });
 });

@@ -1,27 +1,38 @@
-// The UI's one door to its data. Screens call `backend`, never `invoke` directly, so a second,
-// remote backend (omni-server, in connected mode) can slot in behind the same interface.
-import { Channel, invoke } from "@tauri-apps/api/core";
+// The UI's one door to its data. Screens call a `Backend`, never `invoke`, and the Backend keeps
+// no state of its own between calls: a long operation is a handle the UI passes back (a chosen
+// file is a `FileId`, a preview a `PreviewId` the commit names, an export an `ExportId`), so the
+// same interface can be served by omni-server later, which already works by upload id.
+import { Channel } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { commands, DATA_CHANGED } from "./commands";
 import type {
   AgentAccess,
   AppInfo,
   AuditEntry,
+  ChangeKind,
   ChosenFile,
+  DataChanged,
   DeletedUser,
   DirectoryItem,
   DirectoryKind,
   Error as IpcError,
   ExportDone,
+  ExportId,
   ExportScope,
+  FileId,
   ImportOptions,
+  ImportPreview,
   ImportReport,
   LineIssue,
+  LinkedItem,
   LinkKind,
+  PreviewId,
   Progress,
+  Reason,
   Role,
   Summary,
   User,
   UserForm,
-  LinkedItem,
   UserPage,
   UserQuery,
   UserReach,
@@ -34,7 +45,7 @@ export interface Backend {
   setSeats(seats: number): Promise<Summary>;
   listUsers(query: UserQuery): Promise<UserPage>;
   createUser(form: UserForm): Promise<User>;
-  editUser(id: number, form: UserForm, withBudget: boolean): Promise<User>;
+  editUser(id: number, form: UserForm): Promise<User>;
   setRole(ids: number[], role: Role): Promise<User[]>;
   setLicensed(ids: number[], licensed: boolean): Promise<User[]>;
   deleteUsers(ids: number[]): Promise<void>;
@@ -50,38 +61,44 @@ export interface Backend {
   itemLinks(item: number): Promise<LinkedItem[]>;
   access(user: number): Promise<AgentAccess[]>;
   agentReach(agent: number): Promise<UserReach[]>;
+  /** Asks the person for a file to import; `null` when they cancel. */
   chooseImportFile(): Promise<ChosenFile | null>;
-  importPreview(options: ImportOptions, progress: (p: Progress) => void): Promise<ImportReport>;
-  importCommit(options: ImportOptions, progress: (p: Progress) => void): Promise<ImportReport>;
-  cancelImport(): Promise<void>;
+  importPreview(file: FileId, options: ImportOptions, progress: (p: Progress) => void): Promise<ImportPreview>;
+  importCommit(preview: PreviewId, options: ImportOptions, progress: (p: Progress) => void): Promise<ImportReport>;
+  cancelImport(preview: PreviewId): Promise<void>;
   saveRejected(issues: LineIssue[]): Promise<string | null>;
   exportUsers(scope: ExportScope, progress: (p: Progress) => void): Promise<ExportDone | null>;
-  revealExport(): Promise<void>;
+  revealExport(id: ExportId): Promise<void>;
   audit(limit: number, before: number | null): Promise<AuditEntry[]>;
+  /** Calls `handler` whenever the data changes, whoever changed it; returns the unsubscribe. */
+  onDataChanged(handler: (kinds: ChangeKind[]) => void): Promise<() => void>;
 }
 
-/** A refusal or failure as the backend reports it: `{code, message, field?}`. */
+/** A refusal or failure as the backend reports it: `{code, message, field?, reason?}`. */
 export class BackendError extends Error {
   constructor(
     readonly code: IpcError["code"],
     message: string,
     readonly field: string | undefined,
+    readonly reason: Reason | undefined,
   ) {
     super(message);
   }
 }
 
-function asBackendError(e: unknown): BackendError {
+/** Turns whatever a command threw into a `BackendError`. */
+export function asBackendError(e: unknown): BackendError {
+  if (e instanceof BackendError) return e;
   if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
     const err = e as IpcError;
-    return new BackendError(err.code, err.message, err.field);
+    return new BackendError(err.code, err.message, err.field, err.reason);
   }
-  return new BackendError("internal", String(e), undefined);
+  return new BackendError("internal", e instanceof Error ? e.message : String(e), undefined, undefined);
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
-    return await invoke<T>(cmd, args);
+    return await run();
   } catch (e) {
     throw asBackendError(e);
   }
@@ -93,36 +110,37 @@ function channel(progress: (p: Progress) => void): Channel<Progress> {
   return ch;
 }
 
-/** The embedded local store, through the Tauri shell's commands. */
+/** The embedded local store, through the Tauri shell's generated command wrappers. */
 export const localBackend: Backend = {
-  appState: () => call("app_state"),
-  createOrg: (name, owner, seats) => call("create_org", { name, owner, seats }),
-  summary: () => call("summary"),
-  setSeats: (seats) => call("set_seats", { seats }),
-  listUsers: (query) => call("list_users", { query }),
-  createUser: (form) => call("create_user", { form }),
-  editUser: (id, form, withBudget) => call("edit_user", { id, form, withBudget }),
-  setRole: (ids, role) => call("set_role", { ids, role }),
-  setLicensed: (ids, licensed) => call("set_licensed", { ids, licensed }),
-  deleteUsers: (ids) => call("delete_users", { ids }),
-  deletedUsers: () => call("deleted_users"),
-  restoreUser: (id) => call("restore_user", { id }),
-  items: (kind) => call("items", { kind }),
-  createItem: (kind, name) => call("create_item", { kind, name }),
-  renameItem: (id, name) => call("rename_item", { id, name }),
-  deleteItem: (id) => call("delete_item", { id }),
-  link: (kind, a, b) => call("link", { kind, a, b }),
-  unlink: (kind, a, b) => call("unlink", { kind, a, b }),
-  userLinks: (user) => call("user_links", { user }),
-  itemLinks: (item) => call("item_links", { item }),
-  access: (user) => call("access", { user }),
-  agentReach: (agent) => call("agent_reach", { agent }),
-  chooseImportFile: () => call("choose_import_file"),
-  importPreview: (options, progress) => call("import_preview", { options, onProgress: channel(progress) }),
-  importCommit: (options, progress) => call("import_commit", { options, onProgress: channel(progress) }),
-  cancelImport: () => call("cancel_import"),
-  saveRejected: (issues) => call("save_rejected", { issues }),
-  exportUsers: (scope, progress) => call("export_users", { scope, onProgress: channel(progress) }),
-  revealExport: () => call("reveal_export"),
-  audit: (limit, before) => call("audit", { limit, before }),
+  appState: () => call(() => commands.appState()),
+  createOrg: (name, owner, seats) => call(() => commands.createOrg(name, owner, seats)),
+  summary: () => call(() => commands.summary()),
+  setSeats: (seats) => call(() => commands.setSeats(seats)),
+  listUsers: (query) => call(() => commands.listUsers(query)),
+  createUser: (form) => call(() => commands.createUser(form)),
+  editUser: (id, form) => call(() => commands.editUser(id, form)),
+  setRole: (ids, role) => call(() => commands.setRole(ids, role)),
+  setLicensed: (ids, licensed) => call(() => commands.setLicensed(ids, licensed)),
+  deleteUsers: (ids) => call(async () => void (await commands.deleteUsers(ids))),
+  deletedUsers: () => call(() => commands.deletedUsers()),
+  restoreUser: (id) => call(() => commands.restoreUser(id)),
+  items: (kind) => call(() => commands.items(kind)),
+  createItem: (kind, name) => call(() => commands.createItem(kind, name)),
+  renameItem: (id, name) => call(() => commands.renameItem(id, name)),
+  deleteItem: (id) => call(async () => void (await commands.deleteItem(id))),
+  link: (kind, a, b) => call(() => commands.link(kind, a, b)),
+  unlink: (kind, a, b) => call(() => commands.unlink(kind, a, b)),
+  userLinks: (user) => call(() => commands.userLinks(user)),
+  itemLinks: (item) => call(() => commands.itemLinks(item)),
+  access: (user) => call(() => commands.access(user)),
+  agentReach: (agent) => call(() => commands.agentReach(agent)),
+  chooseImportFile: () => call(() => commands.chooseImportFile()),
+  importPreview: (file, options, progress) => call(() => commands.importPreview(file, options, channel(progress))),
+  importCommit: (preview, options, progress) => call(() => commands.importCommit(preview, options, channel(progress))),
+  cancelImport: (preview) => call(async () => void (await commands.cancelImport(preview))),
+  saveRejected: (issues) => call(() => commands.saveRejected(issues)),
+  exportUsers: (scope, progress) => call(() => commands.exportUsers(scope, channel(progress))),
+  revealExport: (id) => call(async () => void (await commands.revealExport(id))),
+  audit: (limit, before) => call(() => commands.audit(limit, before)),
+  onDataChanged: (handler) => listen<DataChanged>(DATA_CHANGED, (event) => handler(event.payload.kinds)),
 };
