@@ -72,7 +72,7 @@ function queryByRole(role, name, opts, scope) {
     return false;
   }
 
-  const NAME_FROM_CONTENT = new Set(['button', 'link', 'heading', 'cell', 'columnheader', 'rowheader',
+  const NAME_FROM_CONTENT = new Set(['button', 'link', 'heading', 'cell', 'gridcell', 'columnheader', 'rowheader',
     'row', 'option', 'checkbox', 'radio', 'switch', 'tab', 'menuitem', 'menuitemcheckbox',
     'menuitemradio', 'treeitem', 'tooltip', 'listitem', 'status', 'alert']);
 

@@ -1,6 +1,6 @@
 // Shared steps over the UI contract: the Users screen's counters, seats, rows and alerts.
-// Everything in the users table is found through a path ([table "Users", row <email>, ...])
-// resolved in one call, because the virtualized table re-renders its rows.
+// Everything in the users grid is found through a path ([grid "Users", row <email>, ...])
+// resolved in one call, because the virtualized grid re-renders its rows.
 import assert from 'node:assert/strict';
 import { waitFor } from './app.js';
 
@@ -62,16 +62,16 @@ export async function navigate(app, screen) {
 }
 
 /** The path to a user's row, for `within`. */
-export const inRow = (email) => [['table', 'Users'], ['row', email]];
+export const inRow = (email) => [['grid', 'Users'], ['row', email]];
 
 /** Waits for the user's row in the "Users" table. */
 export async function userRow(app, email, { timeout } = {}) {
-  return app.find('row', email, { within: ['table', 'Users'], timeout });
+  return app.find('row', email, { within: ['grid', 'Users'], timeout });
 }
 
 /** The emails of the rows shown in the "Users" table. */
 export async function userRows(app) {
-  return (await app.query('row', /@/, { within: ['table', 'Users'] })).map((r) => r.name);
+  return (await app.query('row', /@/, { within: ['grid', 'Users'] })).map((r) => r.name);
 }
 
 /** The license switch of a row, as a boolean (its aria-checked). */
@@ -101,7 +101,7 @@ export async function expectAlert(app, fragment) {
 /** The role shown in the user's row (a cell reading Administrator, Collaborator or User). */
 export async function roleShown(app, email) {
   const cells = await waitFor(async () => {
-    const found = await app.query('cell', /^(Administrator|Collaborator|User)$/, { within: inRow(email) });
+    const found = await app.query('gridcell', /^(Administrator|Collaborator|User)$/, { within: inRow(email) });
     return found.length > 0 && found;
   }, { message: `a cell with the role in the row of ${email}` });
   assert.equal(cells.length, 1, `more than one role cell in the row of ${email}`);

@@ -175,4 +175,12 @@ export const Keys = {
   Tab: '\uE004',
   Backspace: '\uE003',
   Control: '\uE009',
+  Home: '\uE011',
+  End: '\uE010',
+  PageUp: '\uE00E',
+  PageDown: '\uE00F',
+  ArrowLeft: '\uE012',
+  ArrowUp: '\uE013',
+  ArrowRight: '\uE014',
+  ArrowDown: '\uE015',
 };

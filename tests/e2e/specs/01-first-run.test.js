@@ -16,7 +16,7 @@ e2e('first run creates the organization and shows the Users screen', async (app)
   for (const screen of ['Users', 'Recently deleted', 'Directory', 'Audit log', 'Settings']) {
     await app.find('button', screen, { within: await app.find('navigation', 'Main') });
   }
-  await app.find('table', 'Users');
+  await app.find('grid', 'Users');
   await expectCounters(app, { total: 1, licensed: 0, unlicensed: 1, administrators: 1 });
   await expectSeats(app, 0, ORG.seats);
   await app.shot('users');
@@ -29,5 +29,5 @@ e2e('first run creates the organization and shows the Users screen', async (app)
   );
   const users = await app.omniJson('users', 'list');
   assert.deepEqual(users.users.map((u) => [u.email, u.role]), [[ORG.owner, 'administrator']]);
-  await app.find('row', ORG.owner, { within: await app.find('table', 'Users') });
+  await app.find('row', ORG.owner, { within: await app.find('grid', 'Users') });
 });

@@ -10,7 +10,7 @@ e2e('every screen of the main navigation opens', {
     await app.omni('users', 'add', 'ana@acme.com');
   },
 }, async (app) => {
-  await app.find('row', 'ana@acme.com', { within: ['table', 'Users'] });
+  await app.find('row', 'ana@acme.com', { within: ['grid', 'Users'] });
   await app.shot('users');
 
   // Escape closes a dialog.
@@ -34,5 +34,5 @@ e2e('every screen of the main navigation opens', {
     }
   }
   await navigate(app, 'Users');
-  await app.find('table', 'Users');
+  await app.find('grid', 'Users');
 });
