@@ -175,17 +175,23 @@ pub async fn fresh_store(dir: &std::path::Path) -> Store {
                 .unwrap();
             admin.close().await.unwrap();
             let sep = if url.contains('?') { '&' } else { '?' };
-            Store::connect_with(&format!("{url}{sep}options=-c%20search_path%3D{schema}"), 8)
-                .await
-                .unwrap()
+            server_store(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await
         }
-        _ => Store::connect_with(
-            &format!("sqlite://{}?mode=rwc", dir.join("omni.db").display()),
-            8,
-        )
-        .await
-        .unwrap(),
+        _ => {
+            server_store(&format!(
+                "sqlite://{}?mode=rwc",
+                dir.join("omni.db").display()
+            ))
+            .await
+        }
     }
+}
+
+/// The store at `url` as `omni-server serve` opens it: its waits for the database bounded.
+pub async fn server_store(url: &str) -> Store {
+    Store::connect_bounded(url, 8, omni_store::Patience::SERVER)
+        .await
+        .unwrap()
 }
 
 pub struct Server {
