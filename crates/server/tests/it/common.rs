@@ -235,6 +235,12 @@ impl Server {
     pub async fn start(seats: i64) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let store = fresh_store(dir.path()).await;
+        Server::start_on(store, dir, seats).await
+    }
+
+    /// [`Server::start`] on `store`, with its files (uploads; a SQLite store's database) in
+    /// `dir`.
+    pub async fn start_on(store: Store, dir: tempfile::TempDir, seats: i64) -> Server {
         let clock = OffsetClock::default();
         let now = clock.now();
         let owner = store
@@ -330,6 +336,11 @@ impl Server {
             .filter_map(|f| std::fs::read_dir(f.path()).ok())
             .map(|files| files.count())
             .sum()
+    }
+
+    /// The SQLite database file, when the server runs on SQLite ([`fresh_store`]).
+    pub fn sqlite_file(&self) -> std::path::PathBuf {
+        self._dir.path().join("omni.db")
     }
 
     pub fn org(&self) -> Id {
