@@ -1,8 +1,9 @@
 //! omni-server through a database outage (issue 17, docs/database-outage.md).
 //!
 //! PostgreSQL (`OMNI_TEST_BACKEND=postgres`): a cluster of the test's own (scripts/postgres),
-//! stopped cleanly (`pg_ctl -m fast`) and then at once (`-m immediate`) while clients keep
-//! sending reads and writes, some in flight at the stop, more arriving during it. Every answer
+//! stopped cleanly (`pg_ctl -m fast`), then at once (`-m immediate`), then frozen (SIGSTOP to
+//! its processes, connections left open) while clients keep sending reads and writes, some in
+//! flight at the stop, more arriving during it. Every answer
 //! must be a success or 503 `unavailable` with `Retry-After` and a `{code, message}` body,
 //! within the bound (never a 500); `/readyz` 503 within a second; `/healthz` 200 throughout.
 //! Started again, the next request succeeds at once and so does every one after it (none fails
@@ -85,6 +86,32 @@ impl Cluster {
 
     async fn up(&self) {
         run_script(&["up", &self.dir]).await;
+    }
+
+    /// Sends `signal` to the cluster's processes (the postmaster and its children), which this
+    /// test started: STOP freezes the database with its connections open, CONT thaws it.
+    async fn signal(&self, signal: &str) {
+        let pid_file = format!("{}/data/postmaster.pid", self.dir);
+        let text = std::fs::read_to_string(&pid_file).unwrap();
+        let postmaster = text.lines().next().unwrap().trim().to_string();
+        let mut pids = vec![postmaster.clone()];
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // pid (comm) state ppid ...: the fields after the command's closing parenthesis.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1));
+            if ppid == Some(postmaster.as_str()) {
+                pids.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        let ok = tokio::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .args(&pids)
+            .status()
+            .await
+            .unwrap();
+        assert!(ok.success(), "kill -{signal} {pids:?}");
     }
 }
 
@@ -379,15 +406,23 @@ async fn postgres_stopped_and_started_again_under_load() {
 
     let mut created = Vec::new();
     let mut report = Vec::new();
-    for mode in ["fast", "immediate"] {
-        let load = Load::start(&t, if mode == "fast" { "fast" } else { "immediate" }, &own);
+    // Stopped cleanly, stopped at once, and frozen with its connections open (a database that
+    // took the statements and does not answer them: a hung machine, a cut network).
+    for mode in ["fast", "immediate", "frozen"] {
+        let load = Load::start(&t, mode, &own);
         // Requests in flight when the database stops, and more arriving during the outage.
         tokio::time::sleep(Duration::from_millis(700)).await;
         let stop = Instant::now();
-        pg.down(mode).await;
+        match mode {
+            "frozen" => pg.signal("STOP").await,
+            _ => pg.down(mode).await,
+        }
         let stopped = stop.elapsed();
         tokio::time::sleep(Duration::from_secs(6)).await;
-        pg.up().await;
+        match mode {
+            "frozen" => pg.signal("CONT").await,
+            _ => pg.up().await,
+        }
         let up = Instant::now();
         // The next request succeeds, at once.
         let first = t
