@@ -267,3 +267,38 @@ pub async fn structured_errors(res: Response) -> Response {
     }
     out
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outage_is_503_with_retry_after_and_a_full_disk_507_without_the_details() {
+        let e = ApiError::from(Error::new(
+            ErrorCode::Unavailable,
+            "The database is not answering (pool timed out while waiting for an open connection).",
+        ));
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        );
+        assert!(!e.message.contains("pool"), "{}", e.message);
+        let res = e.into_response();
+        assert_eq!(res.headers()[header::RETRY_AFTER], "5");
+
+        let e = ApiError::from(Error::new(
+            ErrorCode::InsufficientStorage,
+            "The database's disk is full (database or disk is full).",
+        ));
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage")
+        );
+        assert!(!e.message.contains("database or disk"), "{}", e.message);
+        assert!(!e
+            .into_response()
+            .headers()
+            .contains_key(header::RETRY_AFTER));
+    }
+}

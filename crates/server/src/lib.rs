@@ -97,19 +97,6 @@ pub async fn forget_expired_hourly(state: AppState) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::upkeep_delay;
-    use std::time::Duration;
-
-    #[test]
-    fn upkeep_backs_off_while_the_database_is_unavailable() {
-        let secs: Vec<u64> = (0..9).map(|n| upkeep_delay(n).as_secs()).collect();
-        assert_eq!(secs, [3600, 10, 20, 40, 80, 160, 320, 600, 600]);
-        assert_eq!(upkeep_delay(u32::MAX), Duration::from_secs(600));
-    }
-}
-
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight
 /// (graceful shutdown).
 pub async fn serve(
@@ -141,5 +128,18 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upkeep_delay;
+    use std::time::Duration;
+
+    #[test]
+    fn upkeep_backs_off_while_the_database_is_unavailable() {
+        let secs: Vec<u64> = (0..9).map(|n| upkeep_delay(n).as_secs()).collect();
+        assert_eq!(secs, [3600, 10, 20, 40, 80, 160, 320, 600, 600]);
+        assert_eq!(upkeep_delay(u32::MAX), Duration::from_secs(600));
     }
 }
