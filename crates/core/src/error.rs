@@ -32,6 +32,12 @@ pub enum ErrorCode {
     Cancelled,
     /// Storage or another internal failure.
     Internal,
+    /// The database does not answer (stopped, unreachable, or locked by another program for
+    /// longer than the store waits): try again later. A write refused so did not commit,
+    /// unless its message says the database stopped answering while it committed.
+    Unavailable,
+    /// The database's disk is full: nothing was written.
+    InsufficientStorage,
 }
 
 impl ErrorCode {
@@ -48,6 +54,8 @@ impl ErrorCode {
             ErrorCode::NotInitialized => "not_initialized",
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::InsufficientStorage => "insufficient_storage",
         }
     }
 

@@ -1,6 +1,7 @@
 //! What every request and response goes through, once, around the routes: writes run to their
-//! end in a task of their own, errors leave as `{code, message}`, and every response carries
-//! the security headers.
+//! end in a task of their own, no request waits longer than [`REQUEST_BOUND`] for its answer
+//! (a database that stops answering must not hold clients, connections and tasks), errors
+//! leave as `{code, message}`, and every response carries the security headers.
 //!
 //! One service does it all. As `Router::layer`s, each of these wrapped every route, and for
 //! every request axum cloned that route's whole stack into a new box and polled through a
@@ -10,6 +11,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, Method};
@@ -31,6 +33,17 @@ const SECURITY_HEADERS: [(HeaderName, &str); 6] = [
     (header::CACHE_CONTROL, "no-store"),
     (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"),
 ];
+
+/// The longest a request waits for its answer (the response's head; a body streams after it)
+/// before it is answered 503 `unavailable`. Every wait of the store for the database ends
+/// sooner ([`omni_store::Patience::SERVER`], 2 s), so when the database is down or locked the
+/// store's own refusal comes first; this bound is for what no such wait covers: a database
+/// that accepted a statement and stopped answering (frozen, cut off by the network), or an
+/// identity provider slow to give its keys. Under 5 s, so a client, a probe or a load balancer
+/// (whose timeouts are commonly 5 to 30 s) hears a refusal rather than timing out itself. An
+/// import's upload and commit do work proportional to their file and are not bounded; each
+/// of their waits for the database is.
+pub const REQUEST_BOUND: Duration = Duration::from_millis(4_500);
 
 /// The whole application: [`crate::app::router`]'s routes in their envelope.
 #[derive(Clone)]
@@ -75,15 +88,33 @@ impl Service<Request> for App {
 /// while the next writer waits on SQLite's lock, and an import a client stopped waiting for
 /// would be lost although it was asked for.
 ///
-/// A read has nothing to finish: it runs in its connection's task, without a task of its own.
+/// A read has nothing to finish: it runs in its connection's task, without a task of its own,
+/// and is dropped when it has not answered within [`REQUEST_BOUND`]. A write that has not
+/// answered by then is answered 503 and goes on to its end: it may still commit, which its
+/// answer says ([`unfinished_write`]).
 async fn run_to_completion(routes: Router, req: Request) -> Response {
+    let bound = (!unbounded(&req)).then_some(REQUEST_BOUND);
     if matches!(*req.method(), Method::GET | Method::HEAD) {
-        return match routes.oneshot(req).await {
-            Ok(res) => res,
-            Err(never) => match never {},
+        let read = routes.oneshot(req);
+        let answered = match bound {
+            Some(bound) => tokio::time::timeout(bound, read).await,
+            None => Ok(read.await),
+        };
+        return match answered {
+            Ok(Ok(res)) => res,
+            Ok(Err(never)) => match never {},
+            Err(_) => unanswered_read().into_response(),
         };
     }
-    match tokio::spawn(routes.oneshot(req)).await {
+    let mut write = tokio::spawn(routes.oneshot(req));
+    let done = match bound {
+        Some(bound) => match tokio::time::timeout(bound, &mut write).await {
+            Ok(done) => done,
+            Err(_) => return unfinished_write().into_response(),
+        },
+        None => write.await,
+    };
+    match done {
         Ok(Ok(res)) => res,
         Ok(Err(never)) => match never {},
         // The store's internal errors take the same way: logged, and a plain 500 for the client.
@@ -92,4 +123,37 @@ async fn run_to_completion(routes: Router, req: Request) -> Response {
         )))
         .into_response(),
     }
+}
+
+/// True for the requests [`REQUEST_BOUND`] does not apply to: an import's upload (a file of up
+/// to `max_import_bytes` streaming in) and its commit (up to a million rows).
+fn unbounded(req: &Request) -> bool {
+    let path = req.uri().path();
+    *req.method() == Method::POST
+        && path.starts_with("/v1/orgs/")
+        && (path.ends_with("/imports") || path.contains("/imports/") && path.ends_with("/commit"))
+}
+
+fn unanswered_read() -> ApiError {
+    tracing::warn!(
+        bound_ms = REQUEST_BOUND.as_millis() as u64,
+        "a read did not finish in time: answering 503"
+    );
+    ApiError::unavailable(format!(
+        "The server could not answer within {} ms (its database is not answering): try again \
+         in a few seconds.",
+        REQUEST_BOUND.as_millis()
+    ))
+}
+
+fn unfinished_write() -> ApiError {
+    tracing::warn!(
+        bound_ms = REQUEST_BOUND.as_millis() as u64,
+        "a write did not finish in time: answering 503, it goes on"
+    );
+    ApiError::unavailable(format!(
+        "The change did not finish within {} ms (the database is not answering). It goes on \
+         and may still be saved: read it back before you send it again.",
+        REQUEST_BOUND.as_millis()
+    ))
 }

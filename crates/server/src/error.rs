@@ -1,7 +1,9 @@
 //! The server's one error shape on the wire: `{code, message}` JSON with the HTTP status that
 //! fits the code. Store and policy errors keep their code and sentence (a 403 says why);
 //! internal failures are logged and answered with a generic sentence, so no database detail or
-//! secret reaches a client.
+//! secret reaches a client. A database that does not answer is a 503 `unavailable` with
+//! `Retry-After` (logged at most every [`UNAVAILABLE_LOG_EVERY`], however many requests it
+//! refuses), a full disk a 507 `insufficient_storage`; see docs/database-outage.md.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +22,24 @@ pub struct ApiError {
     /// Answered before the request's body was read: the connection cannot carry another
     /// request, and `Connection: close` tells the client so.
     pub closes: bool,
+    /// For 503: seconds after which the client may try again (`Retry-After`).
+    pub retry_after: Option<u32>,
 }
+
+/// What a 503 tells its client to wait before trying again, in seconds: about how long
+/// PostgreSQL takes to start again after a restart (1–2 s on the CI's machine, more after a
+/// crash's recovery), so a client that obeys it does not knock on a database still starting.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// How often a database outage is logged at most (the first refusal, then one line with the
+/// count of those since): an outage refuses every request, and a line each would bury the log.
+pub const UNAVAILABLE_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The sentence a client reads when the database does not answer (its own words go to the log
+/// only).
+const UNAVAILABLE: &str = "The database is not answering: try again in a few seconds. A change \
+     cut off by this was not saved, unless the database stopped just as it committed: read it \
+     back before you send it again.";
 
 /// The JSON body of every error.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -39,6 +58,16 @@ impl ApiError {
             message: message.into(),
             challenge: None,
             closes: false,
+            retry_after: None,
+        }
+    }
+
+    /// 503 `unavailable` with `Retry-After`: the database (or something the server waits for)
+    /// does not answer; try again later.
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError {
+            retry_after: Some(RETRY_AFTER_SECS),
+            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
         }
     }
 
@@ -106,18 +135,56 @@ fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::LastAdministrator
         | ErrorCode::Cancelled => StatusCode::CONFLICT,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
     }
+}
+
+/// Logs that the database is unavailable, at most once per [`UNAVAILABLE_LOG_EVERY`].
+fn log_unavailable(detail: &str) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Mutex;
+    use std::time::Instant;
+    static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+    static SINCE: AtomicU64 = AtomicU64::new(0);
+    let Ok(mut last) = LAST.lock() else {
+        return;
+    };
+    let now = Instant::now();
+    if last.is_some_and(|t| now.duration_since(t) < UNAVAILABLE_LOG_EVERY) {
+        SINCE.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    *last = Some(now);
+    let also = SINCE.swap(0, Ordering::Relaxed);
+    tracing::warn!(error = %detail, refused_since_last_report = also, "database unavailable: answering 503");
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
-        if e.code == ErrorCode::Internal {
-            tracing::error!(error = %e.message, "internal error");
-            return ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "The server failed to complete the request; try again later.",
-            );
+        match e.code {
+            ErrorCode::Internal => {
+                tracing::error!(error = %e.message, "internal error");
+                return ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "The server failed to complete the request; try again later.",
+                );
+            }
+            ErrorCode::Unavailable => {
+                log_unavailable(&e.message);
+                return ApiError::unavailable(UNAVAILABLE);
+            }
+            ErrorCode::InsufficientStorage => {
+                tracing::error!(error = %e.message, "database disk full");
+                return ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "insufficient_storage",
+                    "The server's database has no room left: nothing was saved. Try again once \
+                     its operator has made room.",
+                );
+            }
+            _ => {}
         }
         ApiError::new(status_of(e.code), e.code.as_str(), e.message)
     }
@@ -139,6 +206,10 @@ impl IntoResponse for ApiError {
         }
         if let Some(c) = self.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, c);
+        }
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }
@@ -195,4 +266,39 @@ pub async fn structured_errors(res: Response) -> Response {
         }
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outage_is_503_with_retry_after_and_a_full_disk_507_without_the_details() {
+        let e = ApiError::from(Error::new(
+            ErrorCode::Unavailable,
+            "The database is not answering (pool timed out while waiting for an open connection).",
+        ));
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        );
+        assert!(!e.message.contains("pool"), "{}", e.message);
+        let res = e.into_response();
+        assert_eq!(res.headers()[header::RETRY_AFTER], "5");
+
+        let e = ApiError::from(Error::new(
+            ErrorCode::InsufficientStorage,
+            "The database's disk is full (database or disk is full).",
+        ));
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage")
+        );
+        assert!(!e.message.contains("database or disk"), "{}", e.message);
+        assert!(!e
+            .into_response()
+            .headers()
+            .contains_key(header::RETRY_AFTER));
+    }
 }

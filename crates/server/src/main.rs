@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use omni_core::Email;
 use omni_server::clock::{Clock, SystemClock};
 use omni_server::{AppState, Config};
-use omni_store::Store;
+use omni_store::{Patience, Store};
 
 /// A request allocates and frees many small buffers on two threads at once; glibc's allocator
 /// spent about a seventh of a license toggle's CPU time there (perf, bench/server).
@@ -91,7 +91,13 @@ async fn run(cli: Cli) {
         }
         Command::Serve => Config::load(cli.config.as_deref()).unwrap_or_else(|e| fail(e)),
     };
-    let store = Store::connect_with(&config.database, config.pool_size)
+    // Serving, every wait for the database is bounded, so requests are refused at once while
+    // it is down (docs/database-outage.md); an operator's command may wait its turn.
+    let patience = match cli.command {
+        Command::Serve => Patience::SERVER,
+        Command::Org { .. } => Patience::PATIENT,
+    };
+    let store = Store::connect_bounded(&config.database, config.pool_size, patience)
         .await
         .unwrap_or_else(|e| fail(e));
     let now = SystemClock.now();

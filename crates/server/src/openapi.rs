@@ -19,7 +19,7 @@ use crate::{api, app, error};
         api::import_upload, api::import_commit, api::export, api::record_usage,
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &Outage),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -39,6 +39,63 @@ impl utoipa::Modify for Bearer {
                     .build(),
             ),
         );
+    }
+}
+
+/// Every `/v1` operation may answer 503 `unavailable` (the database does not answer, or the
+/// request did not finish within the server's bound) with `Retry-After`, and every change 507
+/// `insufficient_storage` (the database's disk is full). Added here to all of them at once, so
+/// no handler's annotation can forget it.
+struct Outage;
+
+impl utoipa::Modify for Outage {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{header::HeaderBuilder, ContentBuilder, Ref, ResponseBuilder, Type};
+        let body = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build()
+        };
+        let unavailable = ResponseBuilder::new()
+            .description(
+                "The database does not answer (or the request did not finish within the \
+                 server's bound): try again after Retry-After. A change refused so was not \
+                 saved unless the message says it may have been.",
+            )
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some("Seconds to wait before trying again"))
+                    .build(),
+            )
+            .content("application/json", body())
+            .build();
+        let full = ResponseBuilder::new()
+            .description("The database's disk is full: nothing was saved.")
+            .content("application/json", body())
+            .build();
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            let reads = [&mut item.get];
+            let changes = [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in reads.into_iter().flatten() {
+                let r = &mut op.responses.responses;
+                r.insert("503".into(), unavailable.clone().into());
+            }
+            for op in changes.into_iter().flatten() {
+                let r = &mut op.responses.responses;
+                r.insert("503".into(), unavailable.clone().into());
+                r.insert("507".into(), full.clone().into());
+            }
+        }
     }
 }
 

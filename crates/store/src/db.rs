@@ -9,9 +9,26 @@ use sqlx::AnyConnection;
 use crate::org::Counters;
 use crate::Caller;
 
-/// A storage failure, for the person: says the database failed and what it said.
-pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
-    Error::internal(format!("The database failed: {e}."))
+/// A storage failure, for the person: says the database failed and what it said. The one
+/// place every failure of the store passes through: a database that does not answer (or whose
+/// disk is full) is told apart here ([`crate::outage`]), so each operation reports it as
+/// [`omni_core::ErrorCode::Unavailable`] (or `InsufficientStorage`) without knowing of it, and
+/// an error the store already classified keeps its code.
+pub(crate) fn internal<E: std::fmt::Display + 'static>(e: E) -> Error {
+    let any: &dyn std::any::Any = &e;
+    if let Some(classified) = any.downcast_ref::<Error>() {
+        return classified.clone();
+    }
+    let code = match any.downcast_ref::<sqlx::Error>() {
+        Some(e) => crate::outage::code_of_sqlx(e),
+        None => any
+            .downcast_ref::<rusqlite::Error>()
+            .and_then(crate::outage::code_of_rusqlite),
+    };
+    match code {
+        Some(code) => crate::outage::error(code, &e),
+        None => Error::internal(format!("The database failed: {e}.")),
+    }
 }
 
 /// `value` as JSON text, to bind where a statement reads its rows from one JSON array

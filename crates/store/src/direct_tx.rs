@@ -29,9 +29,6 @@ use crate::dialect::Backend;
 use crate::{Store, WriteTx};
 use omni_core::model::Id;
 
-/// As long as the store's other connections wait for SQLite's lock ([`crate::SQLITE_PRAGMAS`]).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// A value bound to a statement's `$N` (the N-th of the list).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Arg {
@@ -71,6 +68,9 @@ pub(crate) struct SqliteWriter {
     path: PathBuf,
     /// Every pragma the store's own connections run when they open.
     pragmas: String,
+    /// How long a transaction waits for another program's lock on the file (the store's
+    /// [`crate::Patience::lock`], as its other connections).
+    busy: Duration,
     checkpoints: Arc<Checkpointer>,
     idle: Mutex<Option<rusqlite::Connection>>,
 }
@@ -87,10 +87,16 @@ pub(crate) fn sqlite_file(url: &str) -> Result<Option<PathBuf>> {
 
 impl SqliteWriter {
     /// The writer of the SQLite database file at `path`, whose commits `checkpoints` hears of.
-    pub(crate) fn new(path: PathBuf, pragmas: String, checkpoints: Arc<Checkpointer>) -> Self {
+    pub(crate) fn new(
+        path: PathBuf,
+        pragmas: String,
+        busy: Duration,
+        checkpoints: Arc<Checkpointer>,
+    ) -> Self {
         SqliteWriter {
             path,
             pragmas,
+            busy,
             checkpoints,
             idle: Mutex::new(None),
         }
@@ -143,6 +149,7 @@ impl SqliteTx {
         gate: OwnedMutexGuard<()>,
     ) -> Result<SqliteTx> {
         let conn = home.take()?;
+        let busy = home.busy;
         let first = conn
             .busy_timeout(Duration::ZERO)
             .and_then(|()| conn.execute_batch("BEGIN IMMEDIATE"));
@@ -150,7 +157,7 @@ impl SqliteTx {
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
                 tokio::task::spawn_blocking(move || {
                     let begun = conn
-                        .busy_timeout(BUSY_TIMEOUT)
+                        .busy_timeout(busy)
                         .and_then(|()| conn.execute_batch("BEGIN IMMEDIATE"));
                     (conn, begun)
                 })
@@ -159,7 +166,7 @@ impl SqliteTx {
             }
             other => (conn, other),
         };
-        let begun = conn.busy_timeout(BUSY_TIMEOUT).and(begun);
+        let begun = conn.busy_timeout(busy).and(begun);
         if let Err(e) = begun {
             home.put_back(conn);
             return Err(internal(e));
@@ -302,7 +309,7 @@ impl DirectTx {
     pub(crate) async fn commit(self) -> Result<()> {
         match self {
             DirectTx::Sqlite(tx) => tx.commit(),
-            DirectTx::Pooled(tx) => tx.commit().await.map_err(internal),
+            DirectTx::Pooled(tx) => tx.commit().await,
         }
     }
 }
@@ -348,7 +355,7 @@ impl Store {
     pub(crate) async fn begin_direct(&self, org: Id) -> Result<DirectTx> {
         match &self.sqlite_writer {
             Some(writer) => {
-                let gate = self.write_gate.clone().lock_owned().await;
+                let gate = self.write_turn().await?;
                 Ok(DirectTx::Sqlite(
                     SqliteTx::begin(writer.clone(), gate).await?,
                 ))

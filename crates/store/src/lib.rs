@@ -24,6 +24,7 @@ mod import;
 mod licenses;
 mod list;
 mod org;
+mod outage;
 mod retention;
 mod rows;
 mod table_version;
@@ -31,7 +32,6 @@ mod turns;
 mod users;
 
 use std::path::Path;
-use std::time::Duration;
 
 use omni_core::error::Result;
 use omni_core::model::Id;
@@ -50,6 +50,7 @@ pub use identity::{Identity, SignIn};
 pub use import::{ImportOptions, ImportPlan, ImportReport, PhoneChange, Progress};
 pub use list::{SortField, UserPage, UserQuery};
 pub use org::Org;
+pub use outage::Patience;
 pub use retention::{Forgotten, FEED_KEPT_DAYS};
 pub use users::{NewUser, UserEdit};
 
@@ -123,6 +124,9 @@ pub struct Store {
     licenses: std::sync::Arc<licenses::LicenseQueue>,
     /// Callers waiting for their organization's position ([`table_version`]).
     versions: std::sync::Arc<table_version::VersionQueue>,
+    /// How long an operation waits for the database before it reports it unavailable
+    /// ([`outage`]).
+    patience: Patience,
 }
 
 /// A write transaction, holding the in-process write gate (SQLite) until it ends. Reads as the
@@ -134,8 +138,10 @@ pub(crate) struct WriteTx {
 }
 
 impl WriteTx {
-    pub(crate) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
-        self.tx.commit().await?;
+    /// Commits. A failure because the database stopped answering says that the change may or
+    /// may not have been saved ([`outage::commit_failed`]).
+    pub(crate) async fn commit(self) -> Result<()> {
+        self.tx.commit().await.map_err(outage::commit_failed)?;
         if let Some(checkpoints) = &self.checkpoints {
             checkpoints.committed();
         }
@@ -159,12 +165,11 @@ impl std::ops::DerefMut for WriteTx {
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// What every SQLite connection switches on: WAL, foreign keys, a 30 s busy timeout and
-/// in-memory temporary tables (its page cache comes from the [`SqliteFootprint`]; imports raise
-/// it while they run).
+/// What every SQLite connection switches on: WAL, foreign keys and in-memory temporary tables
+/// (its page cache comes from the [`SqliteFootprint`], and imports raise it while they run; its
+/// busy timeout from the store's [`Patience`]).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA temp_store = memory; \
-     PRAGMA wal_autocheckpoint = 0;";
+     PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; PRAGMA wal_autocheckpoint = 0;";
 
 /// `path` as a `sqlite://` URL that creates the file when missing (every byte outside the
 /// unreserved set percent-encoded, so spaces, `?` and `#` in folder names survive).
@@ -190,14 +195,23 @@ fn sqlite_url(path: &Path) -> Result<String> {
     Ok(url)
 }
 
-/// A pool of at most `connections`. SQLite connections are switched on as [`SQLITE_PRAGMAS`]
-/// says, with the footprint's page cache.
-fn pool_options(backend: Backend, connections: u32, footprint: SqliteFootprint) -> AnyPoolOptions {
+/// A pool of at most `connections`, which waits `patience.acquire` for a connection (connecting
+/// included). SQLite connections are switched on as [`SQLITE_PRAGMAS`] says, with the
+/// footprint's page cache and the patience's busy timeout.
+fn pool_options(
+    backend: Backend,
+    connections: u32,
+    footprint: SqliteFootprint,
+    patience: Patience,
+) -> AnyPoolOptions {
     let options = AnyPoolOptions::new()
         .max_connections(connections.max(1))
-        .acquire_timeout(Duration::from_secs(60))
-        // A SQLite connection is a file handle in this process: it cannot go stale, so the
-        // pool's ping before each acquire would only cost a round trip to its thread.
+        .acquire_timeout(patience.acquire)
+        // A PostgreSQL connection the pool kept goes stale when the server restarts: the ping
+        // before lending it finds out, and the pool opens a new one instead, so the first
+        // requests after an outage do not fail on the connections of before. A SQLite
+        // connection is a file handle in this process: it cannot go stale, so a ping would only
+        // cost a round trip to its thread.
         .test_before_acquire(backend == Backend::Postgres);
     match backend {
         Backend::Postgres => options,
@@ -205,6 +219,7 @@ fn pool_options(backend: Backend, connections: u32, footprint: SqliteFootprint) 
             Box::pin(async move {
                 conn.execute(SQLITE_PRAGMAS).await?;
                 conn.execute(footprint.cache_pragma().as_str()).await?;
+                conn.execute(patience.busy_pragma().as_str()).await?;
                 Ok(())
             })
         }),
@@ -228,7 +243,7 @@ impl Store {
                 ))
             })?;
         }
-        Store::connect_sized(&sqlite_url(path)?, footprint)
+        Store::connect_sized(&sqlite_url(path)?, footprint, Patience::PATIENT)
             .await
             .map_err(|e| Error::new(e.code, format!("{} ({})", e.message, path.display())))
     }
@@ -242,14 +257,28 @@ impl Store {
 
     /// [`Store::connect`] with a pool of at most `max_connections`.
     pub async fn connect_with(url: &str, max_connections: u32) -> Result<Store> {
+        Store::connect_bounded(url, max_connections, Patience::PATIENT).await
+    }
+
+    /// [`Store::connect_with`], waiting for the database as `patience` says ([`Patience::SERVER`]
+    /// for a server, which must answer while its database does not).
+    pub async fn connect_bounded(
+        url: &str,
+        max_connections: u32,
+        patience: Patience,
+    ) -> Result<Store> {
         let footprint = SqliteFootprint {
             connections: max_connections,
             ..SqliteFootprint::STANDARD
         };
-        Store::connect_sized(url, footprint).await
+        Store::connect_sized(url, footprint, patience).await
     }
 
-    async fn connect_sized(url: &str, footprint: SqliteFootprint) -> Result<Store> {
+    async fn connect_sized(
+        url: &str,
+        footprint: SqliteFootprint,
+        patience: Patience,
+    ) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -260,7 +289,7 @@ impl Store {
                 "The database URL must start with sqlite:// or postgres://.",
             ));
         };
-        let options = pool_options(backend, footprint.connections, footprint);
+        let options = pool_options(backend, footprint.connections, footprint, patience);
         let pool = options
             .connect(url)
             .await
@@ -280,7 +309,11 @@ impl Store {
         let write_gate = std::sync::Arc::new(tokio::sync::Mutex::new(()));
         if backend == Backend::Sqlite {
             if let Some(file) = direct_tx::sqlite_file(url)? {
-                let pragmas = format!("{SQLITE_PRAGMAS} {};", footprint.cache_pragma());
+                let pragmas = format!(
+                    "{SQLITE_PRAGMAS} {}; {};",
+                    footprint.cache_pragma(),
+                    patience.busy_pragma()
+                );
                 let checkpointer = std::sync::Arc::new(checkpoints::Checkpointer::start(
                     &file,
                     &pragmas,
@@ -290,6 +323,7 @@ impl Store {
                 sqlite_writer = Some(std::sync::Arc::new(direct_tx::SqliteWriter::new(
                     file,
                     pragmas,
+                    patience.lock,
                     checkpointer.clone(),
                 )));
                 checkpoints = Some(checkpointer);
@@ -299,7 +333,7 @@ impl Store {
                 .execute(&pool)
                 .await
                 .map_err(db::internal)?;
-            let options = pool_options(backend, 1, footprint);
+            let options = pool_options(backend, 1, footprint, patience);
             writer = Some(
                 options
                     .connect(url)
@@ -317,6 +351,7 @@ impl Store {
             write_gate,
             licenses: std::sync::Arc::default(),
             versions: std::sync::Arc::default(),
+            patience,
         })
     }
 
@@ -371,7 +406,7 @@ impl Store {
     pub(crate) async fn begin_write(&self, org: Option<Id>) -> Result<WriteTx> {
         match self.backend {
             Backend::Sqlite => {
-                let gate = self.write_gate.clone().lock_owned().await;
+                let gate = self.write_turn().await?;
                 let tx = self
                     .writer
                     .as_ref()
@@ -405,5 +440,16 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// This process's turn to write (SQLite), waited for as long as [`Patience::turn`] says.
+    pub(crate) async fn write_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>> {
+        let turn = self.write_gate.clone().lock_owned();
+        match self.patience.turn {
+            None => Ok(turn.await),
+            Some(bound) => tokio::time::timeout(bound, turn)
+                .await
+                .map_err(|_| outage::turn_timed_out(bound)),
+        }
     }
 }

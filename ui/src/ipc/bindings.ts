@@ -33,7 +33,7 @@ export type Seats = { purchased: number, assigned: number, available: number, };
 
 export type Summary = { total_users: number, licensed: number, unlicensed: number, administrators: number, seats: Seats, };
 
-export type ErrorCode = "permission_denied" | "invalid_input" | "not_found" | "already_exists" | "no_seat_available" | "last_administrator" | "stale_version" | "not_initialized" | "cancelled" | "internal";
+export type ErrorCode = "permission_denied" | "invalid_input" | "not_found" | "already_exists" | "no_seat_available" | "last_administrator" | "stale_version" | "not_initialized" | "cancelled" | "internal" | "unavailable" | "insufficient_storage";
 
 export type DirectoryKind = "group" | "workspace" | "agent";
 

@@ -175,17 +175,23 @@ pub async fn fresh_store(dir: &std::path::Path) -> Store {
                 .unwrap();
             admin.close().await.unwrap();
             let sep = if url.contains('?') { '&' } else { '?' };
-            Store::connect_with(&format!("{url}{sep}options=-c%20search_path%3D{schema}"), 8)
-                .await
-                .unwrap()
+            server_store(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await
         }
-        _ => Store::connect_with(
-            &format!("sqlite://{}?mode=rwc", dir.join("omni.db").display()),
-            8,
-        )
-        .await
-        .unwrap(),
+        _ => {
+            server_store(&format!(
+                "sqlite://{}?mode=rwc",
+                dir.join("omni.db").display()
+            ))
+            .await
+        }
     }
+}
+
+/// The store at `url` as `omni-server serve` opens it: its waits for the database bounded.
+pub async fn server_store(url: &str) -> Store {
+    Store::connect_bounded(url, 8, omni_store::Patience::SERVER)
+        .await
+        .unwrap()
 }
 
 pub struct Server {
@@ -229,6 +235,12 @@ impl Server {
     pub async fn start(seats: i64) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let store = fresh_store(dir.path()).await;
+        Server::start_on(store, dir, seats).await
+    }
+
+    /// [`Server::start`] on `store`, with its files (uploads; a SQLite store's database) in
+    /// `dir`.
+    pub async fn start_on(store: Store, dir: tempfile::TempDir, seats: i64) -> Server {
         let clock = OffsetClock::default();
         let now = clock.now();
         let owner = store
@@ -324,6 +336,11 @@ impl Server {
             .filter_map(|f| std::fs::read_dir(f.path()).ok())
             .map(|files| files.count())
             .sum()
+    }
+
+    /// The SQLite database file, when the server runs on SQLite ([`fresh_store`]).
+    pub fn sqlite_file(&self) -> std::path::PathBuf {
+        self._dir.path().join("omni.db")
     }
 
     pub fn org(&self) -> Id {

@@ -35,6 +35,27 @@ async fn meta_endpoints_headers_and_limits() {
             "{p} missing from the OpenAPI document"
         );
     }
+    // Every operation may be refused while the database does not answer; every change also
+    // when its disk is full (docs/database-outage.md).
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|_| path.starts_with("/v1/"))
+        {
+            let r = &op["responses"];
+            assert!(
+                r["503"]["headers"]["Retry-After"].is_object(),
+                "{method} {path}: no 503"
+            );
+            assert_eq!(
+                r["507"].is_object(),
+                method != "get",
+                "{method} {path}: 507"
+            );
+        }
+    }
     let (st, _, body) = s.call("GET", "/nowhere", None, None, None).await;
     assert_eq!((st, body["code"].as_str()), (404, Some("not_found")));
     // Bodies over the limit are refused before any handler runs.

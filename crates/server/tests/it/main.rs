@@ -9,3 +9,4 @@ mod common;
 mod concurrency;
 mod endpoints;
 mod matrix;
+mod outage;
