@@ -217,6 +217,8 @@ const en = {
   code_not_initialized: "The organization is not set up.",
   code_cancelled: "Cancelled: nothing was changed.",
   code_internal: "Something went wrong: {message}",
+  code_unavailable: "The database is not answering right now. Try again in a moment.",
+  code_insufficient_storage: "The disk is full: nothing was changed. Free some space, then try again.",
 } as const;
 
 export type Key = keyof typeof en;
@@ -409,6 +411,8 @@ const ptBR: Record<Key, Text> = {
   code_not_initialized: "A organização não está configurada.",
   code_cancelled: "Cancelado: nada foi alterado.",
   code_internal: "Algo deu errado: {message}",
+  code_unavailable: "O banco de dados não está respondendo agora. Tente de novo em instantes.",
+  code_insufficient_storage: "O disco está cheio: nada foi alterado. Libere espaço e tente de novo.",
 };
 
 export const languages = { en: "English", "pt-BR": "Português (Brasil)" } as const;
