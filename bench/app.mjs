@@ -107,7 +107,7 @@ try {
   const s = stats(scroll);
   const q = stats(search);
   const f = (x) => x.toFixed(1).padStart(9);
-  console.log(`${label.padEnd(10)} ${f(launch)} ${f(s.median)} ${f(s.p95)} ${f(q.median)} ${f(q.p95)} ${f(memory)}   (PSS by process: ${parts.map((m) => m.toFixed(0)).join(" + ")} MB: app, then WebKit)`);
+  console.log(`${label.padEnd(20)} ${f(launch)} ${f(s.median)} ${f(s.p95)} ${f(q.median)} ${f(q.p95)} ${f(memory)}   (PSS by process: ${parts.map((m) => m.toFixed(0)).join(" + ")} MB: app, then WebKit)`);
 } finally {
   await session.delete().catch(() => {});
 }
