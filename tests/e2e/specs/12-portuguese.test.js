@@ -17,7 +17,13 @@ e2e('in Portuguese, a refusal and money read in Portuguese', {
 
 async function inPortuguese(app) {
   await navigate(app, 'Settings');
-  await app.choose('Language', 'Português (Brasil)');
+  // Picking the language draws the screen again in it: the same field is now named "Idioma".
+  const box = await app.find('combobox', 'Language');
+  const option = await app.session.execute(
+    'return Array.from(arguments[0].options).find((o) => o.label === "Português (Brasil)") || null', [box]);
+  await app.session.click(option);
+  await app.waitFor(async () => (await app.valueOf('combobox', 'Idioma')) === 'Português (Brasil)',
+    { message: 'the language field, now "Idioma", to show Português (Brasil)' });
   await app.click('button', 'Usuários', { within: ['navigation', 'Principal'] });
   const row = [['grid', 'Usuários'], ['row', ORG.owner]];
   await app.find('row', ORG.owner, { within: ['grid', 'Usuários'] });
