@@ -14,7 +14,6 @@ export type Text = string | Plural;
 
 const en = {
   ...reasonsEn,
-  appTitle: "Power Omni Admin",
   // first run
   setupTitle: "Set up your organization",
   setupIntro: "Your organization's users are kept on this computer. You can connect to omni-server later.",
@@ -103,7 +102,6 @@ const en = {
   changeRoleTitle: { one: "Change role of {count} user", other: "Change role of {count} users" },
   apply: "Apply",
   createdUser: "{email} was created. Assign a license with the switch in the table.",
-  saved: "Saved.",
   deletedUsers: { one: "{count} deleted. Find them in Recently deleted.", other: "{count} deleted. Find them in Recently deleted." },
   // relationships
   groups: "Groups",
@@ -158,7 +156,6 @@ const en = {
   seatsNeeded: { one: "Needs {count} seat; {available} available.", other: "Needs {count} seats; {available} available." },
   importConfirm: "Import",
   importProgress: "Import progress",
-  importing: "Importing…",
   importDone: { one: "{count} user created, {updated} updated.", other: "{count} users created, {updated} updated." },
   saveRejected: "Save rejected lines…",
   savedTo: "Saved to {file}.",
@@ -206,7 +203,6 @@ const en = {
   // the app's frame
   actingAs: "{email} · {role}",
   // errors: a refusal renders from its reason (reasons.ts); these are for errors without one
-  unexpected: "Something went wrong: {message}",
   code_permission_denied: "You are not allowed to do this.",
   code_invalid_input: "Something you entered is not valid: {message}",
   code_not_found: "That no longer exists: it may have been deleted meanwhile.",
@@ -225,7 +221,6 @@ export type Key = keyof typeof en;
 
 const ptBR: Record<Key, Text> = {
   ...reasonsPt,
-  appTitle: "Power Omni Admin",
   setupTitle: "Configure sua organização",
   setupIntro: "Os usuários da sua organização ficam neste computador. Você pode conectar ao omni-server depois.",
   orgName: "Nome da organização",
@@ -307,7 +302,6 @@ const ptBR: Record<Key, Text> = {
   changeRoleTitle: { one: "Alterar perfil de {count} usuário", other: "Alterar perfil de {count} usuários" },
   apply: "Aplicar",
   createdUser: "{email} foi criado. Atribua uma licença pela chave na tabela.",
-  saved: "Salvo.",
   deletedUsers: { one: "{count} excluído. Veja em Excluídos recentemente.", other: "{count} excluídos. Veja em Excluídos recentemente." },
   groups: "Grupos",
   workspaces: "Workspaces",
@@ -358,7 +352,6 @@ const ptBR: Record<Key, Text> = {
   seatsNeeded: { one: "Precisa de {count} licença; {available} disponíveis.", other: "Precisa de {count} licenças; {available} disponíveis." },
   importConfirm: "Importar",
   importProgress: "Progresso da importação",
-  importing: "Importando…",
   importDone: { one: "{count} usuário criado, {updated} atualizados.", other: "{count} usuários criados, {updated} atualizados." },
   saveRejected: "Salvar linhas rejeitadas…",
   savedTo: "Salvo em {file}.",
@@ -400,7 +393,6 @@ const ptBR: Record<Key, Text> = {
   selectionActions: "Ações sobre os usuários selecionados",
   deletedUser: "{email} excluído. Veja em Excluídos recentemente.",
   actingAs: "{email} · {role}",
-  unexpected: "Algo deu errado: {message}",
   code_permission_denied: "Você não tem permissão para fazer isso.",
   code_invalid_input: "Algo que você digitou não é válido: {message}",
   code_not_found: "Isso não existe mais: pode ter sido excluído enquanto isso.",
