@@ -10,6 +10,7 @@
 //! filter), who counts as an Administrator ([`is_administrator`], [`administrators_delta`], for
 //! the counters the invariants are checked against). The store's SQL that selects the roles
 //! seeing every agent (`role <> 'user'`, the `users_role` partial index) states the same rule.
+//! (An edit that asks whether a user's role changed compares two values, not a role with a rule.)
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::{Id, Role};
