@@ -87,7 +87,7 @@ pub fn effective_access(role: Role, links: &UserLinks) -> Vec<AgentAccess> {
             .or_default()
             .push(path);
     };
-    if role != Role::User {
+    if crate::policy::sees_every_agent(role) {
         for a in &links.all_agents {
             add(a, AccessPath::Role { role });
         }

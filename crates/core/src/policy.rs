@@ -3,7 +3,14 @@
 //!
 //! Every write path (the CLI, the desktop app, the server, CSV import) asks [`authorize`] with the
 //! actor's *current* role, and calls the invariant checks with counts read inside the same
-//! transaction that writes. Nothing else in the workspace compares roles.
+//! transaction that writes.
+//!
+//! It is also the one place roles are compared. What other modules need to know of a role asks
+//! here: who sees every agent ([`sees_every_agent`], for effective access and the table's role
+//! filter), who counts as an Administrator ([`is_administrator`], [`administrators_delta`], for
+//! the counters the invariants are checked against). The store's SQL that selects the roles
+//! seeing every agent (`role <> 'user'`, the `users_role` partial index) states the same rule.
+//! (An edit that asks whether a user's role changed compares two values, not a role with a rule.)
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::{Id, Role};
@@ -103,6 +110,25 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<()> {
 
 fn deny(reason: Reason) -> Result<()> {
     Err(Error::because(ErrorCode::PermissionDenied, reason))
+}
+
+/// Whether `role` sees every agent of the organization, whatever its links (Administrators and
+/// Collaborators): effective access counts it as a path of its own.
+pub fn sees_every_agent(role: Role) -> bool {
+    role != Role::User
+}
+
+/// Whether `role` counts towards the Administrators the organization keeps (the count
+/// [`ensure_administrator_remains`] is given).
+pub fn is_administrator(role: Role) -> bool {
+    role == Role::Administrator
+}
+
+/// How a user's change moves the organization's count of Administrators: `from` is their role
+/// before, `to` after (`None`: not a live user, before a creation or after a deletion).
+pub fn administrators_delta(from: Option<Role>, to: Option<Role>) -> i64 {
+    let counted = |role: Option<Role>| i64::from(role.is_some_and(is_administrator));
+    counted(to) - counted(from)
 }
 
 /// The organization must keep at least one Administrator. `admins_after` is the count the change

@@ -37,6 +37,16 @@ pub(crate) fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<Strin
     serde_json::to_string(value).map_err(internal)
 }
 
+/// `taken()` when `e` is a UNIQUE constraint violation (the name or email is in use), else
+/// [`internal`].
+pub(crate) fn taken_or_internal(e: sqlx::Error, taken: impl FnOnce() -> Error) -> Error {
+    if is_unique_violation(&e) {
+        taken()
+    } else {
+        internal(e)
+    }
+}
+
 /// True when `e` is a UNIQUE constraint violation.
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {

@@ -13,7 +13,7 @@ use omni_core::model::{Id, Timestamp};
 use omni_core::policy::{self, Action};
 use serde_json::json;
 
-use crate::db::{actor, internal, reserve_seq};
+use crate::db::{internal, reserve_seq};
 use crate::directory::{DirectoryKind, LinkKind};
 use crate::import::{ImportOptions, Progress};
 use crate::org::{bump_counters, counters};
@@ -185,18 +185,17 @@ impl Store {
 
     /// Group memberships, licenses, budgets and usage in set-based statements.
     async fn spread(&self, caller: &Caller, groups: &[Id], now: Timestamp) -> Result<()> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        let a = actor(&mut tx, caller).await?;
+        let mut w = self.write(caller, now).await?;
         for action in [
             Action::ManageDirectory,
             Action::ManageLicenses,
             Action::SetBudget,
         ] {
-            policy::authorize(&a, &action)?;
+            w.authorize(&action)?;
         }
         let org = caller.org;
         let (max_link,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM links")
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *w.tx)
             .await
             .map_err(internal)?;
         let n = groups.len() as i64;
@@ -210,16 +209,16 @@ impl Store {
             .bind(now.0)
             .bind(n)
             .bind(i as i64)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await
             .map_err(internal)?;
         }
         let (new_links,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM links WHERE id > $1")
             .bind(max_link)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *w.tx)
             .await
             .map_err(internal)?;
-        let first = reserve_seq(&mut tx, org, new_links).await?;
+        let first = reserve_seq(&mut w.tx, org, new_links).await?;
         sqlx::query(
             "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
              SELECT $1, $2 - 1 + ROW_NUMBER() OVER (ORDER BY id), 'link', id, 'upsert', $3 FROM links WHERE id > $4",
@@ -228,11 +227,11 @@ impl Store {
         .bind(first)
         .bind(now.0)
         .bind(max_link)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await
         .map_err(internal)?;
 
-        let c = counters(&mut tx, org).await?;
+        let c = counters(&mut w.tx, org).await?;
         let free = (c.purchased - c.licensed).max(0);
         let want = (c.total * 7 / 10 - c.licensed).clamp(0, free);
         let licensed = sqlx::query(
@@ -241,12 +240,12 @@ impl Store {
         )
         .bind(org)
         .bind(want)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await
         .map_err(internal)?
         .rows_affected() as i64;
         policy::ensure_seats(c.purchased, c.licensed + licensed)?;
-        bump_counters(&mut tx, org, 0, licensed, 0).await?;
+        bump_counters(&mut w.tx, org, 0, licensed, 0).await?;
         // Budgets of $20 to $200 for two users in three; this month's usage from nothing to 115 % of
         // the budget (a few over, more near it), up to $120 for those without a limit.
         let month = now.month_start().0;
@@ -260,11 +259,11 @@ impl Store {
         .bind(org)
         .bind(month)
         .bind(now.0)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await
         .map_err(internal)?
         .rows_affected() as i64;
-        let first = reserve_seq(&mut tx, org, touched).await?;
+        let first = reserve_seq(&mut w.tx, org, touched).await?;
         sqlx::query(
             "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
              SELECT $1, $2 - 1 + ROW_NUMBER() OVER (ORDER BY id), 'user', id, 'upsert', $3 FROM users \
@@ -273,11 +272,11 @@ impl Store {
         .bind(org)
         .bind(first)
         .bind(now.0)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await
         .map_err(internal)?;
         audit::record(
-            &mut tx,
+            &mut w.tx,
             caller,
             now,
             "demo.generate",
@@ -286,7 +285,7 @@ impl Store {
             Some(json!({"licensed": licensed, "users": c.total})),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        w.commit().await?;
         Ok(())
     }
 }

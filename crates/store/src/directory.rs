@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::db::{actor, internal, is_unique_violation};
-use crate::feed::{self, ChangeOp, FeedEntity};
-use crate::{audit, Caller, Store};
+use crate::db::{actor, internal, taken_or_internal};
+use crate::feed::{ChangeOp, FeedEntity};
+use crate::{Caller, Store};
 
 pub use omni_core::model::DirectoryKind;
 
@@ -200,23 +200,6 @@ async fn check_end(
     }
 }
 
-/// Records a change of a group, workspace or agent: its feed entry and its audit entry.
-#[allow(clippy::too_many_arguments)]
-async fn item_changed(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    id: Id,
-    op: ChangeOp,
-    now: Timestamp,
-    action: &str,
-    name: &str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> Result<()> {
-    feed::append(conn, caller.org, FeedEntity::Directory, id, op, now).await?;
-    audit::record(conn, caller, now, action, name, before, after).await
-}
-
 impl Store {
     /// Creates a group, workspace or agent.
     pub async fn create_item(
@@ -227,8 +210,8 @@ impl Store {
         now: Timestamp,
     ) -> Result<DirectoryItem> {
         let name = clean_name(kind, name)?;
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
+        let mut w = self.write(caller, now).await?;
+        w.authorize(&Action::ManageDirectory)?;
         let (id,): (Id,) = sqlx::query_as(
             "INSERT INTO directory (org_id, kind, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
         )
@@ -236,22 +219,14 @@ impl Store {
         .bind(kind.as_str())
         .bind(&name)
         .bind(now.0)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *w.tx)
         .await
-        .map_err(|e| if is_unique_violation(&e) { taken(kind, &name) } else { internal(e) })?;
-        item_changed(
-            &mut tx,
-            caller,
-            id,
-            ChangeOp::Upsert,
-            now,
-            &format!("{}.create", kind.as_str()),
-            &name,
-            None,
-            Some(json!({"name": name})),
-        )
-        .await?;
-        tx.commit().await.map_err(internal)?;
+        .map_err(|e| taken_or_internal(e, || taken(kind, &name)))?;
+        w.feed(FeedEntity::Directory, id, ChangeOp::Upsert).await?;
+        let action = format!("{}.create", kind.as_str());
+        w.audit(&action, &name, None, Some(json!({"name": name})))
+            .await?;
+        w.commit().await?;
         Ok(DirectoryItem {
             id,
             kind,
@@ -268,9 +243,9 @@ impl Store {
         name: &str,
         now: Timestamp,
     ) -> Result<DirectoryItem> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
-        let item = item_by_id(&mut tx, caller.org, id)
+        let mut w = self.write(caller, now).await?;
+        w.authorize(&Action::ManageDirectory)?;
+        let item = item_by_id(&mut w.tx, caller.org, id)
             .await?
             .ok_or_else(|| Error::because(ErrorCode::NotFound, Reason::NothingHasId { id }))?;
         let name = clean_name(item.kind, name)?;
@@ -280,28 +255,14 @@ impl Store {
         .bind(&name)
         .bind(now.0)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                taken(item.kind, &name)
-            } else {
-                internal(e)
-            }
-        })?;
-        item_changed(
-            &mut tx,
-            caller,
-            id,
-            ChangeOp::Upsert,
-            now,
-            &format!("{}.rename", item.kind.as_str()),
-            &name,
-            Some(json!({"name": item.name})),
-            Some(json!({"name": name})),
-        )
-        .await?;
-        tx.commit().await.map_err(internal)?;
+        .map_err(|e| taken_or_internal(e, || taken(item.kind, &name)))?;
+        w.feed(FeedEntity::Directory, id, ChangeOp::Upsert).await?;
+        let action = format!("{}.rename", item.kind.as_str());
+        let (was, is) = (json!({"name": item.name}), json!({"name": name}));
+        w.audit(&action, &name, Some(was), Some(is)).await?;
+        w.commit().await?;
         Ok(DirectoryItem {
             name,
             version: item.version + 1,
@@ -311,9 +272,9 @@ impl Store {
 
     /// Deletes a group, workspace or agent and every link to it.
     pub async fn delete_item(&self, caller: &Caller, id: Id, now: Timestamp) -> Result<()> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
-        let item = item_by_id(&mut tx, caller.org, id)
+        let mut w = self.write(caller, now).await?;
+        w.authorize(&Action::ManageDirectory)?;
+        let item = item_by_id(&mut w.tx, caller.org, id)
             .await?
             .ok_or_else(|| Error::because(ErrorCode::NotFound, Reason::NothingHasId { id }))?;
         let (a_kinds, b_kinds): (&[&str], &[&str]) = match item.kind {
@@ -333,7 +294,7 @@ impl Store {
                     .bind(caller.org)
                     .bind(*k)
                     .bind(id)
-                    .fetch_all(&mut *tx)
+                    .fetch_all(&mut *w.tx)
                     .await
                     .map_err(internal)?;
                 links.extend(ids.into_iter().map(|r| r.0));
@@ -342,38 +303,21 @@ impl Store {
         for l in links {
             sqlx::query("DELETE FROM links WHERE id = $1")
                 .bind(l)
-                .execute(&mut *tx)
+                .execute(&mut *w.tx)
                 .await
                 .map_err(internal)?;
-            feed::append(
-                &mut tx,
-                caller.org,
-                FeedEntity::Link,
-                l,
-                ChangeOp::Delete,
-                now,
-            )
-            .await?;
+            w.feed(FeedEntity::Link, l, ChangeOp::Delete).await?;
         }
         sqlx::query("DELETE FROM directory WHERE id = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await
             .map_err(internal)?;
-        item_changed(
-            &mut tx,
-            caller,
-            id,
-            ChangeOp::Delete,
-            now,
-            &format!("{}.delete", item.kind.as_str()),
-            &item.name,
-            Some(json!({"name": item.name})),
-            None,
-        )
-        .await?;
-        tx.commit().await.map_err(internal)?;
-        Ok(())
+        w.feed(FeedEntity::Directory, id, ChangeOp::Delete).await?;
+        let action = format!("{}.delete", item.kind.as_str());
+        let was = json!({"name": item.name});
+        w.audit(&action, &item.name, Some(was), None).await?;
+        w.commit().await
     }
 
     /// Every item of `kind`, by name.
@@ -423,11 +367,11 @@ impl Store {
         b: Id,
         now: Timestamp,
     ) -> Result<bool> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
+        let mut w = self.write(caller, now).await?;
+        w.authorize(&Action::ManageDirectory)?;
         let (ka, kb) = kind.ends();
-        let an = check_end(&mut tx, caller.org, ka, a).await?;
-        let bn = check_end(&mut tx, caller.org, kb, b).await?;
+        let an = check_end(&mut w.tx, caller.org, ka, a).await?;
+        let bn = check_end(&mut w.tx, caller.org, kb, b).await?;
         let row: Option<(Id,)> = sqlx::query_as(
             "INSERT INTO links (org_id, kind, a_id, b_id, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
         )
@@ -436,30 +380,15 @@ impl Store {
         .bind(a)
         .bind(b)
         .bind(now.0)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *w.tx)
         .await
         .map_err(internal)?;
         let Some((id,)) = row else { return Ok(false) };
-        feed::append(
-            &mut tx,
-            caller.org,
-            FeedEntity::Link,
-            id,
-            ChangeOp::Upsert,
-            now,
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            caller,
-            now,
-            "link.add",
-            &format!("{an} → {bn}"),
-            None,
-            Some(json!({"kind": kind.as_str()})),
-        )
-        .await?;
-        tx.commit().await.map_err(internal)?;
+        w.feed(FeedEntity::Link, id, ChangeOp::Upsert).await?;
+        let is = json!({"kind": kind.as_str()});
+        w.audit("link.add", &format!("{an} → {bn}"), None, Some(is))
+            .await?;
+        w.commit().await?;
         Ok(true)
     }
 
@@ -472,37 +401,22 @@ impl Store {
         b: Id,
         now: Timestamp,
     ) -> Result<bool> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        policy::authorize(&actor(&mut tx, caller).await?, &Action::ManageDirectory)?;
+        let mut w = self.write(caller, now).await?;
+        w.authorize(&Action::ManageDirectory)?;
         let row: Option<(Id,)> = sqlx::query_as("DELETE FROM links WHERE org_id = $1 AND kind = $2 AND a_id = $3 AND b_id = $4 RETURNING id")
             .bind(caller.org)
             .bind(kind.as_str())
             .bind(a)
             .bind(b)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *w.tx)
             .await
             .map_err(internal)?;
         let Some((id,)) = row else { return Ok(false) };
-        feed::append(
-            &mut tx,
-            caller.org,
-            FeedEntity::Link,
-            id,
-            ChangeOp::Delete,
-            now,
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            caller,
-            now,
-            "link.remove",
-            &format!("{a} → {b}"),
-            Some(json!({"kind": kind.as_str()})),
-            None,
-        )
-        .await?;
-        tx.commit().await.map_err(internal)?;
+        w.feed(FeedEntity::Link, id, ChangeOp::Delete).await?;
+        let was = json!({"kind": kind.as_str()});
+        w.audit("link.remove", &format!("{a} → {b}"), Some(was), None)
+            .await?;
+        w.commit().await?;
         Ok(true)
     }
 
@@ -563,7 +477,7 @@ impl Store {
                   WHERE ug.org_id = $1 AND ug.kind = 'user_group' AND ug.a_id = $2)", org, user).await?,
             all_agents: Vec::new(),
         };
-        if role != Role::User {
+        if policy::sees_every_agent(role) {
             links.all_agents = named_rows(
                 &mut conn,
                 "SELECT id, name FROM directory WHERE org_id = $1 AND kind = 'agent' AND $2 = $2",

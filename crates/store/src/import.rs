@@ -419,25 +419,27 @@ impl Store {
         cancel: Option<Arc<AtomicBool>>,
         now: Timestamp,
     ) -> Result<ImportReport> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        let max_before = admit(&mut tx, caller, opts).await?;
+        let mut w = self.write(caller, now).await?;
+        authorize_import(&w.actor, opts)?;
+        let max_before = max_user_id(&mut w.tx).await?;
+        let tx = &mut w.tx;
         // A large SQLite page cache for the length of the import (random index inserts), the
         // small everyday one again afterwards.
-        let sqlite = Backend::of(&tx) == Backend::Sqlite;
+        let sqlite = Backend::of(tx) == Backend::Sqlite;
         let mut set_aside = Vec::new();
         if sqlite {
             sqlx::query(IMPORT_CACHE)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(internal)?;
             if rebuild_is_cheaper(total_bytes, max_before) {
                 for index in RANDOM_ORDER_INDEXES {
-                    set_aside.extend(set_index_aside(&mut tx, index).await?);
+                    set_aside.extend(set_index_aside(tx, index).await?);
                 }
             }
         }
         let result = run(
-            &mut tx,
+            tx,
             caller,
             max_before,
             file,
@@ -452,17 +454,17 @@ impl Store {
         // Built again in one pass over the table, with the import's large cache for the sort (a
         // failed import rolls the drop back instead).
         let rebuilt = match result {
-            Ok(report) => rebuild(&mut tx, set_aside).await.map(|()| report),
+            Ok(report) => rebuild(tx, set_aside).await.map(|()| report),
             Err(e) => Err(e),
         };
         if sqlite {
             sqlx::query(&self.footprint.cache_pragma())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(internal)?;
         }
         let mut report = rebuilt?;
-        tx.commit().await.map_err(internal)?;
+        w.commit().await?;
         report.committed = true;
         // PostgreSQL plans with statistics that autovacuum refreshes up to a minute later, and
         // a planner that still believes the old size (one row, for a new organization) walks
@@ -549,10 +551,15 @@ async fn set_index_aside(conn: &mut AnyConnection, name: &str) -> Result<Option<
     Ok(Some(sql))
 }
 
-/// What every import starts with, in its transaction: the caller's right to import with
-/// `opts`, then the highest user id so far (users above it are the ones this import creates).
+/// What a preview starts with, in its transaction: the caller's right to import with `opts`,
+/// then [`max_user_id`] (a commit asks the same through its [`crate::write::Write`]).
 async fn admit(conn: &mut AnyConnection, caller: &Caller, opts: ImportOptions) -> Result<Id> {
     authorize_import(&actor(conn, caller).await?, opts)?;
+    max_user_id(conn).await
+}
+
+/// The highest user id so far: users above it are the ones this import creates.
+async fn max_user_id(conn: &mut AnyConnection) -> Result<Id> {
     let (max_before,): (Id,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM users")
         .fetch_one(&mut *conn)
         .await
@@ -649,11 +656,7 @@ async fn run<R: Read + Send + 'static>(
         .execute(&mut *conn)
         .await
         .map_err(internal)?;
-        let admins = if opts.role == Role::Administrator {
-            created
-        } else {
-            0
-        };
+        let admins = created * policy::administrators_delta(None, Some(opts.role));
         let licensed = if opts.licensed { created } else { 0 };
         bump_counters(conn, caller.org, created, licensed, admins).await?;
         let summary = json!({

@@ -1,5 +1,5 @@
 //! Persistence of the organization's directory, over sqlx (and rusqlite for the statements of
-//! license groups on a SQLite file, [`direct_tx`]).
+//! license groups on a SQLite file, [`engine::direct_sqlite`]).
 //!
 //! The public API is the set of operations of the product (create a user, change a role, assign
 //! licenses, import, list, …), each taking the [`Caller`] that acts and the time it acts at. Every
@@ -11,12 +11,11 @@
 //! queries) so the server can run the same statements on PostgreSQL.
 
 mod audit;
-mod checkpoints;
 mod db;
 mod demo;
 mod dialect;
-mod direct_tx;
 mod directory;
+mod engine;
 mod export;
 mod feed;
 mod identity;
@@ -27,9 +26,8 @@ mod org;
 mod outage;
 mod retention;
 mod rows;
-mod table_version;
-mod turns;
 mod users;
+mod write;
 
 use std::path::Path;
 
@@ -67,7 +65,7 @@ pub struct Caller {
 /// beyond the cache are read from the operating system's file cache, which costs a copy but no
 /// disk access and counts against no process. And how long its write-ahead log may grow under a
 /// stream of writes before a checkpoint makes SQLite write it from the start again
-/// ([`checkpoints`]).
+/// ([`engine::checkpoints`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SqliteFootprint {
     pub connections: u32,
@@ -116,50 +114,17 @@ pub struct Store {
     /// concurrent writers, turns into tens of milliseconds of idle waiting per transaction).
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// SQLite file: the connection license groups run their statements on, where they are
-    /// driven ([`direct_tx`]).
-    sqlite_writer: Option<std::sync::Arc<direct_tx::SqliteWriter>>,
-    /// SQLite file: checkpoints its log after commits ([`checkpoints`]).
-    checkpoints: Option<std::sync::Arc<checkpoints::Checkpointer>>,
-    /// License changes waiting to be committed in groups ([`licenses`]).
-    licenses: std::sync::Arc<licenses::LicenseQueue>,
-    /// Callers waiting for their organization's position ([`table_version`]).
-    versions: std::sync::Arc<table_version::VersionQueue>,
+    /// driven ([`engine::direct_sqlite`]).
+    sqlite_writer: Option<std::sync::Arc<engine::direct_sqlite::SqliteWriter>>,
+    /// SQLite file: checkpoints its log after commits ([`engine::checkpoints`]).
+    checkpoints: Option<std::sync::Arc<engine::checkpoints::Checkpointer>>,
+    /// License changes waiting to be committed in groups ([`engine::license_groups`]).
+    licenses: std::sync::Arc<engine::license_groups::LicenseQueue>,
+    /// Callers waiting for their organization's position ([`engine::table_version`]).
+    versions: std::sync::Arc<engine::table_version::VersionQueue>,
     /// How long an operation waits for the database before it reports it unavailable
     /// ([`outage`]).
     patience: Patience,
-}
-
-/// A write transaction, holding the in-process write gate (SQLite) until it ends. Reads as the
-/// connection it runs on; ends with [`WriteTx::commit`], or rolls back when dropped.
-pub(crate) struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
-    checkpoints: Option<std::sync::Arc<checkpoints::Checkpointer>>,
-}
-
-impl WriteTx {
-    /// Commits. A failure because the database stopped answering says that the change may or
-    /// may not have been saved ([`outage::commit_failed`]).
-    pub(crate) async fn commit(self) -> Result<()> {
-        self.tx.commit().await.map_err(outage::commit_failed)?;
-        if let Some(checkpoints) = &self.checkpoints {
-            checkpoints.committed();
-        }
-        Ok(())
-    }
-}
-
-impl std::ops::Deref for WriteTx {
-    type Target = sqlx::AnyConnection;
-    fn deref(&self) -> &sqlx::AnyConnection {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
-    }
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -308,24 +273,26 @@ impl Store {
         let mut checkpoints = None;
         let write_gate = std::sync::Arc::new(tokio::sync::Mutex::new(()));
         if backend == Backend::Sqlite {
-            if let Some(file) = direct_tx::sqlite_file(url)? {
+            if let Some(file) = engine::direct_sqlite::sqlite_file(url)? {
                 let pragmas = format!(
                     "{SQLITE_PRAGMAS} {}; {};",
                     footprint.cache_pragma(),
                     patience.busy_pragma()
                 );
-                let checkpointer = std::sync::Arc::new(checkpoints::Checkpointer::start(
+                let checkpointer = std::sync::Arc::new(engine::checkpoints::Checkpointer::start(
                     &file,
                     &pragmas,
                     footprint.log_pages,
                     write_gate.clone(),
                 )?);
-                sqlite_writer = Some(std::sync::Arc::new(direct_tx::SqliteWriter::new(
-                    file,
-                    pragmas,
-                    patience.lock,
-                    checkpointer.clone(),
-                )));
+                sqlite_writer = Some(std::sync::Arc::new(
+                    engine::direct_sqlite::SqliteWriter::new(
+                        file,
+                        pragmas,
+                        patience.lock,
+                        checkpointer.clone(),
+                    ),
+                ));
                 checkpoints = Some(checkpointer);
             }
             // Keep the planner's statistics fresh (cheap: bounded by analysis_limit).
@@ -397,59 +364,7 @@ impl Store {
         Ok(row.0)
     }
 
-    /// Starts a write transaction that serialises the writers of organization `org` (`None`
-    /// when creating one). SQLite: `BEGIN IMMEDIATE`, which holds the database's write lock from
-    /// the first statement. PostgreSQL (READ COMMITTED): `BEGIN`, then the organization's row
-    /// locked `FOR UPDATE` before anything is read, so every later statement of the transaction
-    /// sees all that the previous writer committed (counters, seats, versions) and read-then-write
-    /// sequences cannot interleave within an organization.
-    pub(crate) async fn begin_write(&self, org: Option<Id>) -> Result<WriteTx> {
-        match self.backend {
-            Backend::Sqlite => {
-                let gate = self.write_turn().await?;
-                let tx = self
-                    .writer
-                    .as_ref()
-                    .unwrap_or(&self.pool)
-                    .begin_with("BEGIN IMMEDIATE")
-                    .await
-                    .map_err(db::internal)?;
-                Ok(WriteTx {
-                    tx,
-                    _gate: Some(gate),
-                    checkpoints: self.checkpoints.clone(),
-                })
-            }
-            Backend::Postgres => {
-                let mut tx = self.pool.begin().await.map_err(db::internal)?;
-                if let Some(org) = org {
-                    sqlx::query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
-                        .bind(org)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db::internal)?;
-                }
-                Ok(WriteTx {
-                    tx,
-                    _gate: None,
-                    checkpoints: None,
-                })
-            }
-        }
-    }
-
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
-    }
-
-    /// This process's turn to write (SQLite), waited for as long as [`Patience::turn`] says.
-    pub(crate) async fn write_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>> {
-        let turn = self.write_gate.clone().lock_owned();
-        match self.patience.turn {
-            None => Ok(turn.await),
-            Some(bound) => tokio::time::timeout(bound, turn)
-                .await
-                .map_err(|_| outage::turn_timed_out(bound)),
-        }
     }
 }

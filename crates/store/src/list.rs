@@ -159,7 +159,8 @@ fn filter(q: &UserQuery, org: i64, month: i64, backend: Backend) -> Result<Filte
     if let Some(role) = q.role {
         // A literal (from a fixed set) so the planner can use the partial index on non-User roles.
         f.sql.push_str(&format!(" AND role = '{}'", role.as_str()));
-        if role != Role::User {
+        // The partial index holds the roles that see every agent.
+        if policy::sees_every_agent(role) {
             f.sql.push_str(" AND role <> 'user'");
         }
     }
@@ -304,7 +305,7 @@ pub(crate) async fn page(
         (true, None, None) => Some(c.total),
         (true, None, Some(true)) => Some(c.licensed),
         (true, None, Some(false)) => Some(c.total - c.licensed),
-        (true, Some(Role::Administrator), None) => Some(c.admins),
+        (true, Some(role), None) if policy::is_administrator(role) => Some(c.admins),
         _ => None,
     };
     let (total, total_capped) = match known {

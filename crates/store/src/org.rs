@@ -2,14 +2,14 @@
 //! resolving who acts.
 
 use omni_core::error::Result;
-use omni_core::model::{Id, Role, Seats, Summary, Timestamp};
+use omni_core::model::{Id, Seats, Summary, Timestamp};
 use omni_core::policy::{self, Action};
 use omni_core::{Email, Error, ErrorCode, Reason};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::db::{actor, actor_and_counters, internal};
+use crate::db::{actor_and_counters, internal};
 use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::{audit, Caller, Store};
 
@@ -240,37 +240,22 @@ impl Store {
 
     /// Sets the number of purchased seats (never below those assigned).
     pub async fn set_seats(&self, caller: &Caller, seats: i64, now: Timestamp) -> Result<Seats> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        let actor = actor(&mut tx, caller).await?;
-        policy::authorize(&actor, &Action::SetSeats)?;
-        let c = counters(&mut tx, caller.org).await?;
+        let mut w = self.write(caller, now).await?;
+        w.authorize(&Action::SetSeats)?;
+        let c = counters(&mut w.tx, caller.org).await?;
         policy::ensure_seat_count(seats, c.licensed)?;
         sqlx::query("UPDATE orgs SET seats_purchased = $1 WHERE id = $2")
             .bind(seats)
             .bind(caller.org)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await
             .map_err(internal)?;
-        feed::append(
-            &mut tx,
-            caller.org,
-            FeedEntity::Org,
-            caller.org,
-            ChangeOp::Upsert,
-            now,
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            caller,
-            now,
-            "seats.set",
-            "license pool",
-            Some(json!({"seats": c.purchased})),
-            Some(json!({"seats": seats})),
-        )
-        .await?;
-        tx.commit().await.map_err(internal)?;
+        w.feed(FeedEntity::Org, caller.org, ChangeOp::Upsert)
+            .await?;
+        let (was, is) = (json!({"seats": c.purchased}), json!({"seats": seats}));
+        w.audit("seats.set", "license pool", Some(was), Some(is))
+            .await?;
+        w.commit().await?;
         Ok(Seats::new(seats, c.licensed))
     }
 
@@ -286,9 +271,4 @@ impl Store {
         .await
         .map_err(internal)
     }
-}
-
-/// The role counter delta for a role change.
-pub(crate) fn admin_delta(from: Role, to: Role) -> i64 {
-    i64::from(to == Role::Administrator) - i64::from(from == Role::Administrator)
 }

@@ -74,7 +74,7 @@ pub(crate) fn code_of_sqlx(e: &sqlx::Error) -> Option<ErrorCode> {
     }
 }
 
-/// The code of a rusqlite failure (the store's own SQLite writer, [`crate::direct_tx`]).
+/// The code of a rusqlite failure (the store's own SQLite writer, [`crate::engine::direct_sqlite`]).
 pub(crate) fn code_of_rusqlite(e: &rusqlite::Error) -> Option<ErrorCode> {
     match e.sqlite_error_code()? {
         rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {

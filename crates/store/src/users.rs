@@ -8,17 +8,18 @@
 
 use omni_core::error::Result;
 use omni_core::model::{Id, Role, Timestamp, Usd, User, RESTORE_WINDOW_DAYS};
-use omni_core::policy::{self, Action, Actor};
+use omni_core::policy::{self, Action};
 use omni_core::{Email, Error, ErrorCode, Phone, Reason};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::db::{actor, internal, is_unique_violation};
+use crate::db::{actor, internal, taken_or_internal};
 use crate::feed::{self, ChangeOp, FeedEntity};
-use crate::org::{admin_delta, bump_counters, counters};
+use crate::org::{bump_counters, counters};
 use crate::rows::{user_from_row, USER_COLUMNS};
-use crate::{audit, Caller, Store};
+use crate::write::Write;
+use crate::{Caller, Store};
 
 /// A user to create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,7 +121,8 @@ fn snapshot(u: &User) -> serde_json::Value {
 }
 
 /// Writes the user's row from `u` (bumping its version) and records the change in the feed.
-async fn save(conn: &mut AnyConnection, org: Id, u: &User, now: Timestamp) -> Result<User> {
+async fn save(w: &mut Write, u: &User) -> Result<User> {
+    let (org, now) = (w.caller.org, w.now);
     sqlx::query(
         "UPDATE users SET phone = $1, role = $2, licensed = $3, budget_micros = $4, updated_at = $5, \
          version = version + 1 WHERE id = $6 AND org_id = $7",
@@ -132,10 +134,10 @@ async fn save(conn: &mut AnyConnection, org: Id, u: &User, now: Timestamp) -> Re
     .bind(now.0)
     .bind(u.id)
     .bind(org)
-    .execute(&mut *conn)
+    .execute(&mut *w.tx)
     .await
     .map_err(internal)?;
-    feed::append(conn, org, FeedEntity::User, u.id, ChangeOp::Upsert, now).await?;
+    w.feed(FeedEntity::User, u.id, ChangeOp::Upsert).await?;
     let mut saved = u.clone();
     saved.version += 1;
     saved.updated_at = now;
@@ -143,16 +145,18 @@ async fn save(conn: &mut AnyConnection, org: Id, u: &User, now: Timestamp) -> Re
 }
 
 /// A user became live (created or restored): count them, record the change, read them back.
-async fn went_live(
-    conn: &mut AnyConnection,
-    org: Id,
-    id: Id,
-    role: Role,
-    now: Timestamp,
-) -> Result<User> {
-    bump_counters(conn, org, 1, 0, i64::from(role == Role::Administrator)).await?;
-    feed::append(conn, org, FeedEntity::User, id, ChangeOp::Upsert, now).await?;
-    load(conn, org, id, now, false).await
+async fn went_live(w: &mut Write, id: Id, role: Role) -> Result<User> {
+    let org = w.caller.org;
+    bump_counters(
+        &mut w.tx,
+        org,
+        1,
+        0,
+        policy::administrators_delta(None, Some(role)),
+    )
+    .await?;
+    w.feed(FeedEntity::User, id, ChangeOp::Upsert).await?;
+    load(&mut w.tx, org, id, w.now, false).await
 }
 
 pub(crate) fn check_version(u: &User, expected: Option<i64>) -> Result<()> {
@@ -170,9 +174,8 @@ pub(crate) fn check_version(u: &User, expected: Option<i64>) -> Result<()> {
 impl Store {
     /// Creates an unlicensed user.
     pub async fn create_user(&self, caller: &Caller, new: NewUser, now: Timestamp) -> Result<User> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        let actor = actor(&mut tx, caller).await?;
-        policy::authorize(&actor, &Action::CreateUser { role: new.role })?;
+        let mut w = self.write(caller, now).await?;
+        w.authorize(&Action::CreateUser { role: new.role })?;
         let (id,): (Id,) = sqlx::query_as(
             "INSERT INTO users (org_id, email, phone, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
         )
@@ -181,27 +184,23 @@ impl Store {
         .bind(new.phone.as_ref().map(Phone::e164))
         .bind(new.role.as_str())
         .bind(now.0)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *w.tx)
         .await
         .map_err(|e| {
-            if is_unique_violation(&e) {
-                Error::because(ErrorCode::AlreadyExists, Reason::UserExists { email: new.email.to_string() })
-            } else {
-                internal(e)
-            }
+            taken_or_internal(e, || {
+                let email = new.email.to_string();
+                Error::because(ErrorCode::AlreadyExists, Reason::UserExists { email })
+            })
         })?;
-        let user = went_live(&mut tx, caller.org, id, new.role, now).await?;
-        audit::record(
-            &mut tx,
-            caller,
-            now,
+        let user = went_live(&mut w, id, new.role).await?;
+        w.audit(
             "user.create",
             new.email.as_str(),
             None,
             Some(snapshot(&user)),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        w.commit().await?;
         Ok(user)
     }
 
@@ -260,56 +259,38 @@ impl Store {
         edit: UserEdit,
         now: Timestamp,
     ) -> Result<User> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        let actor = actor(&mut tx, caller).await?;
-        let before = load(&mut tx, caller.org, id, now, false).await?;
+        let mut w = self.write(caller, now).await?;
+        let before = load(&mut w.tx, caller.org, id, now, false).await?;
         check_version(&before, edit.expected_version)?;
         let mut after = before.clone();
         if let Some(phone) = edit.phone {
-            policy::authorize(
-                &actor,
-                &Action::EditUser {
-                    target: before.role,
-                },
-            )?;
+            w.authorize(&Action::EditUser {
+                target: before.role,
+            })?;
             after.phone = phone;
         }
         if let Some(budget) = edit.budget {
-            policy::authorize(&actor, &Action::SetBudget)?;
+            w.authorize(&Action::SetBudget)?;
             after.budget = budget.filter(|b| b.0 > 0);
         }
         if let Some(role) = edit.role.filter(|r| *r != before.role) {
-            authorize_role_change(&mut tx, caller, &actor, &before, role).await?;
+            authorize_role_change(&mut w, &before, role).await?;
             after.role = role;
         }
         if after == before {
             return Ok(before);
         }
-        let saved = save(&mut tx, caller.org, &after, now).await?;
-        bump_counters(
-            &mut tx,
-            caller.org,
-            0,
-            0,
-            admin_delta(before.role, after.role),
-        )
-        .await?;
+        let saved = save(&mut w, &after).await?;
+        let admins = policy::administrators_delta(Some(before.role), Some(after.role));
+        bump_counters(&mut w.tx, caller.org, 0, 0, admins).await?;
         let action = if before.role != after.role {
             "user.role"
         } else {
             "user.edit"
         };
-        audit::record(
-            &mut tx,
-            caller,
-            now,
-            action,
-            before.email.as_str(),
-            Some(snapshot(&before)),
-            Some(snapshot(&after)),
-        )
-        .await?;
-        tx.commit().await.map_err(internal)?;
+        let (was, is) = (Some(snapshot(&before)), Some(snapshot(&after)));
+        w.audit(action, before.email.as_str(), was, is).await?;
+        w.commit().await?;
         Ok(saved)
     }
 
@@ -321,34 +302,27 @@ impl Store {
         role: Role,
         now: Timestamp,
     ) -> Result<Vec<User>> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        let actor = actor(&mut tx, caller).await?;
+        let mut w = self.write(caller, now).await?;
         let mut out = Vec::with_capacity(ids.len());
         for &id in ids {
-            let before = load(&mut tx, caller.org, id, now, false).await?;
+            let before = load(&mut w.tx, caller.org, id, now, false).await?;
             if before.role == role {
-                policy::authorize(&actor, &Action::ViewUsers)?;
+                w.authorize(&Action::ViewUsers)?;
                 out.push(before);
                 continue;
             }
-            authorize_role_change(&mut tx, caller, &actor, &before, role).await?;
+            authorize_role_change(&mut w, &before, role).await?;
             let mut after = before.clone();
             after.role = role;
-            let saved = save(&mut tx, caller.org, &after, now).await?;
-            bump_counters(&mut tx, caller.org, 0, 0, admin_delta(before.role, role)).await?;
-            audit::record(
-                &mut tx,
-                caller,
-                now,
-                "user.role",
-                before.email.as_str(),
-                Some(json!({"role": before.role})),
-                Some(json!({"role": role})),
-            )
-            .await?;
+            let saved = save(&mut w, &after).await?;
+            let admins = policy::administrators_delta(Some(before.role), Some(role));
+            bump_counters(&mut w.tx, caller.org, 0, 0, admins).await?;
+            let (was, is) = (json!({"role": before.role}), json!({"role": role}));
+            w.audit("user.role", before.email.as_str(), Some(was), Some(is))
+                .await?;
             out.push(saved);
         }
-        tx.commit().await.map_err(internal)?;
+        w.commit().await?;
         Ok(out)
     }
 
@@ -399,62 +373,41 @@ impl Store {
         ids: &[(Id, Option<i64>)],
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        let actor = actor(&mut tx, caller).await?;
+        let mut w = self.write(caller, now).await?;
         let (mut total, mut licensed, mut admins) = (0, 0, 0);
         for &(id, expected) in ids {
-            let Ok(u) = load(&mut tx, caller.org, id, now, false).await else {
+            let Ok(u) = load(&mut w.tx, caller.org, id, now, false).await else {
                 // Deleting someone already deleted (e.g. twice in a selection) is not an error,
                 // unless the caller names the version they saw.
-                if expected.is_none() && load(&mut tx, caller.org, id, now, true).await.is_ok() {
+                if expected.is_none() && load(&mut w.tx, caller.org, id, now, true).await.is_ok() {
                     continue;
                 }
                 return Err(Error::because(ErrorCode::NotFound, Reason::NoUser { id }));
             };
-            policy::authorize(
-                &actor,
-                &Action::DeleteUser {
-                    target_id: u.id,
-                    target: u.role,
-                },
-            )?;
+            w.authorize(&Action::DeleteUser {
+                target_id: u.id,
+                target: u.role,
+            })?;
             check_version(&u, expected)?;
             sqlx::query("UPDATE users SET deleted_at = $1, licensed = 0, updated_at = $1, version = version + 1 WHERE id = $2")
                 .bind(now.0)
                 .bind(u.id)
-                .execute(&mut *tx)
+                .execute(&mut *w.tx)
                 .await
                 .map_err(internal)?;
-            feed::append(
-                &mut tx,
-                caller.org,
-                FeedEntity::User,
-                u.id,
-                ChangeOp::Delete,
-                now,
-            )
-            .await?;
-            audit::record(
-                &mut tx,
-                caller,
-                now,
-                "user.delete",
-                u.email.as_str(),
-                Some(snapshot(&u)),
-                None,
-            )
-            .await?;
+            w.feed(FeedEntity::User, u.id, ChangeOp::Delete).await?;
+            w.audit("user.delete", u.email.as_str(), Some(snapshot(&u)), None)
+                .await?;
             total -= 1;
             licensed -= i64::from(u.licensed);
-            admins -= i64::from(u.role == Role::Administrator);
+            admins += policy::administrators_delta(Some(u.role), None);
         }
-        let c = counters(&mut tx, caller.org).await?;
+        let c = counters(&mut w.tx, caller.org).await?;
         if admins < 0 {
             policy::ensure_administrator_remains(c.admins + admins)?;
         }
-        bump_counters(&mut tx, caller.org, total, licensed, admins).await?;
-        tx.commit().await.map_err(internal)?;
-        Ok(())
+        bump_counters(&mut w.tx, caller.org, total, licensed, admins).await?;
+        w.commit().await
     }
 
     /// Users deleted in the last 30 days, newest first.
@@ -486,13 +439,12 @@ impl Store {
 
     /// Brings back a user deleted in the last 30 days, unlicensed.
     pub async fn restore_user(&self, caller: &Caller, id: Id, now: Timestamp) -> Result<User> {
-        let mut tx = self.begin_write(Some(caller.org)).await?;
-        let actor = actor(&mut tx, caller).await?;
-        let u = load(&mut tx, caller.org, id, now, true).await?;
-        policy::authorize(&actor, &Action::RestoreUser { target: u.role })?;
+        let mut w = self.write(caller, now).await?;
+        let u = load(&mut w.tx, caller.org, id, now, true).await?;
+        w.authorize(&Action::RestoreUser { target: u.role })?;
         let (deleted_at,): (i64,) = sqlx::query_as("SELECT deleted_at FROM users WHERE id = $1")
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *w.tx)
             .await
             .map_err(internal)?;
         if Timestamp(deleted_at).plus_days(RESTORE_WINDOW_DAYS) < now {
@@ -507,27 +459,23 @@ impl Store {
         sqlx::query("UPDATE users SET deleted_at = NULL, licensed = 0, updated_at = $1, version = version + 1 WHERE id = $2")
             .bind(now.0)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await
             .map_err(|e| {
-                if is_unique_violation(&e) {
-                    Error::because(ErrorCode::AlreadyExists, Reason::RestoreConflict { email: u.email.to_string() })
-                } else {
-                    internal(e)
-                }
+                taken_or_internal(e, || {
+                    let email = u.email.to_string();
+                    Error::because(ErrorCode::AlreadyExists, Reason::RestoreConflict { email })
+                })
             })?;
-        let restored = went_live(&mut tx, caller.org, id, u.role, now).await?;
-        audit::record(
-            &mut tx,
-            caller,
-            now,
+        let restored = went_live(&mut w, id, u.role).await?;
+        w.audit(
             "user.restore",
             u.email.as_str(),
             None,
             Some(snapshot(&restored)),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        w.commit().await?;
         Ok(restored)
     }
 
@@ -580,24 +528,16 @@ impl Store {
 }
 
 /// Asks the policy about a role change and keeps the last Administrator.
-async fn authorize_role_change(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    actor: &Actor,
-    before: &User,
-    to: Role,
-) -> Result<()> {
-    policy::authorize(
-        actor,
-        &Action::ChangeRole {
-            target_id: before.id,
-            from: before.role,
-            to,
-        },
-    )?;
-    if before.role == Role::Administrator && to != Role::Administrator {
-        let c = counters(conn, caller.org).await?;
-        policy::ensure_administrator_remains(c.admins - 1)?;
+async fn authorize_role_change(w: &mut Write, before: &User, to: Role) -> Result<()> {
+    w.authorize(&Action::ChangeRole {
+        target_id: before.id,
+        from: before.role,
+        to,
+    })?;
+    let admins = policy::administrators_delta(Some(before.role), Some(to));
+    if admins < 0 {
+        let c = counters(&mut w.tx, w.caller.org).await?;
+        policy::ensure_administrator_remains(c.admins + admins)?;
     }
     Ok(())
 }

@@ -5,6 +5,8 @@
 //! prefix (`011 98765-4321` in Brazil, `07911 123456` in the UK); all of those are accepted when
 //! the country calling code is known, and the stored form is always `+<cc><national>`.
 
+mod validity;
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -46,12 +48,30 @@ pub fn parse_country_code(text: &str) -> Result<u16, InvalidPhone> {
             text: text.trim().to_string(),
         })
     })?;
-    if phonenumber::metadata::DATABASE.region(&cc).is_none() {
+    if region_of(cc).is_none() {
         return Err(invalid(Reason::PhoneUnassignedCountryCode {
             code: i64::from(cc),
         }));
     }
     Ok(cc)
+}
+
+thread_local! {
+    /// [`region_of`]'s answers: looking a code up in the metadata allocates, and naming its
+    /// region compares the name with every region's.
+    static REGIONS: std::cell::RefCell<std::collections::HashMap<u16, Option<Option<phonenumber::country::Id>>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The region a number of calling code `cc` is read in: `None` for a code no country has,
+/// `Some(None)` for a code of no region (non-geographic, e.g. +800), else the code's main region.
+fn region_of(cc: u16) -> Option<Option<phonenumber::country::Id>> {
+    REGIONS.with(|regions| {
+        *regions.borrow_mut().entry(cc).or_insert_with(|| {
+            let ids = phonenumber::metadata::DATABASE.region(&cc)?;
+            Some(ids.first().and_then(|id| id.parse().ok()))
+        })
+    })
 }
 
 impl Phone {
@@ -82,11 +102,7 @@ impl Phone {
             let Some(cc) = cc else {
                 return Err(invalid(Reason::PhoneNoCountryCode));
             };
-            let region = phonenumber::metadata::DATABASE.region(&cc).and_then(|r| {
-                r.first()
-                    .and_then(|id| id.parse::<phonenumber::country::Id>().ok())
-            });
-            match region {
+            match region_of(cc).flatten() {
                 Some(id) => phonenumber::parse(Some(id), number),
                 // Non-geographic codes (e.g. +800) have no region: read the digits as international.
                 None => phonenumber::parse(None, format!("+{cc}{number}")),
@@ -107,20 +123,17 @@ impl Phone {
                 }));
             }
         }
-        if !pn.is_valid() {
+        if !validity::is_valid(&pn) {
             return Err(invalid(Reason::PhoneInvalidForCountry {
                 number: number.to_string(),
                 code: i64::from(got),
             }));
         }
-        let e164 = pn.format().mode(phonenumber::Mode::E164).to_string();
-        let national = e164
-            .strip_prefix(&format!("+{got}"))
-            .map(str::to_string)
-            .ok_or_else(|| invalid(Reason::PhoneUnformattable))?;
+        // What `pn.format().mode(Mode::E164)` writes after `+{got}` (it first matches the
+        // country's display formats, which E.164 does not use).
         Ok(Phone {
             country_code: got,
-            national,
+            national: pn.national().to_string(),
         })
     }
 

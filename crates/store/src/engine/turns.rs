@@ -1,6 +1,6 @@
 //! Requests answered together. A request queues, then waits for its answer or for the turn,
 //! whichever comes first; whoever takes the turn answers every request waiting then (license
-//! groups in [`crate::licenses`], table versions in [`crate::table_version`]). Answers are sent
+//! groups in [`super::license_groups`], table versions in [`super::table_version`]). Answers are sent
 //! before the turn is let go, so a request that finds no answer when it takes the turn is
 //! still waiting in the queue.
 

@@ -15,8 +15,8 @@ use omni_core::model::Id;
 use omni_core::policy::{self, Action, Actor};
 use tokio::sync::oneshot;
 
+use super::turns::{answer_or_turn, Wait};
 use crate::db::{internal, json_text, not_registered, stored_role};
-use crate::turns::{answer_or_turn, Wait};
 use crate::{Caller, Store};
 
 /// Callers waiting for their organization's position, and the reader's turn.

@@ -3,7 +3,7 @@
 //! sqlx gives each SQLite connection a thread and sends every statement there and its answer
 //! back: two thread switches per statement, paid while every other writer waits. A license
 //! group is a handful of short statements, so on a SQLite file it runs them right where it is
-//! (a runtime worker, see [`crate::licenses`]), on a connection of its own ([`SqliteWriter`],
+//! (a runtime worker, see [`super::license_groups`]), on a connection of its own ([`SqliteWriter`],
 //! rusqlite over the same bundled SQLite as sqlx), still behind the store's write gate. Only
 //! the wait for SQLite's lock, which another process may hold, goes to a blocking thread.
 //! PostgreSQL (and an in-memory SQLite database, which a second connection could not see) keep
@@ -23,10 +23,11 @@ use sqlx::any::AnyTypeInfoKind;
 use sqlx::{Row, ValueRef as _};
 use tokio::sync::OwnedMutexGuard;
 
-use crate::checkpoints::Checkpointer;
+use super::checkpoints::Checkpointer;
+use super::WriteTx;
 use crate::db::internal;
 use crate::dialect::Backend;
-use crate::{Store, WriteTx};
+use crate::Store;
 use omni_core::model::Id;
 
 /// A value bound to a statement's `$N` (the N-th of the list).
