@@ -453,11 +453,15 @@ async fn directory(
     match cmd {
         DirectoryCommand::List => out.items(&store.items(c, kind).await?),
         DirectoryCommand::Add { name } => out.item(&store.create_item(c, kind, name, now).await?),
-        DirectoryCommand::Rename { name, new_name } => {
-            out.item(&store.rename_item(c, id(name).await?, new_name, now).await?)
-        }
+        DirectoryCommand::Rename { name, new_name } => out.item(
+            &store
+                .rename_item(c, Some(kind), id(name).await?, new_name, now)
+                .await?,
+        ),
         DirectoryCommand::Delete { name } => {
-            store.delete_item(c, id(name).await?, now).await?;
+            store
+                .delete_item(c, Some(kind), id(name).await?, now)
+                .await?;
             out.done(
                 &format!("Deleted the {} {name}.", kind.as_str()),
                 serde_json::json!({"deleted": name}),

@@ -367,6 +367,7 @@ pub async fn user_links(
     Ok(Json(s.store.user_links(&ctx.caller, id).await?).into_response())
 }
 
+/// The kind a path names (`groups`, `workspaces`, `agents`); any other is 404.
 fn parse_kind(s: &str) -> ApiResult<DirectoryKind> {
     match s {
         "groups" | "group" => Ok(DirectoryKind::Group),
@@ -414,17 +415,18 @@ pub async fn create_item(
 
 #[utoipa::path(patch, path = "/v1/orgs/{org}/directory/{kind}/{id}", tag = "directory",
     params(("org" = i64, Path), ("kind" = String, Path), ("id" = i64, Path)), request_body = NameBody,
-    responses((status = 200, description = "The renamed item"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, description = "The renamed item"), (status = 403, body = ErrorBody),
+        (status = 404, description = "No item of that kind has that id", body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn rename_item(
     State(s): State<AppState>,
     ctx: Ctx,
     Path((_, kind, id)): Path<(Id, String, Id)>,
     Json(b): Json<NameBody>,
 ) -> ApiResult<Response> {
-    parse_kind(&kind)?;
+    let kind = Some(parse_kind(&kind)?);
     Ok(Json(
         s.store
-            .rename_item(&ctx.caller, id, &b.name, ctx.now)
+            .rename_item(&ctx.caller, kind, id, &b.name, ctx.now)
             .await?,
     )
     .into_response())
@@ -438,8 +440,8 @@ pub async fn delete_item(
     ctx: Ctx,
     Path((_, kind, id)): Path<(Id, String, Id)>,
 ) -> ApiResult<StatusCode> {
-    parse_kind(&kind)?;
-    s.store.delete_item(&ctx.caller, id, ctx.now).await?;
+    let kind = Some(parse_kind(&kind)?);
+    s.store.delete_item(&ctx.caller, kind, id, ctx.now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
