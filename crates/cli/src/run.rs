@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use omni_core::error::Result;
-use omni_core::model::{Id, Role, Timestamp, Usd};
-use omni_core::{Email, Error, Phone};
+use omni_core::model::{Id, Timestamp};
+use omni_core::{Email, Error, ErrorCode, Phone, Reason};
+use omni_requests::ListRequest;
 use omni_store::{
-    Caller, DemoSpec, DirectoryKind, ExportScope, ImportOptions, LinkKind, Progress, SortField,
-    Store, UserEdit, UserQuery,
+    Caller, DemoSpec, DirectoryKind, ImportOptions, LinkKind, Progress, Store, UserEdit,
 };
 
 use crate::args::{
@@ -37,25 +37,19 @@ fn now() -> Timestamp {
     Timestamp(ms)
 }
 
-fn role(s: &str) -> Result<Role> {
-    Ok(s.parse::<Role>()?)
-}
-
 fn email(s: &str) -> Result<Email> {
-    Ok(Email::parse(s)?)
+    omni_requests::email(s, "email")
 }
 
 fn phone(p: &PhoneArgs) -> Result<Option<Phone>> {
-    match (&p.country_code, &p.phone) {
-        (_, None) => Ok(None),
-        (cc, Some(n)) => Ok(Some(Phone::parse(cc.as_deref(), n)?)),
-    }
+    omni_requests::phone(p.country_code.as_deref(), p.phone.as_deref())
 }
 
-fn query(f: &ListFilter) -> Result<UserQuery> {
-    Ok(UserQuery {
+/// The table's request the flags make (a page of 50 unless `users list` says otherwise).
+fn list_request(f: &ListFilter) -> ListRequest {
+    ListRequest {
         search: f.search.clone(),
-        role: f.role.as_deref().map(role).transpose()?,
+        role: f.role.clone(),
         licensed: if f.licensed {
             Some(true)
         } else if f.unlicensed {
@@ -64,11 +58,11 @@ fn query(f: &ListFilter) -> Result<UserQuery> {
             None
         },
         near_or_over_budget: f.over_budget,
-        sort: f.sort.parse::<SortField>()?,
+        sort: Some(f.sort.clone()),
         descending: f.desc,
         offset: 0,
         limit: 50,
-    })
+    }
 }
 
 /// A progress bar on a terminal (never with --json), or nothing.
@@ -128,15 +122,16 @@ async fn dispatch(store: &Store, cli: &Cli, out: &Out) -> Result<()> {
         )));
     }
     if let Command::Init { org, owner, seats } = &cli.command {
-        if !store.orgs().await?.is_empty() {
-            return Err(Error::new(
-                omni_core::ErrorCode::AlreadyExists,
-                "This database already holds an organization.",
-            ));
-        }
-        let c = store
-            .create_org(org, &email(owner)?, *seats, None, now)
-            .await?;
+        let c = omni_requests::create_local_org(store, org, owner, *seats, now)
+            .await
+            .map_err(|e| match e.reason {
+                // The CLI speaks of the file it was given, not of an app.
+                Some(Reason::OrgExists) => Error::new(
+                    ErrorCode::AlreadyExists,
+                    "This database already holds an organization.",
+                ),
+                _ => e,
+            })?;
         return out.summary(&store.summary(&c).await?);
     }
     if let Command::Demo { users, seats } = &cli.command {
@@ -180,7 +175,7 @@ async fn dispatch(store: &Store, cli: &Cli, out: &Out) -> Result<()> {
             licensed,
         } => {
             let opts = ImportOptions {
-                role: role(r)?,
+                role: omni_requests::role(r)?,
                 licensed: *licensed,
             };
             import(
@@ -196,16 +191,7 @@ async fn dispatch(store: &Store, cli: &Cli, out: &Out) -> Result<()> {
             .await
         }
         Command::Export { file, filter } => {
-            let q = query(filter)?;
-            let scope = if q
-                == (UserQuery {
-                    limit: 50,
-                    ..UserQuery::default()
-                }) {
-                ExportScope::All
-            } else {
-                ExportScope::View { query: q }
-            };
+            let scope = list_request(filter).export_scope()?;
             let bar = progress_bar(out.json || file == "-", "Exporting");
             let n = if file == "-" {
                 let stdout = std::io::stdout();
@@ -279,11 +265,12 @@ async fn users(
             limit,
             offset,
         } => {
-            let q = UserQuery {
+            let q = ListRequest {
                 limit: *limit,
                 offset: *offset,
-                ..query(filter)?
-            };
+                ..list_request(filter)
+            }
+            .query()?;
             out.page(&store.list_users(c, &q, now).await?)
         }
         UsersCommand::Add {
@@ -294,7 +281,7 @@ async fn users(
             let new = omni_store::NewUser {
                 email: email(e)?,
                 phone: phone(p)?,
-                role: role(r)?,
+                role: omni_requests::role(r)?,
             };
             out.user(&store.create_user(c, new, now).await?)
         }
@@ -311,14 +298,15 @@ async fn users(
                 } else {
                     phone(p)?.map(Some)
                 },
-                role: r.as_deref().map(role).transpose()?,
-                budget: budget.as_deref().map(parse_budget).transpose()?,
+                role: r.as_deref().map(omni_requests::role).transpose()?,
+                budget: budget.as_deref().map(omni_requests::budget).transpose()?,
                 expected_version: None,
             };
             out.user(&store.edit_user(c, uid(e).await?, edit, now).await?)
         }
         UsersCommand::SetRole { email: e, role: r } => {
-            let users = store.set_role(c, &[uid(e).await?], role(r)?, now).await?;
+            let role = omni_requests::role(r)?;
+            let users = store.set_role(c, &[uid(e).await?], role, now).await?;
             out.users(&users)
         }
         UsersCommand::Delete { emails } => {
@@ -352,18 +340,10 @@ async fn users(
         UsersCommand::Deleted => out.deleted(&store.deleted_users(c, now).await?),
         UsersCommand::Budget { email: e, amount } => out.user(
             &store
-                .set_budget(c, uid(e).await?, parse_budget(amount)?, now)
+                .set_budget(c, uid(e).await?, omni_requests::budget(amount)?, now)
                 .await?,
         ),
     }
-}
-
-fn parse_budget(s: &str) -> Result<Option<Usd>> {
-    if s.trim().eq_ignore_ascii_case("none") {
-        return Ok(None);
-    }
-    let amount = Usd::parse(s)?;
-    Ok(Some(amount).filter(|a| a.0 > 0))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -417,9 +397,7 @@ async fn demo(
 ) -> Result<()> {
     let want = seats.unwrap_or(((users as i64) * 7 / 10).max(1));
     let c = if store.orgs().await?.is_empty() {
-        store
-            .create_org("Acme (demo)", &email("owner@acme.com")?, want, None, now)
-            .await?
+        omni_requests::create_local_org(store, "Acme (demo)", "owner@acme.com", want, now).await?
     } else {
         let c = caller(store, cli.as_user.as_deref()).await?;
         let s = store.summary(&c).await?;
@@ -453,11 +431,15 @@ async fn directory(
     match cmd {
         DirectoryCommand::List => out.items(&store.items(c, kind).await?),
         DirectoryCommand::Add { name } => out.item(&store.create_item(c, kind, name, now).await?),
-        DirectoryCommand::Rename { name, new_name } => {
-            out.item(&store.rename_item(c, id(name).await?, new_name, now).await?)
-        }
+        DirectoryCommand::Rename { name, new_name } => out.item(
+            &store
+                .rename_item(c, Some(kind), id(name).await?, new_name, now)
+                .await?,
+        ),
         DirectoryCommand::Delete { name } => {
-            store.delete_item(c, id(name).await?, now).await?;
+            store
+                .delete_item(c, Some(kind), id(name).await?, now)
+                .await?;
             out.done(
                 &format!("Deleted the {} {name}.", kind.as_str()),
                 serde_json::json!({"deleted": name}),

@@ -14,7 +14,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
+use axum::routing::{get, patch, post, put, MethodRouter};
 use axum::{Json, Router};
 use omni_core::model::{Id, Timestamp};
 use omni_core::Email;
@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::auth::{Claims, Verifier};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::envelope::App;
+use crate::envelope::{App, RouteTemplates};
 use crate::error::{ApiError, ApiResult};
 use crate::pages::PageCache;
 use crate::uploads::Uploads;
@@ -324,52 +324,63 @@ async fn not_found() -> ApiError {
 }
 
 /// The whole application: every route, in the envelope every request goes through
-/// ([`crate::envelope`]).
+/// ([`crate::envelope`]), which logs each request under its route's template.
 pub fn router(state: AppState) -> App {
     use crate::api;
     let max_body = state.config.max_body_bytes;
     // Each organization's routes, written out in full: a nested router would rewrite the path
     // of every request on its way in.
     let org = |path: &str| format!("/v1/orgs/{{org}}{path}");
-    let routes = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/.well-known/omni-configuration", get(omni_configuration))
-        .route("/openapi.json", get(crate::openapi::openapi_json))
-        .route(&org("/me"), get(api::me))
-        .route(&org("/summary"), get(api::summary))
-        .route(&org("/seats"), put(api::set_seats))
-        .route(&org("/users"), get(api::list_users).post(api::create_user))
-        .route(
-            &org("/users/{id}"),
+    let routes: Vec<(String, MethodRouter<AppState>)> = vec![
+        ("/healthz".into(), get(healthz)),
+        ("/readyz".into(), get(readyz)),
+        (
+            "/.well-known/omni-configuration".into(),
+            get(omni_configuration),
+        ),
+        ("/openapi.json".into(), get(crate::openapi::openapi_json)),
+        (org("/me"), get(api::me)),
+        (org("/summary"), get(api::summary)),
+        (org("/seats"), put(api::set_seats)),
+        (org("/users"), get(api::list_users).post(api::create_user)),
+        (
+            org("/users/{id}"),
             get(api::get_user)
                 .patch(api::edit_user)
                 .delete(api::delete_user),
-        )
-        .route(&org("/users/{id}/license"), put(api::set_license))
-        .route(&org("/users/{id}/restore"), post(api::restore_user))
-        .route(&org("/users/{id}/access"), get(api::access))
-        .route(&org("/users/{id}/links"), get(api::user_links))
-        .route(&org("/deleted-users"), get(api::deleted_users))
-        .route(&org("/licenses"), post(api::bulk_license))
-        .route(
-            &org("/directory/{kind}"),
+        ),
+        (org("/users/{id}/license"), put(api::set_license)),
+        (org("/users/{id}/restore"), post(api::restore_user)),
+        (org("/users/{id}/access"), get(api::access)),
+        (org("/users/{id}/links"), get(api::user_links)),
+        (org("/deleted-users"), get(api::deleted_users)),
+        (org("/licenses"), post(api::bulk_license)),
+        (
+            org("/directory/{kind}"),
             get(api::items).post(api::create_item),
-        )
-        .route(
-            &org("/directory/{kind}/{id}"),
+        ),
+        (
+            org("/directory/{kind}/{id}"),
             patch(api::rename_item).delete(api::delete_item),
-        )
-        .route(&org("/links"), post(api::link).delete(api::unlink))
-        .route(&org("/changes"), get(api::changes))
-        .route(&org("/audit"), get(api::audit))
+        ),
+        (org("/links"), post(api::link).delete(api::unlink)),
+        (org("/changes"), get(api::changes)),
+        (org("/audit"), get(api::audit)),
         // The upload streams to a file and enforces `max_import_bytes` itself.
-        .route(&org("/imports"), post(api::import_upload))
-        .route(&org("/imports/{upload}/commit"), post(api::import_commit))
-        .route(&org("/export"), get(api::export))
-        .route(&org("/usage"), post(api::record_usage))
+        (org("/imports"), post(api::import_upload)),
+        (org("/imports/{upload}/commit"), post(api::import_commit)),
+        (org("/export"), get(api::export)),
+        (org("/usage"), post(api::record_usage)),
+    ];
+    let mut templates = RouteTemplates::default();
+    let mut router = Router::new();
+    for (path, methods) in routes {
+        templates.add(&path);
+        router = router.route(&path, methods);
+    }
+    let routes = router
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state);
-    App::new(routes)
+    App::new(routes, templates)
 }

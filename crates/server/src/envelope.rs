@@ -1,7 +1,8 @@
 //! What every request and response goes through, once, around the routes: writes run to their
 //! end in a task of their own, no request waits longer than [`REQUEST_BOUND`] for its answer
 //! (a database that stops answering must not hold clients, connections and tasks), errors
-//! leave as `{code, message}`, and every response carries the security headers.
+//! leave as `{code, message}`, every response carries the security headers, and every request
+//! is logged in one line: method, route template, status and latency.
 //!
 //! One service does it all. As `Router::layer`s, each of these wrapped every route, and for
 //! every request axum cloned that route's whole stack into a new box and polled through a
@@ -10,8 +11,9 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, Method};
@@ -49,11 +51,78 @@ pub const REQUEST_BOUND: Duration = Duration::from_millis(4_500);
 #[derive(Clone)]
 pub struct App {
     routes: Router,
+    templates: Arc<RouteTemplates>,
 }
 
 impl App {
-    pub fn new(routes: Router) -> App {
-        App { routes }
+    pub fn new(routes: Router, templates: RouteTemplates) -> App {
+        App {
+            routes,
+            templates: Arc::new(templates),
+        }
+    }
+}
+
+/// The routes' templates (`/v1/orgs/{org}/users/{id}`), to log a request under its route
+/// rather than its path: a path carries ids (one line per user would not add up), and
+/// whatever a client sent.
+pub struct RouteTemplates {
+    routes: matchit::Router<Arc<str>>,
+    none: Arc<str>,
+}
+
+impl Default for RouteTemplates {
+    fn default() -> RouteTemplates {
+        RouteTemplates {
+            routes: matchit::Router::new(),
+            none: Arc::from("-"),
+        }
+    }
+}
+
+impl RouteTemplates {
+    /// Adds a route's template, written as axum's routes are.
+    pub fn add(&mut self, template: &str) {
+        // A template the matcher refuses is one axum refuses too (it panics first): none here.
+        let _ = self.routes.insert(template, Arc::from(template));
+    }
+
+    /// The template `path` matches; a path of no route is logged as `-`.
+    fn of(&self, path: &str) -> Arc<str> {
+        match self.routes.at(path) {
+            Ok(found) => found.value.clone(),
+            Err(_) => self.none.clone(),
+        }
+    }
+}
+
+/// What a request's log line needs from the request, taken when the line will be written.
+struct Logged {
+    method: Method,
+    route: Arc<str>,
+    started: Instant,
+}
+
+impl Logged {
+    fn of(req: &Request, templates: &RouteTemplates) -> Option<Logged> {
+        tracing::enabled!(target: "omni_server::request", tracing::Level::INFO).then(|| Logged {
+            method: req.method().clone(),
+            route: templates.of(req.uri().path()),
+            started: Instant::now(),
+        })
+    }
+
+    /// One line: method, route template, status, and the time to the response's head in
+    /// microseconds (a streamed body, an export, goes on after it).
+    fn write(self, res: &Response) {
+        tracing::info!(
+            target: "omni_server::request",
+            method = %self.method,
+            route = %self.route,
+            status = res.status().as_u16(),
+            latency_us = self.started.elapsed().as_micros() as u64,
+            "request"
+        );
     }
 }
 
@@ -68,6 +137,7 @@ impl Service<Request> for App {
 
     fn call(&mut self, req: Request) -> Self::Future {
         let routes = self.routes.clone();
+        let logged = Logged::of(&req, &self.templates);
         Box::pin(async move {
             let res = run_to_completion(routes, req).await;
             let mut res = structured_errors(res).await;
@@ -76,6 +146,9 @@ impl Service<Request> for App {
                 if !headers.contains_key(&name) {
                     headers.insert(name, HeaderValue::from_static(value));
                 }
+            }
+            if let Some(logged) = logged {
+                logged.write(&res);
             }
             Ok(res)
         })

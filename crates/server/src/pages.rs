@@ -25,7 +25,9 @@ pub struct PageKey {
     org: Id,
     /// Usage reads as of the month.
     month: Timestamp,
-    query: String,
+    /// The query itself: two queries that read the same rows are one key (debug text would
+    /// make a key of how a value is printed, which is not what the page depends on).
+    query: UserQuery,
 }
 
 impl PageKey {
@@ -33,12 +35,12 @@ impl PageKey {
         PageKey {
             org,
             month: now.month_start(),
-            query: format!("{query:?}"),
+            query: query.clone(),
         }
     }
 
     fn size(&self) -> usize {
-        self.query.len() + std::mem::size_of::<PageKey>()
+        self.query.search.as_ref().map_or(0, String::len) + std::mem::size_of::<PageKey>()
     }
 }
 

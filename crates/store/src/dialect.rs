@@ -43,6 +43,16 @@ impl Backend {
         }
     }
 
+    /// The statement that keeps other writers from inserting an organization until this
+    /// transaction ends, so "is there one already?" and the insert are one step. SQLite needs
+    /// none: `BEGIN IMMEDIATE` already lets one writer in at a time.
+    pub(crate) fn lock_orgs_for_insert(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some("LOCK TABLE orgs IN SHARE ROW EXCLUSIVE MODE"),
+        }
+    }
+
     /// The domain part of `email`, exactly as the domain index is defined in this backend's
     /// schema (so the planner uses it).
     pub(crate) fn domain(self) -> &'static str {

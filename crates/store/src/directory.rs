@@ -124,6 +124,29 @@ pub(crate) async fn item_by_id(
     r.map(item_from).transpose()
 }
 
+/// The item with `id`, which must be of `kind` when one is named: a path like
+/// `/directory/groups/{id}` names no agent, whatever its id.
+async fn item_of_kind(
+    conn: &mut AnyConnection,
+    org: Id,
+    kind: Option<DirectoryKind>,
+    id: Id,
+) -> Result<DirectoryItem> {
+    let item = item_by_id(conn, org, id).await?;
+    match (item, kind) {
+        (Some(item), None) => Ok(item),
+        (Some(item), Some(kind)) if item.kind == kind => Ok(item),
+        (_, Some(kind)) => Err(Error::because(
+            ErrorCode::NotFound,
+            Reason::NoItem { kind, id },
+        )),
+        (None, None) => Err(Error::because(
+            ErrorCode::NotFound,
+            Reason::NothingHasId { id },
+        )),
+    }
+}
+
 pub(crate) async fn link_by_id(
     conn: &mut AnyConnection,
     org: Id,
@@ -235,19 +258,19 @@ impl Store {
         })
     }
 
-    /// Renames a group, workspace or agent.
+    /// Renames a group, workspace or agent; when `kind` is given, only an item of that kind
+    /// (another kind's item is not found).
     pub async fn rename_item(
         &self,
         caller: &Caller,
+        kind: Option<DirectoryKind>,
         id: Id,
         name: &str,
         now: Timestamp,
     ) -> Result<DirectoryItem> {
         let mut w = self.write(caller, now).await?;
         w.authorize(&Action::ManageDirectory)?;
-        let item = item_by_id(&mut w.tx, caller.org, id)
-            .await?
-            .ok_or_else(|| Error::because(ErrorCode::NotFound, Reason::NothingHasId { id }))?;
+        let item = item_of_kind(&mut w.tx, caller.org, kind, id).await?;
         let name = clean_name(item.kind, name)?;
         sqlx::query(
             "UPDATE directory SET name = $1, updated_at = $2, version = version + 1 WHERE id = $3",
@@ -270,13 +293,18 @@ impl Store {
         })
     }
 
-    /// Deletes a group, workspace or agent and every link to it.
-    pub async fn delete_item(&self, caller: &Caller, id: Id, now: Timestamp) -> Result<()> {
+    /// Deletes a group, workspace or agent and every link to it; when `kind` is given, only an
+    /// item of that kind (another kind's item is not found).
+    pub async fn delete_item(
+        &self,
+        caller: &Caller,
+        kind: Option<DirectoryKind>,
+        id: Id,
+        now: Timestamp,
+    ) -> Result<()> {
         let mut w = self.write(caller, now).await?;
         w.authorize(&Action::ManageDirectory)?;
-        let item = item_by_id(&mut w.tx, caller.org, id)
-            .await?
-            .ok_or_else(|| Error::because(ErrorCode::NotFound, Reason::NothingHasId { id }))?;
+        let item = item_of_kind(&mut w.tx, caller.org, kind, id).await?;
         let (a_kinds, b_kinds): (&[&str], &[&str]) = match item.kind {
             DirectoryKind::Group => (&["group_workspace"], &["user_group", "agent_group"]),
             DirectoryKind::Workspace => (

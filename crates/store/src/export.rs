@@ -17,7 +17,7 @@ use omni_core::policy::{self, Action};
 use omni_core::{Error, Phone};
 use serde::{Deserialize, Serialize};
 
-use crate::db::{actor_and_counters, internal};
+use crate::db::{actor, actor_and_counters, internal};
 use crate::import::Progress;
 use crate::list::UserQuery;
 use crate::rows::user_from_row;
@@ -108,6 +108,13 @@ fn write_chunk<W: Write>(
 }
 
 impl Store {
+    /// Refuses `caller` what [`Store::export`] would refuse them, before anything is written:
+    /// a server answers a denial as such rather than as a stream cut short.
+    pub async fn may_export(&self, caller: &Caller) -> Result<()> {
+        let mut conn = self.pool().acquire().await.map_err(internal)?;
+        policy::authorize(&actor(&mut conn, caller).await?, &Action::ViewUsers)
+    }
+
     /// Writes the CSV export to `out` and returns it with the number of users written.
     pub async fn export<W: Write + Send>(
         &self,

@@ -22,7 +22,7 @@ use crate::{Caller, Store};
 pub const COUNT_CAP: i64 = 10_000;
 
 /// A column to sort by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SortField {
@@ -77,7 +77,7 @@ impl std::str::FromStr for SortField {
 }
 
 /// What part of the table to read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserQuery {
     /// Start of the email, or `@` and the start of the domain.

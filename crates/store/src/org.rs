@@ -11,7 +11,7 @@ use sqlx::AnyConnection;
 
 use crate::db::{actor_and_counters, internal};
 use crate::feed::{self, ChangeOp, FeedEntity};
-use crate::{audit, Caller, Store};
+use crate::{audit, Backend, Caller, Store};
 
 /// An organization as its administrators see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,55 +98,39 @@ impl Store {
         entra_tenant: Option<&str>,
         now: Timestamp,
     ) -> Result<Caller> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(Error::because(
-                ErrorCode::InvalidInput,
-                Reason::OrgNameMissing,
-            ));
-        }
-        policy::ensure_seat_count(seats, 0)?;
+        let name = checked_org(name, seats)?;
         let mut tx = self.begin_write(None).await?;
-        let (org,): (Id,) = sqlx::query_as(
-            "INSERT INTO orgs (name, owner_email, seats_purchased, entra_tenant, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(name)
-        .bind(owner.as_str())
-        .bind(seats)
-        .bind(entra_tenant)
-        .bind(now.0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| {
-            if crate::db::is_unique_violation(&e) {
-                Error::new(ErrorCode::AlreadyExists, "An organization is already bound to that Entra ID tenant.")
-            } else {
-                internal(e)
-            }
-        })?;
-        let (user,): (Id,) = sqlx::query_as(
-            "INSERT INTO users (org_id, email, role, created_at, updated_at) VALUES ($1, $2, 'administrator', $3, $3) RETURNING id",
-        )
-        .bind(org)
-        .bind(owner.as_str())
-        .bind(now.0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
-        bump_counters(&mut tx, org, 1, 0, 1).await?;
-        feed::append(&mut tx, org, FeedEntity::Org, org, ChangeOp::Upsert, now).await?;
-        feed::append(&mut tx, org, FeedEntity::User, user, ChangeOp::Upsert, now).await?;
-        let caller = Caller { org, user };
-        audit::record(
-            &mut tx,
-            &caller,
-            now,
-            "org.create",
-            name,
-            None,
-            Some(json!({"owner": owner.as_str(), "seats": seats})),
-        )
-        .await?;
+        let caller = insert_org(&mut tx, name, owner, seats, entra_tenant, now).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(caller)
+    }
+
+    /// Creates the organization of a local database (the desktop app's, the CLI's), which
+    /// holds one: refused when there is one already. The check and the insert are one
+    /// transaction, so two first runs at once create one organization, not two.
+    pub async fn create_local_org(
+        &self,
+        name: &str,
+        owner: &Email,
+        seats: i64,
+        now: Timestamp,
+    ) -> Result<Caller> {
+        let name = checked_org(name, seats)?;
+        let mut tx = self.begin_write(None).await?;
+        if let Some(lock) = Backend::of(&tx).lock_orgs_for_insert() {
+            sqlx::query(lock)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+        }
+        let existing: Option<(Id,)> = sqlx::query_as("SELECT id FROM orgs LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if existing.is_some() {
+            return Err(Error::because(ErrorCode::AlreadyExists, Reason::OrgExists));
+        }
+        let caller = insert_org(&mut tx, name, owner, seats, None, now).await?;
         tx.commit().await.map_err(internal)?;
         Ok(caller)
     }
@@ -271,4 +255,69 @@ impl Store {
         .await
         .map_err(internal)
     }
+}
+
+/// The organization's name, trimmed, once it and the seat count can be used.
+fn checked_org(name: &str, seats: i64) -> Result<&str> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::because(
+            ErrorCode::InvalidInput,
+            Reason::OrgNameMissing,
+        ));
+    }
+    policy::ensure_seat_count(seats, 0)?;
+    Ok(name)
+}
+
+/// Inserts an organization with its owner, its counters, its feed entries and its audit line.
+async fn insert_org(
+    tx: &mut AnyConnection,
+    name: &str,
+    owner: &Email,
+    seats: i64,
+    entra_tenant: Option<&str>,
+    now: Timestamp,
+) -> Result<Caller> {
+    let (org,): (Id,) = sqlx::query_as(
+        "INSERT INTO orgs (name, owner_email, seats_purchased, entra_tenant, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(name)
+    .bind(owner.as_str())
+    .bind(seats)
+    .bind(entra_tenant)
+    .bind(now.0)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        if crate::db::is_unique_violation(&e) {
+            Error::new(ErrorCode::AlreadyExists, "An organization is already bound to that Entra ID tenant.")
+        } else {
+            internal(e)
+        }
+    })?;
+    let (user,): (Id,) = sqlx::query_as(
+        "INSERT INTO users (org_id, email, role, created_at, updated_at) VALUES ($1, $2, 'administrator', $3, $3) RETURNING id",
+    )
+    .bind(org)
+    .bind(owner.as_str())
+    .bind(now.0)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(internal)?;
+    bump_counters(tx, org, 1, 0, 1).await?;
+    feed::append(tx, org, FeedEntity::Org, org, ChangeOp::Upsert, now).await?;
+    feed::append(tx, org, FeedEntity::User, user, ChangeOp::Upsert, now).await?;
+    let caller = Caller { org, user };
+    audit::record(
+        tx,
+        &caller,
+        now,
+        "org.create",
+        name,
+        None,
+        Some(json!({"owner": owner.as_str(), "seats": seats})),
+    )
+    .await?;
+    Ok(caller)
 }

@@ -31,14 +31,19 @@ pub async fn create_item(
 pub async fn rename_item(state: State<'_, AppState>, id: Id, name: String) -> Reply<DirectoryItem> {
     let caller = state.caller().await?;
     state
-        .wrote(state.store.rename_item(&caller, id, &name, now()).await)
+        .wrote(
+            state
+                .store
+                .rename_item(&caller, None, id, &name, now())
+                .await,
+        )
         .map_err(|e| e.on_field("name"))
 }
 
 #[tauri::command]
 pub async fn delete_item(state: State<'_, AppState>, id: Id) -> Reply<()> {
     let caller = state.caller().await?;
-    state.wrote(state.store.delete_item(&caller, id, now()).await)
+    state.wrote(state.store.delete_item(&caller, None, id, now()).await)
 }
 
 #[tauri::command]

@@ -1,7 +1,7 @@
 //! The organization: first-run setup, dashboard counters, seats, audit log.
 
 use omni_core::model::{Id, Role};
-use omni_core::{Email, Error, ErrorCode, Reason, Summary};
+use omni_core::{Email, Summary};
 use omni_store::{AuditEntry, Org};
 use serde::Serialize;
 use tauri::State;
@@ -54,23 +54,8 @@ pub async fn create_org(
     owner: String,
     seats: i64,
 ) -> Reply<Summary> {
-    if !state.store.orgs().await?.is_empty() {
-        return Err(Error::because(ErrorCode::AlreadyExists, Reason::OrgExists));
-    }
-    let owner = Email::parse(&owner).map_err(|e| Error::from(e).on_field("owner"))?;
-    let invalid = |reason, field| Error::because(ErrorCode::InvalidInput, reason).on_field(field);
-    if name.trim().is_empty() {
-        return Err(invalid(Reason::OrgNameEmpty, "name"));
-    }
-    if seats < 0 {
-        return Err(invalid(Reason::SeatsNegative, "seats"));
-    }
-    let caller = state.wrote(
-        state
-            .store
-            .create_org(&name, &owner, seats, None, now())
-            .await,
-    )?;
+    let created = omni_requests::create_local_org(&state.store, &name, &owner, seats, now()).await;
+    let caller = state.wrote(created)?;
     state.store.summary(&caller).await
 }
 

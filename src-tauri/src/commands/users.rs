@@ -1,7 +1,7 @@
 //! The users table and the Create / Edit / Delete / Restore actions.
 
-use omni_core::model::{Id, Role, Timestamp, Usd, User};
-use omni_core::{Email, Error, Phone};
+use omni_core::model::{Id, Role, Timestamp, User};
+use omni_core::Phone;
 use omni_store::{NewUser, UserEdit, UserPage, UserQuery};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -9,37 +9,22 @@ use tauri::State;
 use super::Reply;
 use crate::state::{now, AppState};
 
-/// The Create and Edit dialogs' fields, as typed. Parsed here so every rule stays in Rust;
-/// errors name the field at fault.
+/// The Create and Edit dialogs' fields, as typed. Read by `omni_requests`, as the CLI's and the
+/// server's input is, so every rule stays in Rust; errors name the field at fault.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 pub struct UserForm {
     pub email: String,
     pub country_code: String,
     pub phone: String,
     pub role: Role,
-    /// USD per month; empty or zero means no limit.
+    /// USD per month; empty, "none" or zero means no limit.
     pub budget: String,
     /// The version the dialog was opened with (Edit only).
     pub version: Option<i64>,
 }
 
 fn phone(form: &UserForm) -> Reply<Option<Phone>> {
-    if form.phone.trim().is_empty() {
-        return Ok(None);
-    }
-    let cc = Some(form.country_code.as_str()).filter(|c| !c.trim().is_empty());
-    Phone::parse(cc, &form.phone)
-        .map(Some)
-        .map_err(|e| Error::from(e).on_field("phone"))
-}
-
-fn budget(form: &UserForm) -> Reply<Option<Usd>> {
-    let b = form.budget.trim();
-    if b.is_empty() {
-        return Ok(None);
-    }
-    let amount = Usd::parse(b).map_err(|e| Error::from(e).on_field("budget"))?;
-    Ok(Some(amount).filter(|a| a.0 > 0))
+    omni_requests::phone(Some(&form.country_code), Some(&form.phone))
 }
 
 #[tauri::command]
@@ -51,9 +36,8 @@ pub async fn list_users(state: State<'_, AppState>, query: UserQuery) -> Reply<U
 #[tauri::command]
 pub async fn create_user(state: State<'_, AppState>, form: UserForm) -> Reply<User> {
     let caller = state.caller().await?;
-    let email = Email::parse(&form.email).map_err(|e| Error::from(e).on_field("email"))?;
     let new = NewUser {
-        email,
+        email: omni_requests::email(&form.email, "email")?,
         phone: phone(&form)?,
         role: form.role,
     };
@@ -70,7 +54,7 @@ pub async fn edit_user(state: State<'_, AppState>, id: Id, form: UserForm) -> Re
     let edit = UserEdit {
         phone: Some(phone(&form)?),
         role: Some(form.role),
-        budget: Some(budget(&form)?),
+        budget: Some(omni_requests::budget(&form.budget)?),
         expected_version: form.version,
     };
     state.wrote(state.store.edit_user(&caller, id, edit, now()).await)

@@ -142,7 +142,7 @@ export type AppInfo = { org: Org | null, caller: CallerInfo | null, data_path: s
 
 export type UserForm = { email: string, country_code: string, phone: string, role: Role, 
 /**
- * USD per month; empty or zero means no limit.
+ * USD per month; empty, "none" or zero means no limit.
  */
 budget: string, 
 /**

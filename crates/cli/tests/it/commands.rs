@@ -245,3 +245,34 @@ fn maintain_keeps_what_is_still_restorable_and_says_what_it_forgot() {
     assert_eq!(v["error"]["code"], "invalid_input");
     assert!(v["error"]["message"].as_str().unwrap().contains("--as"));
 }
+
+#[test]
+fn input_reads_as_the_server_and_the_app_read_it() {
+    let o = Omni::new();
+    init(&o, "5");
+    for e in ["ana@acme.com", "bruno@acme.com"] {
+        o.ok(&["users", "add", e]);
+    }
+    // `--desc` alone exports the whole list, by email descending.
+    let emails = |csv: &str| -> Vec<String> {
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect()
+    };
+    let down = emails(&o.ok(&["export", "-", "--desc"]));
+    assert_eq!(down, ["owner@acme.com", "bruno@acme.com", "ana@acme.com"]);
+    // A budget of "none", "0" or "" is no limit.
+    for none in ["none", "0", ""] {
+        o.ok(&["users", "budget", "ana@acme.com", "50"]);
+        let (_, v) = o.json(&["users", "budget", "ana@acme.com", none]);
+        assert!(v["budget"].is_null(), "{none:?}: {v}");
+    }
+    // One organization per database.
+    let out = o.run(&["init", "--org", "Other", "--owner", "x@acme.com"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: This database already holds an organization."
+    );
+}

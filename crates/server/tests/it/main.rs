@@ -10,3 +10,4 @@ mod concurrency;
 mod endpoints;
 mod matrix;
 mod outage;
+mod requests;

@@ -122,3 +122,38 @@ fn concurrent_writers_never_oversubscribe_seats() {
         assert_eq!(store.recount(owner.org).await.unwrap().1, 5);
     });
 }
+
+#[test]
+fn a_local_database_gets_one_organization_however_many_first_runs_race() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Store = fresh_store(dir.path()).await;
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .create_local_org(&format!("Acme {i}"), &email("owner@acme.com"), 5, NOW)
+                        .await
+                })
+            })
+            .collect();
+        let mut created = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => created += 1,
+                Err(e) => {
+                    assert_eq!(e.code, ErrorCode::AlreadyExists, "{e:?}");
+                    assert_eq!(e.reason, Some(omni_core::Reason::OrgExists));
+                }
+            }
+        }
+        assert_eq!(created, 1);
+        assert_eq!(store.orgs().await.unwrap().len(), 1);
+    });
+}

@@ -458,7 +458,7 @@ fn effective_access_names_every_path() {
         // Administrators see every agent.
         assert_eq!(s.access(o, o.user).await.unwrap().len(), 5);
         // Removing the group removes both group paths.
-        s.delete_item(o, sales, NOW).await.unwrap();
+        s.delete_item(o, None, sales, NOW).await.unwrap();
         let left: Vec<String> = s
             .access(o, ana)
             .await

@@ -1,0 +1,90 @@
+//! The users' export, streamed as CSV while the store writes it.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+
+use super::users::ListParams;
+use crate::app::{AppState, Ctx};
+use crate::error::{ApiResult, ErrorBody};
+
+/// Bytes written by the export, sent to the response body in chunks.
+struct ChannelWriter {
+    buf: Vec<u8>,
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+}
+
+impl ChannelWriter {
+    const CHUNK: usize = 64 * 1024;
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buf,
+            Vec::with_capacity(Self::CHUNK),
+        ));
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+    }
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= Self::CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+#[utoipa::path(get, path = "/v1/orgs/{org}/export", tag = "export", params(("org" = i64, Path), ListParams),
+    responses((status = 200, description = "CSV (UTF-8 with BOM), streamed", content_type = "text/csv"), (status = 403, body = ErrorBody)))]
+pub async fn export(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Response> {
+    let scope = p.request().export_scope()?;
+    // Refuse before streaming starts, so a denial is a proper 403 rather than a cut stream.
+    s.store.may_export(&ctx.caller).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let store = s.store.clone();
+    let handle = tokio::runtime::Handle::current();
+    // The store writes synchronously; on a blocking thread the writer may wait for the client.
+    tokio::task::spawn_blocking(move || {
+        let err_tx = tx.clone();
+        let writer = ChannelWriter {
+            buf: Vec::with_capacity(ChannelWriter::CHUNK),
+            tx,
+        };
+        let result = handle.block_on(store.export(&ctx.caller, &scope, writer, &|_| {}, ctx.now));
+        match result {
+            Ok((mut w, _)) => {
+                let _ = std::io::Write::flush(&mut w);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e.message, "export failed midway");
+                let _ = err_tx.blocking_send(Err(std::io::Error::other("export failed")));
+            }
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let mut res = Body::from_stream(stream).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"users.csv\""),
+    );
+    Ok(res)
+}
