@@ -269,9 +269,13 @@ impl Store {
             })?;
             after.phone = phone;
         }
-        if let Some(budget) = edit.budget {
-            w.authorize(&Action::SetBudget)?;
-            after.budget = budget.filter(|b| b.0 > 0);
+        // Setting a budget is asked of the policy only when it changes: an Edit form sends the
+        // budget it showed, which a Collaborator may leave as it was while changing the phone.
+        if let Some(budget) = edit.budget.map(|b| b.filter(|b| b.0 > 0)) {
+            if budget != before.budget {
+                w.authorize(&Action::SetBudget)?;
+                after.budget = budget;
+            }
         }
         if let Some(role) = edit.role.filter(|r| *r != before.role) {
             authorize_role_change(&mut w, &before, role).await?;

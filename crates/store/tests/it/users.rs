@@ -212,6 +212,41 @@ fn seats_cannot_drop_below_assigned() {
 }
 
 #[test]
+fn a_collaborator_edits_a_phone_with_the_budget_left_as_it_was() {
+    // The Edit form sends the budget it showed; only a change of it needs an Administrator.
+    rt().block_on(async {
+        let db = db(2).await;
+        let ana = db.add("ana@acme.com", Role::User).await;
+        db.store
+            .set_budget(&db.owner, ana, Some(Usd::dollars(50)), NOW)
+            .await
+            .unwrap();
+        let collab = db.caller(db.add("c@acme.com", Role::Collaborator).await);
+        let phone = Phone::parse(Some("55"), "11987654321").ok();
+        let edit = |budget: Usd| UserEdit {
+            phone: Some(phone.clone()),
+            budget: Some(Some(budget)),
+            ..UserEdit::default()
+        };
+        let saved = db
+            .store
+            .edit_user(&collab, ana, edit(Usd::dollars(50)), NOW)
+            .await
+            .unwrap();
+        assert_eq!(saved.phone, phone);
+        assert_eq!(saved.budget, Some(Usd::dollars(50)));
+
+        let e = db
+            .store
+            .edit_user(&collab, ana, edit(Usd::dollars(80)), NOW)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::PermissionDenied);
+        assert_eq!(e.message, "Only an Administrator can set budgets.");
+    });
+}
+
+#[test]
 fn stale_versions_are_refused() {
     rt().block_on(async {
         let db = db(0).await;
