@@ -4,8 +4,10 @@
 // mounted at /{tenant}/v2.0 (so the issuer includes the tenant, as Entra's does) with its own
 // signing keys. Tokens come from the client_credentials grant with a resource indicator, so
 // they are signed RS256 JWT access tokens whose audience is the resource; `tid`, `oid`,
-// `preferred_username` and `roles` are added from extra token-request parameters, so a test can
-// ask for any person of any tenant. Tenants: tenant-a, tenant-b, tenant-c (bound to no
+// `preferred_username`, `scp` and `roles` are added from extra token-request parameters, so a
+// test can ask for any person of any tenant. As in Entra ID, a person's (delegated) token
+// carries `scp` (person_scp) and an application's token carries `roles` (person_roles) and no
+// `scp`; a token may also carry neither. Tenants: tenant-a, tenant-b, tenant-c (bound to no
 // organization in the tests), tenant-d (its keys are rotated and revoked by the key-rollover
 // test alone, so no other test sees them change), and "rogue", whose tokens claim
 // tid=tenant-a (wrong issuer).
@@ -49,7 +51,7 @@ function build(tenant, issuer, keys) {
     }],
     jwks: { keys: keys.map((k) => k.jwk) },
     scopes: ['access_as_user'],
-    extraParams: ['person_oid', 'person_email', 'person_roles'],
+    extraParams: ['person_oid', 'person_email', 'person_scp', 'person_roles'],
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -73,6 +75,7 @@ function build(tenant, issuer, keys) {
       const p = { ...(ctx.oidc.body || {}), ...(ctx.oidc.params || {}) };
       const claims = { tid: claimedTid, oid: p.person_oid || 'app' };
       if (p.person_email) claims.preferred_username = p.person_email;
+      if (p.person_scp) claims.scp = String(p.person_scp);
       if (p.person_roles) claims.roles = String(p.person_roles).split(' ');
       return claims;
     },

@@ -2,7 +2,8 @@
 //! router with its limits and security headers, health, readiness and discovery endpoints.
 //!
 //! Every `/v1/orgs/{org}/...` request resolves its caller the same way: the bearer token is
-//! verified ([`crate::auth`]), its tenant must be the organization's own (one tenant per
+//! verified ([`crate::auth`]), it must allow the endpoint (a person's delegated token with this
+//! API's scope; for usage reports, an application token with the usage app role), its tenant must be the organization's own (one tenant per
 //! organization: a token never reaches another organization's data), and the person
 //! (`tid`, `oid`) is resolved to a user of that organization by the store. The policy itself is
 //! asked by the store inside each operation; handlers never compare roles.
@@ -21,7 +22,7 @@ use omni_core::Email;
 use omni_store::{Caller, SignIn, Store};
 use serde::Serialize;
 
-use crate::auth::{Claims, Verifier};
+use crate::auth::{Claims, TokenKind, Verifier};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::envelope::{App, RouteTemplates};
@@ -190,6 +191,48 @@ async fn own_org(state: &AppState, claims: &Claims, org: Id) -> ApiResult<()> {
     }
 }
 
+/// A person's token: delegated (`scp`) and holding this API's scope (`user_scope`). Anything
+/// else is refused with 401: an application token, a delegated token for another scope, or a
+/// token with neither.
+fn person_token(state: &AppState, claims: &Claims) -> ApiResult<()> {
+    let scope = &state.config.user_scope;
+    match claims.kind() {
+        TokenKind::Delegated if claims.has_scope(scope) => Ok(()),
+        TokenKind::Delegated => Err(ApiError::invalid_token(format!(
+            "The access token does not grant this API's {scope} scope: sign in again asking for it."
+        ))),
+        TokenKind::Application => Err(ApiError::invalid_token(format!(
+            "An application token cannot call this endpoint: it needs a signed-in person's \
+             token with the {scope} scope."
+        ))),
+        TokenKind::Neither => Err(neither(state)),
+    }
+}
+
+/// An application's token (`roles`, no `scp`) holding the app role `role`, which `what` needs.
+/// Anything else is refused with 401.
+fn application_token(state: &AppState, claims: &Claims, role: &str, what: &str) -> ApiResult<()> {
+    match claims.kind() {
+        TokenKind::Application if claims.has_role(role) => Ok(()),
+        TokenKind::Application => Err(ApiError::invalid_token(format!(
+            "The application token lacks the {role} app role that {what} needs."
+        ))),
+        TokenKind::Delegated => Err(ApiError::invalid_token(format!(
+            "A signed-in person's token cannot be used for {what}: it needs an application \
+             token with the {role} app role."
+        ))),
+        TokenKind::Neither => Err(neither(state)),
+    }
+}
+
+fn neither(state: &AppState) -> ApiError {
+    ApiError::invalid_token(format!(
+        "The access token allows nothing here: it has neither a delegated scope (scp, needs {}) \
+         nor an app role (roles, e.g. {}).",
+        state.config.user_scope, state.config.usage_role
+    ))
+}
+
 /// Who calls and when: the signed-in user of the organization in the path, and the request's
 /// one reading of the clock.
 pub struct Ctx {
@@ -197,14 +240,11 @@ pub struct Ctx {
     pub now: Timestamp,
 }
 
-impl FromRequestParts<AppState> for Ctx {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Ctx> {
-        let now = state.clock.now();
-        let claims = state.verify(bearer(parts)?, now).await?;
-        let org = path_org(parts, state).await?;
-        own_org(state, &claims, org).await?;
+impl Ctx {
+    /// The person of `claims` as a user of `org` (already known to be the token's tenant's):
+    /// remembered, or signed in by the store. Every endpoint a person calls resolves its caller
+    /// here.
+    async fn resolve(state: &AppState, claims: &Claims, org: Id, now: Timestamp) -> ApiResult<Ctx> {
         let email = claims.sign_in_name().and_then(|e| Email::parse(e).ok());
         let who = SignIn {
             tenant: &claims.tid,
@@ -241,6 +281,49 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Ctx> {
+        let now = state.clock.now();
+        let claims = state.verify(bearer(parts)?, now).await?;
+        person_token(state, &claims)?;
+        let org = path_org(parts, state).await?;
+        own_org(state, &claims, org).await?;
+        Ctx::resolve(state, &claims, org, now).await
+    }
+}
+
+/// Who calls and when, for a request whose path names no organization (`GET /v1/me`): the
+/// signed-in user of the organization bound to the token's tenant.
+pub struct TenantCtx {
+    pub ctx: Ctx,
+    /// The token's tenant (`tid`).
+    pub tenant: String,
+}
+
+impl FromRequestParts<AppState> for TenantCtx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<TenantCtx> {
+        let now = state.clock.now();
+        let claims = state.verify(bearer(parts)?, now).await?;
+        person_token(state, &claims)?;
+        // The verifier refused a token of a tenant bound to no organization; this answers the
+        // same should the binding be gone since.
+        let org = state.org_of_tenant(&claims.tid).await?.ok_or_else(|| {
+            ApiError::invalid_token(
+                "The access token's tenant is not bound to any organization on this server.",
+            )
+        })?;
+        let ctx = Ctx::resolve(state, &claims, org, now).await?;
+        Ok(TenantCtx {
+            ctx,
+            tenant: claims.tid,
+        })
+    }
+}
+
 /// An application (not a person) of the organization's tenant holding the app role that
 /// reports usage: the platform's metering.
 pub struct Reporter {
@@ -254,18 +337,9 @@ impl FromRequestParts<AppState> for Reporter {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Reporter> {
         let now = state.clock.now();
         let claims = state.verify(bearer(parts)?, now).await?;
+        application_token(state, &claims, &state.config.usage_role, "reporting usage")?;
         let org = path_org(parts, state).await?;
         own_org(state, &claims, org).await?;
-        if !claims.roles.iter().any(|r| r == &state.config.usage_role) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "permission_denied",
-                format!(
-                    "Reporting usage needs an application token with the {} role.",
-                    state.config.usage_role
-                ),
-            ));
-        }
         Ok(Reporter { org, now })
     }
 }
@@ -339,6 +413,7 @@ pub fn router(state: AppState) -> App {
             get(omni_configuration),
         ),
         ("/openapi.json".into(), get(crate::openapi::openapi_json)),
+        ("/v1/me".into(), get(api::my_org)),
         (org("/me"), get(api::me)),
         (org("/summary"), get(api::summary)),
         (org("/seats"), put(api::set_seats)),

@@ -1,7 +1,9 @@
 //! Bearer access tokens from Microsoft Entra ID, validated as Microsoft documents: the RS256
 //! signature against the keys the tenant's OpenID discovery document points to, the issuer
 //! including the tenant (`{authority}/{tid}/v2.0`), the audience of this API, `exp`/`nbf` with
-//! a small leeway, and `tid` bound to an organization.
+//! a small leeway, and `tid` bound to an organization. What the token allows (its delegated
+//! scope or its app role) is checked by the caller of [`Verifier::verify`], per endpoint
+//! ([`Claims::kind`]).
 //!
 //! Order matters: the tenant is checked against the organizations *before* anything is
 //! fetched, so a token cannot make the server request an arbitrary URL; the algorithm
@@ -49,6 +51,10 @@ pub struct Claims {
     pub email: Option<String>,
     #[serde(default)]
     pub upn: Option<String>,
+    /// Delegated scopes, space-separated: present only in a token issued to a client acting
+    /// for a signed-in person.
+    #[serde(default)]
+    pub scp: Option<String>,
     /// App roles (application tokens, e.g. the platform's metering).
     #[serde(default)]
     pub roles: Vec<String>,
@@ -57,7 +63,39 @@ pub struct Claims {
     pub nbf: Option<i64>,
 }
 
+/// Whom a token was issued for, by Entra ID's convention: a delegated token carries `scp`
+/// (a person signed in through a client); an application token carries `roles` and no `scp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Delegated,
+    Application,
+    /// Neither `scp` nor `roles`: the token allows nothing here.
+    Neither,
+}
+
 impl Claims {
+    pub fn kind(&self) -> TokenKind {
+        if self.scp.is_some() {
+            TokenKind::Delegated
+        } else if !self.roles.is_empty() {
+            TokenKind::Application
+        } else {
+            TokenKind::Neither
+        }
+    }
+
+    /// Whether the delegated scopes include `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scp
+            .as_deref()
+            .is_some_and(|s| s.split_whitespace().any(|x| x == scope))
+    }
+
+    /// Whether the app roles include `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
     /// The sign-in name, when the token has one.
     pub fn sign_in_name(&self) -> Option<&str> {
         self.preferred_username

@@ -35,6 +35,8 @@ pub struct Config {
     pub upload_wait_secs: u64,
     /// The app role an application token needs to report usage.
     pub usage_role: String,
+    /// The delegated scope (`scp`) a person's token needs for every endpoint a person calls.
+    pub user_scope: String,
 }
 
 impl Default for Config {
@@ -54,6 +56,7 @@ impl Default for Config {
             upload_dir: None,
             upload_wait_secs: 3600,
             usage_role: "Usage.Report".into(),
+            user_scope: "access_as_user".into(),
         }
     }
 }
@@ -114,6 +117,9 @@ impl Config {
         }
         if let Some(v) = get("OMNI_SERVER_UPLOAD_WAIT_SECS") {
             self.upload_wait_secs = num("OMNI_SERVER_UPLOAD_WAIT_SECS", v)?;
+        }
+        if let Some(v) = get("OMNI_SERVER_USER_SCOPE") {
+            self.user_scope = v;
         }
         if let Some(v) = get("OMNI_SERVER_LEEWAY_SECS") {
             self.leeway_secs = num("OMNI_SERVER_LEEWAY_SECS", v)?;

@@ -9,10 +9,11 @@ use crate::{api, app, error};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "omni-server", description = "Power Omni Admin: the organization's directory over HTTP. \
-        Every /v1/orgs/{org} call needs a Bearer access token from the organization's Entra ID tenant."),
+        Every /v1 call needs a Bearer access token from the organization's Entra ID tenant: a person's \
+        delegated token with this API's scope, or for usage reports an application token with the usage app role."),
     paths(
         app::healthz, app::readyz, app::omni_configuration,
-        api::me, api::summary, api::set_seats, api::list_users, api::create_user, api::get_user,
+        api::my_org, api::me, api::summary, api::set_seats, api::list_users, api::create_user, api::get_user,
         api::edit_user, api::delete_user, api::set_license, api::restore_user, api::deleted_users,
         api::bulk_license, api::access, api::user_links, api::items, api::create_item,
         api::rename_item, api::delete_item, api::link, api::unlink, api::changes, api::audit,

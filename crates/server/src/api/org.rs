@@ -1,15 +1,16 @@
 //! The organization: who signs in, its dashboard counters, its seats and its audit log.
 
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use omni_core::model::{Id, User};
+use omni_core::model::{Id, Role, User};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Resp;
-use crate::app::{AppState, Ctx};
-use crate::error::{ApiResult, ErrorBody};
+use crate::app::{AppState, Ctx, TenantCtx};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 
 /// The signed-in user and their organization.
 #[derive(Serialize, ToSchema)]
@@ -26,6 +27,63 @@ pub async fn me(State(s): State<AppState>, ctx: Ctx) -> Resp<Me> {
     Ok(Json(Me {
         org: ctx.caller.org,
         user,
+    }))
+}
+
+/// An organization, by id and name.
+#[derive(Serialize, ToSchema)]
+pub struct OrgRef {
+    pub id: Id,
+    pub name: String,
+}
+
+/// A user, by id and email.
+#[derive(Serialize, ToSchema)]
+pub struct UserRef {
+    pub id: Id,
+    pub email: String,
+}
+
+/// Where the signed-in person belongs: their organization, their user and their role.
+#[derive(Serialize, ToSchema)]
+pub struct MyOrg {
+    pub org: OrgRef,
+    pub user: UserRef,
+    /// `user`, `collaborator` or `administrator`.
+    #[schema(value_type = String)]
+    pub role: Role,
+}
+
+/// The organization bound to the token's tenant and the caller's user in it, for a client that
+/// does not know the organization's id yet. The caller is resolved as on every
+/// `/v1/orgs/{org}` request.
+#[utoipa::path(get, path = "/v1/me", tag = "users",
+    responses((status = 200, body = MyOrg), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn my_org(State(s): State<AppState>, t: TenantCtx) -> Resp<MyOrg> {
+    let ctx = t.ctx;
+    let user = s.store.whoami(&ctx.caller, ctx.now).await?;
+    let org = s
+        .store
+        .org_by_tenant(&t.tenant)
+        .await?
+        .filter(|o| o.id == ctx.caller.org)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Your Entra ID tenant is no longer bound to an organization on this server.",
+            )
+        })?;
+    Ok(Json(MyOrg {
+        org: OrgRef {
+            id: org.id,
+            name: org.name,
+        },
+        user: UserRef {
+            id: user.id,
+            email: user.email.to_string(),
+        },
+        role: user.role,
     }))
 }
 

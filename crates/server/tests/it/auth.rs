@@ -50,6 +50,7 @@ fn claims(s: &Server, tenant: &str, exp_in: i64, nbf_in: Option<i64>) -> serde_j
     let now = s.now().0 / 1000;
     let mut c = json!({
         "tid": tenant, "oid": "oid-admin-a", "preferred_username": "owner@a.example",
+        "scp": "access_as_user",
         "iss": issuer(tenant), "aud": "api://omni", "iat": now, "exp": now + exp_in,
     });
     if let Some(n) = nbf_in {
@@ -335,4 +336,112 @@ async fn a_deleted_user_is_refused_at_once_and_back_when_restored() {
     let (status, _, body) = s.call("GET", &me, Some(&t), None, None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["user"]["id"], json!(id));
+}
+
+/// `path` of the server as `token`: the status and the error's code and message.
+async fn refusal(s: &Server, method: &str, path: &str, token: &str) -> (u16, String, String) {
+    let body = (method == "POST")
+        .then(|| json!({"event_id": "e-scope", "user_id": s.target, "amount_micros": 7}));
+    let (status, headers, v) = s.call(method, path, Some(token), body, None).await;
+    if status == 401 {
+        let challenge = headers["www-authenticate"].to_str().unwrap();
+        assert!(challenge.contains("invalid_token"), "{challenge}");
+    }
+    (
+        status,
+        v["code"].as_str().unwrap_or_default().into(),
+        v["message"].as_str().unwrap_or_default().into(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delegated_token_needs_this_apis_scope() {
+    let s = Server::start(10).await;
+    let before = s.snapshot().await;
+    let summary = format!("/v1/orgs/{}/summary", s.org());
+    let usage = format!("/v1/orgs/{}/usage", s.org());
+    // The person's token with this API's scope (among others) is accepted.
+    let with_scope = Person {
+        scp: Some("openid access_as_user".into()),
+        ..admin_a()
+    };
+    assert_eq!(
+        refusal(&s, "GET", &summary, &token(&with_scope).await)
+            .await
+            .0,
+        200
+    );
+    // A delegated token for another scope is refused, wherever it goes.
+    let other_scope = Person {
+        scp: Some("Files.Read".into()),
+        ..admin_a()
+    };
+    let t = token(&other_scope).await;
+    for (method, path) in [("GET", summary.as_str()), ("GET", "/v1/me")] {
+        let (status, code, message) = refusal(&s, method, path, &t).await;
+        assert_eq!((status, code.as_str()), (401, "invalid_token"), "{path}");
+        assert!(message.contains("access_as_user scope"), "{message}");
+    }
+    // A person's token, even with the scope and an app role beside it, cannot report usage.
+    let person_with_role = Person {
+        roles: Some("Usage.Report".into()),
+        ..admin_a()
+    };
+    let (status, _, message) = refusal(&s, "POST", &usage, &token(&person_with_role).await).await;
+    assert_eq!(status, 401);
+    assert!(message.contains("application token"), "{message}");
+    assert_eq!(before, s.snapshot().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_token_only_reaches_what_its_app_role_allows() {
+    let s = Server::start(10).await;
+    let summary = format!("/v1/orgs/{}/summary", s.org());
+    let users = format!("/v1/orgs/{}/users", s.org());
+    let usage = format!("/v1/orgs/{}/usage", s.org());
+    let metering = token(&application("tenant-a", "platform-app", "Usage.Report")).await;
+    // Its role allows usage reports...
+    let (status, _, message) = refusal(&s, "POST", &usage, &metering).await;
+    assert_eq!(status, 200, "{message}");
+    // ...and nothing a person does.
+    let before = s.snapshot().await;
+    for (method, path) in [
+        ("GET", summary.as_str()),
+        ("GET", users.as_str()),
+        ("GET", "/v1/me"),
+    ] {
+        let (status, code, message) = refusal(&s, method, path, &metering).await;
+        assert_eq!((status, code.as_str()), (401, "invalid_token"), "{path}");
+        assert!(message.contains("application token"), "{message}");
+    }
+    // An application without the usage role cannot report.
+    let other = token(&application("tenant-a", "other-app", "Directory.Read")).await;
+    let (status, code, message) = refusal(&s, "POST", &usage, &other).await;
+    assert_eq!((status, code.as_str()), (401, "invalid_token"));
+    assert!(message.contains("Usage.Report"), "{message}");
+    assert_eq!(before, s.snapshot().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_with_neither_scope_nor_app_role_is_refused() {
+    let s = Server::start(10).await;
+    let before = s.snapshot().await;
+    let neither = Person {
+        scp: None,
+        roles: None,
+        ..admin_a()
+    };
+    let t = token(&neither).await;
+    for (method, path) in [
+        ("GET", format!("/v1/orgs/{}/summary", s.org())),
+        ("GET", format!("/v1/orgs/{}/me", s.org())),
+        ("GET", "/v1/me".to_string()),
+        ("POST", format!("/v1/orgs/{}/usage", s.org())),
+    ] {
+        let (status, code, message) = refusal(&s, method, &path, &t).await;
+        assert_eq!((status, code.as_str()), (401, "invalid_token"), "{path}");
+        assert!(message.contains("neither"), "{message}");
+    }
+    assert_eq!(before, s.snapshot().await);
+    assert!(s.store.identities(s.org()).await.unwrap().is_empty());
 }

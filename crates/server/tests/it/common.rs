@@ -70,16 +70,33 @@ pub struct Person {
     pub tenant: &'static str,
     pub oid: String,
     pub email: Option<String>,
+    /// Delegated scopes (`scp`), space-separated: a person's token has them.
+    pub scp: Option<String>,
+    /// App roles (`roles`), space-separated: an application's token has them.
     pub roles: Option<String>,
     pub resource: &'static str,
 }
 
+/// A person signing in through a client: a delegated token with this API's scope.
 pub fn person(tenant: &'static str, oid: &str, email: &str) -> Person {
     Person {
         tenant,
         oid: oid.into(),
         email: Some(email.into()),
+        scp: Some("access_as_user".into()),
         roles: None,
+        resource: "api://omni",
+    }
+}
+
+/// An application of `tenant` (no person, no `scp`) with the app roles `roles`.
+pub fn application(tenant: &'static str, oid: &str, roles: &str) -> Person {
+    Person {
+        tenant,
+        oid: oid.into(),
+        email: None,
+        scp: None,
+        roles: Some(roles.into()),
         resource: "api://omni",
     }
 }
@@ -96,6 +113,9 @@ pub async fn token(p: &Person) -> String {
     ];
     if let Some(e) = &p.email {
         form.push(("person_email", e.clone()));
+    }
+    if let Some(s) = &p.scp {
+        form.push(("person_scp", s.clone()));
     }
     if let Some(r) = &p.roles {
         form.push(("person_roles", r.clone()));

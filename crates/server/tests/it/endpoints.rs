@@ -24,6 +24,7 @@ async fn meta_endpoints_headers_and_limits() {
     assert_eq!(st, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for p in [
+        "/v1/me",
         "/v1/orgs/{org}/users",
         "/v1/orgs/{org}/users/{id}",
         "/v1/orgs/{org}/changes",
@@ -208,11 +209,7 @@ async fn import_upload_preview_commit_and_export() {
 async fn usage_metering_is_idempotent_by_event_id() {
     let s = Server::start(10).await;
     let org = format!("/v1/orgs/{}", s.org());
-    let platform = Person {
-        roles: Some("Usage.Report".into()),
-        email: None,
-        ..person("tenant-a", "platform-app", "")
-    };
+    let platform = application("tenant-a", "platform-app", "Usage.Report");
     let t = token(&platform).await;
     let event = json!({"event_id": "evt-1", "user_id": s.target, "amount_micros": 1_250_000});
     let (st, _, r) = s
@@ -507,4 +504,44 @@ async fn a_page_of_the_table_follows_every_change_although_the_server_keeps_it()
         .await
         .unwrap();
     assert_eq!(row_in_table(&s, &collab, s.target).await, (403, None));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn me_finds_the_organization_and_role_without_its_id() {
+    let s = Server::start(10).await;
+    for (p, org, name, role) in [
+        (admin_a(), s.org(), "A", "administrator"),
+        (collab_a(), s.org(), "A", "collaborator"),
+        (user_a(), s.org(), "A", "user"),
+        (admin_b(), s.owner_b.org, "B", "administrator"),
+    ] {
+        let t = token(&p).await;
+        let (st, _, me) = s.call("GET", "/v1/me", Some(&t), None, None).await;
+        assert_eq!(st, 200, "{me}");
+        assert_eq!(me["org"], json!({"id": org, "name": name}), "{me}");
+        assert_eq!(me["user"]["email"], json!(p.email.unwrap()));
+        assert_eq!(me["role"], json!(role));
+        // The same user as the organization's own `me` answers, so the same resolution.
+        let (st, _, by_id) = s
+            .call("GET", &format!("/v1/orgs/{org}/me"), Some(&t), None, None)
+            .await;
+        assert_eq!(st, 200);
+        assert_eq!(me["user"]["id"], by_id["user"]["id"]);
+    }
+    // A person of the tenant who is not a registered user is refused, as everywhere.
+    let stranger = person("tenant-a", "oid-stranger", "stranger@a.example");
+    let (st, _, body) = s
+        .call("GET", "/v1/me", Some(&token(&stranger).await), None, None)
+        .await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (403, Some("permission_denied"))
+    );
+    // No token, or a tenant bound to no organization: 401.
+    assert_eq!(s.call("GET", "/v1/me", None, None, None).await.0, 401);
+    let unbound = person("tenant-c", "oid-c", "someone@c.example");
+    let (st, _, _) = s
+        .call("GET", "/v1/me", Some(&token(&unbound).await), None, None)
+        .await;
+    assert_eq!(st, 401);
 }
