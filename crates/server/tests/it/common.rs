@@ -120,15 +120,34 @@ pub async fn token(p: &Person) -> String {
     if let Some(r) = &p.roles {
         form.push(("person_roles", r.clone()));
     }
-    let res = reqwest::Client::new()
-        .post(format!("{}/token", issuer(p.tenant)))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "token: {}", res.status());
-    let v: Value = res.json().await.unwrap();
-    v["access_token"].as_str().unwrap().to_string()
+    // The provider answers in milliseconds; an attempt that has not answered in 10 s is tried
+    // again (a stalled request hung a whole suite run once), and three misses fail the test.
+    let mut last = String::new();
+    for _ in 0..3 {
+        let sent = helper_http()
+            .post(format!("{}/token", issuer(p.tenant)))
+            .form(&form)
+            .send()
+            .await;
+        match sent {
+            Ok(res) if res.status().is_success() => {
+                let v: Value = res.json().await.unwrap();
+                return v["access_token"].as_str().unwrap().to_string();
+            }
+            Ok(res) => panic!("token: {}", res.status()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    panic!("the OpenID provider did not answer a token request three times: {last}");
+}
+
+/// The tests' own HTTP client for the provider and the server: bounded, so a request that is
+/// never answered fails its test instead of hanging the suite.
+pub fn helper_http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap()
 }
 
 /// Tokens are cached per person (they last an hour).
@@ -145,7 +164,9 @@ pub async fn cached_token(p: &Person) -> String {
 
 /// The provider's current signing key of `tenant`: (kid, private PEM, public PEM).
 pub async fn signing_key(tenant: &str) -> (String, String, String) {
-    let v: Value = reqwest::get(format!("{}/_control/{tenant}/key", authority()))
+    let v: Value = helper_http()
+        .get(format!("{}/_control/{tenant}/key", authority()))
+        .send()
         .await
         .unwrap()
         .json()
@@ -168,7 +189,7 @@ pub async fn retire_old_keys(tenant: &str) {
 }
 
 async fn control(tenant: &str, what: &str) {
-    let res = reqwest::Client::new()
+    let res = helper_http()
         .post(format!("{}/_control/{tenant}/{what}", authority()))
         .send()
         .await
@@ -339,7 +360,10 @@ impl Server {
             target,
             deleted,
             group,
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .unwrap(),
             upload_dir,
             _dir: dir,
             _shutdown: tx,
