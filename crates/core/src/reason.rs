@@ -83,7 +83,6 @@ pub enum Reason {
     BadAmount { text: String },
     UnknownRole { text: String },
     OrgNameMissing,
-    OrgNameEmpty,
     ItemNameMissing { kind: DirectoryKind },
     ItemNameTooLong { kind: DirectoryKind },
     // The desktop app's files and handles.
@@ -147,7 +146,6 @@ impl Reason {
             RestoreConflict { email } => return format!("{email} cannot be restored: another user now has that email."),
             OrgExists => "This app already holds an organization.",
             OrgNameMissing => "The organization needs a name.",
-            OrgNameEmpty => "Give the organization a name.",
             ItemNameMissing { kind } => return format!("The {} needs a name.", kind.as_str()),
             ItemNameTooLong { kind } => return format!("The {} name is longer than 200 characters.", kind.as_str()),
             UnknownFile { id } => return format!("Unknown file {id}: choose the file to import again."),
@@ -394,7 +392,6 @@ impl Reason {
                 text: "owner".into(),
             },
             OrgNameMissing,
-            OrgNameEmpty,
             ItemNameMissing {
                 kind: DirectoryKind::Group,
             },
@@ -504,7 +501,6 @@ mod tests {
         ("bad_amount", "\"12,40\" is not an amount in US dollars: write it like 50 or 12.40 (at most 6 decimals)."),
         ("unknown_role", "unknown role \"owner\": use administrator, collaborator or user."),
         ("org_name_missing", "The organization needs a name."),
-        ("org_name_empty", "Give the organization a name."),
         ("item_name_missing", "The group needs a name."),
         ("item_name_too_long", "The agent name is longer than 200 characters."),
         ("unknown_file", "Unknown file f9: choose the file to import again."),
