@@ -215,6 +215,8 @@ const en = {
   code_internal: "Something went wrong: {message}",
   code_unavailable: "The database is not answering right now. Try again in a moment.",
   code_insufficient_storage: "The disk is full: nothing was changed. Free some space, then try again.",
+  code_sign_in_required: "Sign in again to go on working on this organization.",
+  code_unreachable: "The server cannot be reached. Check your network, then try again.",
 } as const;
 
 export type Key = keyof typeof en;
@@ -405,6 +407,8 @@ const ptBR: Record<Key, Text> = {
   code_internal: "Algo deu errado: {message}",
   code_unavailable: "O banco de dados não está respondendo agora. Tente de novo em instantes.",
   code_insufficient_storage: "O disco está cheio: nada foi alterado. Libere espaço e tente de novo.",
+  code_sign_in_required: "Entre de novo para continuar trabalhando nesta organização.",
+  code_unreachable: "Não foi possível acessar o servidor. Confira a sua rede e tente de novo.",
 };
 
 export const languages = { en: "English", "pt-BR": "Português (Brasil)" } as const;

@@ -83,6 +83,16 @@ export const reasonsEn: ReasonTexts = {
   err_cannot_create_file: "Cannot create {path}: {detail}.",
   err_cannot_write_file: "Cannot write {path}: {detail}.",
   err_import_cancelled: "The import was cancelled; nothing was changed.",
+  err_server_address_invalid: "\"{address}\" is not a server address: type it as https://omni.example.com.",
+  err_server_unreachable: "Cannot reach {address}: {detail}. Check the address and your network.",
+  err_server_certificate: "{address} has a TLS certificate this computer does not trust ({detail}): ask your administrator.",
+  err_not_an_omni_server: "{address} answered, but it is not an omni-server: check the address.",
+  err_server_unavailable: "The server is unavailable for now; try again in {seconds} s.",
+  err_sign_in_cancelled: "Sign-in was cancelled.",
+  err_sign_in_timed_out: "Sign-in took longer than {minutes} minutes and was stopped: sign in again.",
+  err_sign_in_refused: "The sign-in was refused: {detail}.",
+  err_sign_in_again: "Your session has ended: sign in again.",
+  err_signed_out: "You are signed out: sign in to work on this organization.",
 };
 
 export const reasonsPt: ReasonTexts = {
@@ -164,4 +174,14 @@ export const reasonsPt: ReasonTexts = {
   err_cannot_create_file: "Não foi possível criar {path}: {detail}.",
   err_cannot_write_file: "Não foi possível gravar {path}: {detail}.",
   err_import_cancelled: "A importação foi cancelada; nada foi alterado.",
+  err_server_address_invalid: "\"{address}\" não é um endereço de servidor: digite-o como https://omni.exemplo.com.",
+  err_server_unreachable: "Não foi possível acessar {address}: {detail}. Confira o endereço e a sua rede.",
+  err_server_certificate: "{address} tem um certificado TLS em que este computador não confia ({detail}): fale com o seu administrador.",
+  err_not_an_omni_server: "{address} respondeu, mas não é um omni-server: confira o endereço.",
+  err_server_unavailable: "O servidor está indisponível no momento; tente de novo em {seconds} s.",
+  err_sign_in_cancelled: "O login foi cancelado.",
+  err_sign_in_timed_out: "O login levou mais de {minutes} minutos e foi interrompido: entre de novo.",
+  err_sign_in_refused: "O login foi recusado: {detail}.",
+  err_sign_in_again: "A sua sessão terminou: entre de novo.",
+  err_signed_out: "Você saiu: entre para trabalhar nesta organização.",
 };

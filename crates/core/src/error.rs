@@ -38,6 +38,12 @@ pub enum ErrorCode {
     Unavailable,
     /// The database's disk is full: nothing was written.
     InsufficientStorage,
+    /// Connected mode: nobody is signed in, or the session ended (refresh refused, signed
+    /// out): sign in again.
+    SignInRequired,
+    /// Connected mode: the server cannot be reached (network, name, TLS), or what answered is
+    /// not an omni-server.
+    Unreachable,
 }
 
 impl ErrorCode {
@@ -56,6 +62,8 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::InsufficientStorage => "insufficient_storage",
+            ErrorCode::SignInRequired => "sign_in_required",
+            ErrorCode::Unreachable => "unreachable",
         }
     }
 

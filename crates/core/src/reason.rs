@@ -96,6 +96,17 @@ pub enum Reason {
     CannotWriteFile { path: String, detail: String },
     // An operation stopped by the person.
     ImportCancelled,
+    // Connected mode: reaching a server and signing in to it.
+    ServerAddressInvalid { address: String },
+    ServerUnreachable { address: String, detail: String },
+    ServerCertificate { address: String, detail: String },
+    NotAnOmniServer { address: String },
+    ServerUnavailable { seconds: i64 },
+    SignInCancelled,
+    SignInTimedOut { minutes: i64 },
+    SignInRefused { detail: String },
+    SignInAgain,
+    SignedOut,
 }
 
 /// `'c'`, as Rust writes a character (the first of `s`).
@@ -157,6 +168,16 @@ impl Reason {
             CannotCreateFile { path, detail } => return format!("Cannot create {path}: {detail}."),
             CannotWriteFile { path, detail } => return format!("Cannot write {path}: {detail}."),
             ImportCancelled => "The import was cancelled; nothing was changed.",
+            ServerAddressInvalid { address } => return format!("{address:?} is not a server address: type it as https://omni.example.com."),
+            ServerUnreachable { address, detail } => return format!("Cannot reach {address}: {detail}. Check the address and your network."),
+            ServerCertificate { address, detail } => return format!("{address} has a TLS certificate this computer does not trust ({detail}): ask your administrator."),
+            NotAnOmniServer { address } => return format!("{address} answered, but it is not an omni-server: check the address."),
+            ServerUnavailable { seconds } => return format!("The server is unavailable for now; try again in {seconds} s."),
+            SignInCancelled => "Sign-in was cancelled.",
+            SignInTimedOut { minutes } => return format!("Sign-in took longer than {minutes} minutes and was stopped: sign in again."),
+            SignInRefused { detail } => return format!("The sign-in was refused: {detail}."),
+            SignInAgain => "Your session has ended: sign in again.",
+            SignedOut => "You are signed out: sign in to work on this organization.",
             // The reasons about one value: a sentence made of their clause.
             _ => {
                 return match (self.email_detail(), self.phone_detail(), self.value_detail()) {
@@ -421,6 +442,28 @@ impl Reason {
                 detail: detail(),
             },
             ImportCancelled,
+            ServerAddressInvalid {
+                address: "omni acme".into(),
+            },
+            ServerUnreachable {
+                address: "https://omni.acme.com".into(),
+                detail: "connection refused".into(),
+            },
+            ServerCertificate {
+                address: "https://omni.acme.com".into(),
+                detail: "the certificate is self-signed".into(),
+            },
+            NotAnOmniServer {
+                address: "https://acme.com".into(),
+            },
+            ServerUnavailable { seconds: 5 },
+            SignInCancelled,
+            SignInTimedOut { minutes: 5 },
+            SignInRefused {
+                detail: "access_denied".into(),
+            },
+            SignInAgain,
+            SignedOut,
         ]
     }
 }
@@ -512,6 +555,16 @@ mod tests {
         ("cannot_create_file", "Cannot create /home/ana/users.csv: No such file or directory (os error 2)."),
         ("cannot_write_file", "Cannot write /home/ana/users.csv: No such file or directory (os error 2)."),
         ("import_cancelled", "The import was cancelled; nothing was changed."),
+        ("server_address_invalid", "\"omni acme\" is not a server address: type it as https://omni.example.com."),
+        ("server_unreachable", "Cannot reach https://omni.acme.com: connection refused. Check the address and your network."),
+        ("server_certificate", "https://omni.acme.com has a TLS certificate this computer does not trust (the certificate is self-signed): ask your administrator."),
+        ("not_an_omni_server", "https://acme.com answered, but it is not an omni-server: check the address."),
+        ("server_unavailable", "The server is unavailable for now; try again in 5 s."),
+        ("sign_in_cancelled", "Sign-in was cancelled."),
+        ("sign_in_timed_out", "Sign-in took longer than 5 minutes and was stopped: sign in again."),
+        ("sign_in_refused", "The sign-in was refused: access_denied."),
+        ("sign_in_again", "Your session has ended: sign in again."),
+        ("signed_out", "You are signed out: sign in to work on this organization."),
     ];
 
     #[test]

@@ -137,6 +137,9 @@ fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
+        // What a client of omni-server meets; the server itself never refuses with them.
+        ErrorCode::SignInRequired => StatusCode::UNAUTHORIZED,
+        ErrorCode::Unreachable => StatusCode::BAD_GATEWAY,
     }
 }
 
