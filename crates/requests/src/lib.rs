@@ -5,6 +5,9 @@
 //! the first (and only) organization of a local database is created live in this crate, and
 //! nowhere in the front ends.
 //!
+//! [`Organization`] is what the desktop app asks of an organization, local or on a server: one
+//! interface, two implementations ([`LocalOrganization`] here, the server client's elsewhere).
+//!
 //! It never depends on Tauri, axum or clap: each front end turns its own shape (a Tauri
 //! argument, a clap flag, a JSON body) into the plain values these functions take. Refusals are
 //! [`omni_core::Error`]s with their `reason` (the desktop app says them in the person's
@@ -13,7 +16,11 @@
 mod fields;
 mod list;
 mod org;
+mod organization;
 
 pub use fields::{budget, email, phone, role, role_or_user};
 pub use list::ListRequest;
 pub use org::create_local_org;
+pub use organization::{
+    Answer, Identity, LocalOrganization, OrgRef, Organization, ProgressSink, Staged,
+};
