@@ -8,7 +8,9 @@
 //    "state": "keep" | "tamper",   "tamper" delivers the callback with another state
 //    "callbacks": 1 | 2,           how many times to GET the callback
 //    "result": "/path/result.json",
-//    "action": "login" | "ignore"} "ignore" does nothing but write the result (Cancel tests)
+//    "action": "login" | "deny" | "ignore"}
+//      "deny" presses the sign-in page's Cancel: the callback carries error=access_denied;
+//      "ignore" does nothing but write the result (the person closed the browser)
 // The result file (written once, whole):
 //   {"callbacks": [{"status": 200, "body": "..."} | {"error": "ECONNREFUSED: ..."}],
 //    "error"?: "..."}
@@ -80,8 +82,9 @@ function isCallback(location, redirectUri) {
 }
 
 /// Follows the provider from the authorization URL to the redirect to the app's callback,
-/// submitting the login and consent forms on the way. Returns the callback URL.
-async function signIn(authorizationUrl, login) {
+/// submitting the login and consent forms on the way (or pressing Cancel when `deny`).
+/// Returns the callback URL.
+async function signIn(authorizationUrl, login, deny) {
   const redirectUri = new URL(authorizationUrl).searchParams.get('redirect_uri');
   if (!redirectUri) throw new Error('the authorization URL has no redirect_uri');
   const jar = new CookieJar();
@@ -112,6 +115,12 @@ async function signIn(authorizationUrl, login) {
     const html = await res.text();
     if (res.status !== 200) {
       throw new Error(`the provider answered ${res.status} at ${url}: ${html.slice(0, 300)}`);
+    }
+    const cancel = html.match(/<a href="([^"]+\/abort)">/);
+    if (deny && cancel) {
+      url = new URL(cancel[1], url).href;
+      res = await request(url);
+      continue;
     }
     const action = html.match(/<form[^>]*action="([^"]+)"/);
     const prompt = html.match(/name="prompt" value="([^"]+)"/);
@@ -148,9 +157,11 @@ async function main() {
     return 0;
   }
   try {
+    if (!['login', 'deny'].includes(s.action)) throw new Error(`unknown action ${s.action}`);
+    if (!['keep', 'tamper'].includes(s.state)) throw new Error(`unknown state ${s.state}`);
     if (!authorizationUrl) throw new Error('usage: node login.mjs <authorization URL>');
-    if (!s.login) throw new Error('the instructions name no login');
-    const callback = new URL(await signIn(authorizationUrl, s.login));
+    if (!s.login && s.action === 'login') throw new Error('the instructions name no login');
+    const callback = new URL(await signIn(authorizationUrl, s.login, s.action === 'deny'));
     if (s.state === 'tamper') {
       callback.searchParams.set('state', `tampered-${crypto.randomBytes(8).toString('hex')}`);
     }
