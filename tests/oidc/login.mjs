@@ -18,6 +18,7 @@
 // Node 20 built-ins only.
 import fs from 'node:fs';
 import crypto from 'node:crypto';
+import http from 'node:http';
 
 const TIMEOUT_MS = 10_000;
 
@@ -135,17 +136,20 @@ async function signIn(authorizationUrl, login, deny) {
   throw new Error('too many steps before the redirect to the callback');
 }
 
-async function deliver(callbackUrl) {
-  try {
-    const res = await fetch(callbackUrl, {
-      redirect: 'manual',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+/// One GET of the callback on a connection of its own (as after a browser's new navigation), so
+/// a listener that has stopped refuses it instead of a kept-alive socket being reset.
+function deliver(callbackUrl) {
+  return new Promise((resolve) => {
+    const req = http.get(callbackUrl, { agent: false, timeout: TIMEOUT_MS }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+      res.on('error', (e) => resolve({ error: `${e.code ?? 'ERROR'}: ${e.message}` }));
     });
-    return { status: res.status, body: await res.text() };
-  } catch (e) {
-    const cause = e.cause ?? e;
-    return { error: cause.code ? `${cause.code}: ${cause.message}` : String(cause.message ?? cause) };
-  }
+    req.on('timeout', () => req.destroy(Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' })));
+    req.on('error', (e) => resolve({ error: `${e.code ?? 'ERROR'}: ${e.message}` }));
+  });
 }
 
 async function main() {
