@@ -16,7 +16,7 @@ use omni_store::FeedEntity;
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use crate::state::Acting;
+use omni_requests::LocalOrganization as Acting;
 
 /// The event's name, as the web view listens for it.
 pub const DATA_CHANGED: &str = "data-changed";
@@ -226,7 +226,7 @@ mod tests {
     #[tokio::test]
     async fn a_write_by_another_handle_on_the_same_file_is_seen_with_its_kind() {
         let (app, cli, dir) = two_handles("look").await;
-        let acting = Acting::new(app.clone());
+        let acting = Acting::new(app.clone(), clock);
         let mut seen = Seen::Unknown;
         assert_eq!(look(&acting, &mut seen, NOW).await, vec![]);
         assert_eq!(seen, Seen::NoOrg);
@@ -260,7 +260,7 @@ mod tests {
         let (app, cli, dir) = two_handles("page").await;
         let owner = Email::parse("ana@acme.com").unwrap();
         let caller = cli.create_org("Acme", &owner, 2, None, NOW).await.unwrap();
-        let acting = Acting::new(app.clone());
+        let acting = Acting::new(app.clone(), clock);
         let mut seen = Seen::Unknown;
         assert_eq!(look(&acting, &mut seen, NOW).await, vec![], "first look");
         let csv: String = (0..=PAGE).map(|i| format!("u{i}@acme.com\n")).collect();
@@ -295,7 +295,7 @@ mod tests {
         // A tick far longer than the test: only a poke makes it look again. Its first look
         // (where changes start) races with the writes below, so write until one is reported.
         let task = tokio::spawn(watch(
-            Acting::new(app.clone()),
+            Acting::new(app.clone(), clock),
             Duration::from_secs(3600),
             clock,
             poke.clone(),

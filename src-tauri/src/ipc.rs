@@ -111,8 +111,8 @@ command_table! {
     restore_user(id: Id) -> User;
     items(kind: DirectoryKind) -> Vec<DirectoryItem>;
     create_item(kind: DirectoryKind, name: String) -> DirectoryItem;
-    rename_item(id: Id, name: String) -> DirectoryItem;
-    delete_item(id: Id) -> ();
+    rename_item(kind: DirectoryKind, id: Id, name: String) -> DirectoryItem;
+    delete_item(kind: DirectoryKind, id: Id) -> ();
     link(kind: LinkKind, a: Id, b: Id) -> bool;
     unlink(kind: LinkKind, a: Id, b: Id) -> bool;
     user_links(user: Id) -> Vec<LinkedItem>;

@@ -80,7 +80,7 @@ pub fn run() {
             let state = app.state::<AppState>();
             state
                 .changes
-                .start(state.acting.clone(), WATCH_EVERY, state::now, move |d| {
+                .start(state.local.clone(), WATCH_EVERY, state::now, move |d| {
                     let _ = handle.emit(changes::DATA_CHANGED, d);
                 });
             Ok(())

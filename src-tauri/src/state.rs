@@ -1,4 +1,4 @@
-//! What the app keeps between commands: the store, who acts, the values behind the handles the
+//! What the app keeps between commands: the organization it works on, the values behind the handles the
 //! web view holds (chosen files, import previews, exports), and the change watcher to poke
 //! after a write.
 
@@ -8,22 +8,24 @@ use std::sync::{Arc, Mutex};
 
 use omni_core::error::Result;
 use omni_core::Error;
-use omni_store::{Caller, Store};
+use omni_requests::{LocalOrganization, Organization, Staged};
+use omni_store::Store;
 
 use crate::changes::Changes;
 use crate::handles::{ExportId, FileId, Handles, PreviewId};
 
-/// An import previewed from a chosen file, and the cancel switch of its commit once running.
+/// An import previewed from a chosen file (the file, or the server's copy of it), and the
+/// cancel switch of its commit once running.
 #[derive(Debug, Clone)]
 pub struct Preview {
-    pub path: PathBuf,
+    pub staged: Staged,
     pub cancel: Arc<AtomicBool>,
 }
 
 pub struct AppState {
-    pub store: Store,
+    /// The organization in this computer's database (there may be none yet).
+    pub local: LocalOrganization,
     pub db_path: PathBuf,
-    pub acting: Acting,
     pub files: Mutex<Handles<FileId, PathBuf>>,
     pub previews: Mutex<Handles<PreviewId, Preview>>,
     pub exports: Mutex<Handles<ExportId, PathBuf>>,
@@ -33,8 +35,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, db_path: PathBuf) -> AppState {
         AppState {
-            acting: Acting::new(store.clone()),
-            store,
+            local: LocalOrganization::new(store, now),
             db_path,
             files: Mutex::default(),
             previews: Mutex::default(),
@@ -43,9 +44,14 @@ impl AppState {
         }
     }
 
-    /// Who acts (see [`Acting`]).
-    pub async fn caller(&self) -> Result<Caller> {
-        self.acting.caller().await
+    /// The organization the app works on now.
+    pub async fn org(&self) -> Result<Arc<dyn Organization>> {
+        Ok(Arc::new(self.local.clone()))
+    }
+
+    /// The local database.
+    pub fn store(&self) -> &Store {
+        self.local.store()
     }
 
     /// Passes on a write's result, telling the change watcher when it succeeded (so the app's
@@ -64,42 +70,6 @@ impl AppState {
                 "The app's state is unavailable after an earlier failure; restart the app.",
             )
         })
-    }
-}
-
-/// Who acts, in local mode: the organization's owner (or, once the owner's account is gone, the
-/// oldest Administrator). Resolved once; resolved again when the store no longer knows that
-/// user. Safe to keep: every store operation re-reads this user's role. Shared by the commands
-/// and the change watcher (cheap to clone).
-#[derive(Debug, Clone)]
-pub struct Acting {
-    store: Store,
-    cached: Arc<Mutex<Option<Caller>>>,
-}
-
-impl Acting {
-    pub fn new(store: Store) -> Acting {
-        Acting {
-            store,
-            cached: Arc::default(),
-        }
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    pub async fn caller(&self) -> Result<Caller> {
-        let cached = *AppState::lock(&self.cached)?;
-        if let Some(c) = cached {
-            if self.store.is_live(&c).await? {
-                return Ok(c);
-            }
-        }
-        let org = self.store.local_org().await?;
-        let c = self.store.owner(&org).await?;
-        *AppState::lock(&self.cached)? = Some(c);
-        Ok(c)
     }
 }
 

@@ -78,7 +78,7 @@ describe("refusals from the Rust side", () => {
     const codes: Record<ErrorCode, true> = {
       permission_denied: true, invalid_input: true, not_found: true, already_exists: true, no_seat_available: true,
       last_administrator: true, stale_version: true, not_initialized: true, cancelled: true, internal: true,
-      unavailable: true, insufficient_storage: true,
+      unavailable: true, insufficient_storage: true, sign_in_required: true, unreachable: true,
     };
     for (const lang of Object.keys(languages) as Language[]) {
       setLanguage(lang);

@@ -7,12 +7,11 @@ use serde::Serialize;
 use tauri::State;
 
 use super::Reply;
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 #[tauri::command]
 pub async fn items(state: State<'_, AppState>, kind: DirectoryKind) -> Reply<Vec<DirectoryItem>> {
-    let caller = state.caller().await?;
-    state.store.items(&caller, kind).await
+    state.org().await?.items(kind).await
 }
 
 #[tauri::command]
@@ -21,41 +20,34 @@ pub async fn create_item(
     kind: DirectoryKind,
     name: String,
 ) -> Reply<DirectoryItem> {
-    let caller = state.caller().await?;
-    state
-        .wrote(state.store.create_item(&caller, kind, &name, now()).await)
-        .map_err(|e| e.on_field("name"))
+    let created = state.org().await?.create_item(kind, name).await;
+    state.wrote(created).map_err(|e| e.on_field("name"))
 }
 
 #[tauri::command]
-pub async fn rename_item(state: State<'_, AppState>, id: Id, name: String) -> Reply<DirectoryItem> {
-    let caller = state.caller().await?;
-    state
-        .wrote(
-            state
-                .store
-                .rename_item(&caller, None, id, &name, now())
-                .await,
-        )
-        .map_err(|e| e.on_field("name"))
+pub async fn rename_item(
+    state: State<'_, AppState>,
+    kind: DirectoryKind,
+    id: Id,
+    name: String,
+) -> Reply<DirectoryItem> {
+    let renamed = state.org().await?.rename_item(kind, id, name).await;
+    state.wrote(renamed).map_err(|e| e.on_field("name"))
 }
 
 #[tauri::command]
-pub async fn delete_item(state: State<'_, AppState>, id: Id) -> Reply<()> {
-    let caller = state.caller().await?;
-    state.wrote(state.store.delete_item(&caller, None, id, now()).await)
+pub async fn delete_item(state: State<'_, AppState>, kind: DirectoryKind, id: Id) -> Reply<()> {
+    state.wrote(state.org().await?.delete_item(kind, id).await)
 }
 
 #[tauri::command]
 pub async fn link(state: State<'_, AppState>, kind: LinkKind, a: Id, b: Id) -> Reply<bool> {
-    let caller = state.caller().await?;
-    state.wrote(state.store.link(&caller, kind, a, b, now()).await)
+    state.wrote(state.org().await?.link(kind, a, b).await)
 }
 
 #[tauri::command]
 pub async fn unlink(state: State<'_, AppState>, kind: LinkKind, a: Id, b: Id) -> Reply<bool> {
-    let caller = state.caller().await?;
-    state.wrote(state.store.unlink(&caller, kind, a, b, now()).await)
+    state.wrote(state.org().await?.unlink(kind, a, b).await)
 }
 
 /// Something a user, group or agent is linked to, for the Relationships and Share dialogs.
@@ -67,8 +59,7 @@ pub struct LinkedItem {
 
 #[tauri::command]
 pub async fn user_links(state: State<'_, AppState>, user: Id) -> Reply<Vec<LinkedItem>> {
-    let caller = state.caller().await?;
-    let links = state.store.user_links(&caller, user).await?;
+    let links = state.org().await?.user_links(user).await?;
     Ok(links
         .into_iter()
         .map(|(kind, item)| LinkedItem { kind, item })
@@ -77,8 +68,7 @@ pub async fn user_links(state: State<'_, AppState>, user: Id) -> Reply<Vec<Linke
 
 #[tauri::command]
 pub async fn item_links(state: State<'_, AppState>, item: Id) -> Reply<Vec<LinkedItem>> {
-    let caller = state.caller().await?;
-    let links = state.store.item_links(&caller, item).await?;
+    let links = state.org().await?.item_links(item).await?;
     Ok(links
         .into_iter()
         .map(|(kind, item)| LinkedItem { kind, item })
@@ -87,12 +77,10 @@ pub async fn item_links(state: State<'_, AppState>, item: Id) -> Reply<Vec<Linke
 
 #[tauri::command]
 pub async fn access(state: State<'_, AppState>, user: Id) -> Reply<Vec<AgentAccess>> {
-    let caller = state.caller().await?;
-    state.store.access(&caller, user).await
+    state.org().await?.access(user).await
 }
 
 #[tauri::command]
 pub async fn agent_reach(state: State<'_, AppState>, agent: Id) -> Reply<Vec<UserReach>> {
-    let caller = state.caller().await?;
-    state.store.agent_reach(&caller, agent).await
+    state.org().await?.agent_reach(agent).await
 }

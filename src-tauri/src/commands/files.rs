@@ -4,13 +4,14 @@
 //! arrives over a channel; an import can be cancelled (nothing is written then).
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use omni_core::csv::LineIssue;
 use omni_core::{Error, ErrorCode, Reason};
+use omni_requests::ProgressSink;
 use omni_store::{ExportScope, ImportOptions, ImportReport, Progress};
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -20,7 +21,7 @@ use tauri_plugin_opener::OpenerExt;
 
 use super::Reply;
 use crate::handles::{ExportId, FileId, PreviewId};
-use crate::state::{now, AppState, Preview};
+use crate::state::{AppState, Preview};
 
 /// The file chosen for import.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -94,10 +95,10 @@ async fn ask_save_path(app: &AppHandle, title: &str, file_name: &str) -> Reply<O
 }
 
 /// Forwards progress to the web view (a closed channel is not an error of the operation).
-fn forward(channel: Channel<Progress>) -> impl Fn(Progress) + Sync {
-    move |p: Progress| {
+fn forward(channel: Channel<Progress>) -> ProgressSink {
+    Arc::new(move |p: Progress| {
         let _ = channel.send(p);
-    }
+    })
 }
 
 #[tauri::command]
@@ -127,17 +128,6 @@ pub async fn choose_import_file(
     Ok(Some(ChosenFile { id, name, bytes }))
 }
 
-fn open(path: &Path) -> Reply<(BufReader<File>, u64)> {
-    let file = File::open(path).map_err(|e| {
-        invalid(Reason::CannotOpenFile {
-            path: shown(path),
-            detail: e.to_string(),
-        })
-    })?;
-    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-    Ok((BufReader::with_capacity(1 << 20, file), bytes))
-}
-
 #[tauri::command]
 pub async fn import_preview(
     state: State<'_, AppState>,
@@ -145,16 +135,13 @@ pub async fn import_preview(
     options: ImportOptions,
     on_progress: Channel<Progress>,
 ) -> Reply<ImportPreview> {
-    let caller = state.caller().await?;
     let path = AppState::lock(&state.files)?.get(&file)?;
-    let (reader, bytes) = open(&path)?;
-    let progress = forward(on_progress);
-    let report = state
-        .store
-        .import_preview(&caller, reader, options, bytes, &progress, now())
+    let org = state.org().await?;
+    let (report, staged) = org
+        .import_preview(path, options, forward(on_progress))
         .await?;
     let cancel = Arc::new(AtomicBool::new(false));
-    let id = AppState::lock(&state.previews)?.insert(Preview { path, cancel });
+    let id = AppState::lock(&state.previews)?.insert(Preview { staged, cancel });
     Ok(ImportPreview { id, report })
 }
 
@@ -165,35 +152,22 @@ pub async fn import_commit(
     options: ImportOptions,
     on_progress: Channel<Progress>,
 ) -> Reply<ImportReport> {
-    let caller = state.caller().await?;
+    let org = state.org().await?;
     let cancel = Arc::new(AtomicBool::new(false));
-    let path = {
+    let staged = {
         let mut previews = AppState::lock(&state.previews)?;
-        let path = previews.get(&preview)?.path;
+        let staged = previews.get(&preview)?.staged;
         let running = Preview {
-            path: path.clone(),
+            staged: staged.clone(),
             cancel: cancel.clone(),
         };
         previews.set(&preview, running)?;
-        path
+        staged
     };
-    let (reader, bytes) = open(&path)?;
-    let progress = forward(on_progress);
-    let report = state.wrote(
-        state
-            .store
-            .import_commit(
-                &caller,
-                reader,
-                options,
-                bytes,
-                &progress,
-                Some(cancel),
-                now(),
-            )
-            .await,
-    )?;
-    // Committed: the same preview cannot be imported a second time.
+    let committed = org
+        .import_commit(staged, options, forward(on_progress), cancel)
+        .await;
+    let report = state.wrote(committed)?;
     AppState::lock(&state.previews)?.remove(&preview);
     Ok(report)
 }
@@ -231,30 +205,13 @@ pub async fn export_users(
     scope: ExportScope,
     on_progress: Channel<Progress>,
 ) -> Reply<Option<ExportDone>> {
-    let caller = state.caller().await?;
+    let org = state.org().await?;
     let Some(path) = ask_save_path(&app, "Export users", "users.csv").await? else {
         return Ok(None);
     };
-    let file = File::create(&path).map_err(|e| {
-        invalid(Reason::CannotCreateFile {
-            path: shown(&path),
-            detail: e.to_string(),
-        })
-    })?;
-    let progress = forward(on_progress);
-    let (writer, rows) = state
-        .store
-        .export(
-            &caller,
-            &scope,
-            BufWriter::with_capacity(1 << 20, file),
-            &progress,
-            now(),
-        )
+    let rows = org
+        .export(scope, path.clone(), forward(on_progress))
         .await?;
-    writer
-        .into_inner()
-        .map_err(|e| Error::internal(format!("Cannot write {}: {e}.", path.display())))?;
     let file = path.display().to_string();
     let id = AppState::lock(&state.exports)?.insert(path);
     Ok(Some(ExportDone { id, file, rows }))

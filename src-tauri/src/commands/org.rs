@@ -28,11 +28,11 @@ pub struct CallerInfo {
 
 #[tauri::command]
 pub async fn app_state(state: State<'_, AppState>) -> Reply<AppInfo> {
-    let org = state.store.orgs().await?.into_iter().next();
+    let org = state.store().orgs().await?.into_iter().next();
     let caller = match org {
         None => None,
         Some(_) => {
-            let me = state.store.whoami(&state.caller().await?, now()).await?;
+            let me = state.org().await?.whoami().await?.user;
             Some(CallerInfo {
                 id: me.id,
                 email: me.email,
@@ -54,22 +54,19 @@ pub async fn create_org(
     owner: String,
     seats: i64,
 ) -> Reply<Summary> {
-    let created = omni_requests::create_local_org(&state.store, &name, &owner, seats, now()).await;
+    let created = omni_requests::create_local_org(state.store(), &name, &owner, seats, now()).await;
     let caller = state.wrote(created)?;
-    state.store.summary(&caller).await
+    state.store().summary(&caller).await
 }
 
 #[tauri::command]
 pub async fn summary(state: State<'_, AppState>) -> Reply<Summary> {
-    let caller = state.caller().await?;
-    state.store.summary(&caller).await
+    state.org().await?.summary().await
 }
 
 #[tauri::command]
 pub async fn set_seats(state: State<'_, AppState>, seats: i64) -> Reply<Summary> {
-    let caller = state.caller().await?;
-    state.wrote(state.store.set_seats(&caller, seats, now()).await)?;
-    state.store.summary(&caller).await
+    state.wrote(state.org().await?.set_seats(seats).await)
 }
 
 #[tauri::command]
@@ -78,6 +75,5 @@ pub async fn audit(
     limit: u32,
     before: Option<i64>,
 ) -> Reply<Vec<AuditEntry>> {
-    let caller = state.caller().await?;
-    state.store.audit(&caller, limit, before).await
+    state.org().await?.audit(limit, before).await
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 
 use super::Reply;
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 /// The Create and Edit dialogs' fields, as typed. Read by `omni_requests`, as the CLI's and the
 /// server's input is, so every rule stays in Rust; errors name the field at fault.
@@ -29,19 +29,18 @@ fn phone(form: &UserForm) -> Reply<Option<Phone>> {
 
 #[tauri::command]
 pub async fn list_users(state: State<'_, AppState>, query: UserQuery) -> Reply<UserPage> {
-    let caller = state.caller().await?;
-    state.store.list_users(&caller, &query, now()).await
+    state.org().await?.list_users(query).await
 }
 
 #[tauri::command]
 pub async fn create_user(state: State<'_, AppState>, form: UserForm) -> Reply<User> {
-    let caller = state.caller().await?;
+    let org = state.org().await?;
     let new = NewUser {
         email: omni_requests::email(&form.email, "email")?,
         phone: phone(&form)?,
         role: form.role,
     };
-    let created = state.store.create_user(&caller, new, now()).await;
+    let created = org.create_user(new).await;
     state.wrote(created).map_err(|e| match e.code {
         omni_core::ErrorCode::AlreadyExists => e.on_field("email"),
         _ => e,
@@ -50,20 +49,19 @@ pub async fn create_user(state: State<'_, AppState>, form: UserForm) -> Reply<Us
 
 #[tauri::command]
 pub async fn edit_user(state: State<'_, AppState>, id: Id, form: UserForm) -> Reply<User> {
-    let caller = state.caller().await?;
+    let org = state.org().await?;
     let edit = UserEdit {
         phone: Some(phone(&form)?),
         role: Some(form.role),
         budget: Some(omni_requests::budget(&form.budget)?),
         expected_version: form.version,
     };
-    state.wrote(state.store.edit_user(&caller, id, edit, now()).await)
+    state.wrote(org.edit_user(id, edit).await)
 }
 
 #[tauri::command]
 pub async fn set_role(state: State<'_, AppState>, ids: Vec<Id>, role: Role) -> Reply<Vec<User>> {
-    let caller = state.caller().await?;
-    state.wrote(state.store.set_role(&caller, &ids, role, now()).await)
+    state.wrote(state.org().await?.set_role(ids, role).await)
 }
 
 #[tauri::command]
@@ -72,19 +70,12 @@ pub async fn set_licensed(
     ids: Vec<Id>,
     licensed: bool,
 ) -> Reply<Vec<User>> {
-    let caller = state.caller().await?;
-    state.wrote(
-        state
-            .store
-            .set_licensed(&caller, &ids, licensed, now())
-            .await,
-    )
+    state.wrote(state.org().await?.set_licensed(ids, licensed).await)
 }
 
 #[tauri::command]
 pub async fn delete_users(state: State<'_, AppState>, ids: Vec<Id>) -> Reply<()> {
-    let caller = state.caller().await?;
-    state.wrote(state.store.delete_users(&caller, &ids, now()).await)
+    state.wrote(state.org().await?.delete_users(ids).await)
 }
 
 /// A user in "Recently deleted", with when.
@@ -96,8 +87,7 @@ pub struct DeletedUser {
 
 #[tauri::command]
 pub async fn deleted_users(state: State<'_, AppState>) -> Reply<Vec<DeletedUser>> {
-    let caller = state.caller().await?;
-    let list = state.store.deleted_users(&caller, now()).await?;
+    let list = state.org().await?.deleted_users().await?;
     Ok(list
         .into_iter()
         .map(|(user, deleted_at)| DeletedUser { user, deleted_at })
@@ -106,6 +96,5 @@ pub async fn deleted_users(state: State<'_, AppState>) -> Reply<Vec<DeletedUser>
 
 #[tauri::command]
 pub async fn restore_user(state: State<'_, AppState>, id: Id) -> Reply<User> {
-    let caller = state.caller().await?;
-    state.wrote(state.store.restore_user(&caller, id, now()).await)
+    state.wrote(state.org().await?.restore_user(id).await)
 }

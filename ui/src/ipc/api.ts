@@ -53,8 +53,8 @@ export interface Backend {
   restoreUser(id: number): Promise<User>;
   items(kind: DirectoryKind): Promise<DirectoryItem[]>;
   createItem(kind: DirectoryKind, name: string): Promise<DirectoryItem>;
-  renameItem(id: number, name: string): Promise<DirectoryItem>;
-  deleteItem(id: number): Promise<void>;
+  renameItem(kind: DirectoryKind, id: number, name: string): Promise<DirectoryItem>;
+  deleteItem(kind: DirectoryKind, id: number): Promise<void>;
   link(kind: LinkKind, a: number, b: number): Promise<boolean>;
   unlink(kind: LinkKind, a: number, b: number): Promise<boolean>;
   userLinks(user: number): Promise<LinkedItem[]>;
@@ -126,8 +126,8 @@ export const localBackend: Backend = {
   restoreUser: (id) => call(() => commands.restoreUser(id)),
   items: (kind) => call(() => commands.items(kind)),
   createItem: (kind, name) => call(() => commands.createItem(kind, name)),
-  renameItem: (id, name) => call(() => commands.renameItem(id, name)),
-  deleteItem: (id) => call(async () => void (await commands.deleteItem(id))),
+  renameItem: (kind, id, name) => call(() => commands.renameItem(kind, id, name)),
+  deleteItem: (kind, id) => call(async () => void (await commands.deleteItem(kind, id))),
   link: (kind, a, b) => call(() => commands.link(kind, a, b)),
   unlink: (kind, a, b) => call(() => commands.unlink(kind, a, b)),
   userLinks: (user) => call(() => commands.userLinks(user)),
