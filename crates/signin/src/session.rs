@@ -28,7 +28,7 @@ use crate::vault::{AccountKey, Vault};
 
 /// An access token that expires within this many milliseconds is refreshed first: it could
 /// expire on its way to the server.
-pub const REFRESH_MARGIN_MS: i64 = 60_000;
+pub(crate) const REFRESH_MARGIN_MS: i64 = 60_000;
 
 /// A signed-in session with one server. Clones share it (one refresh for all of them).
 #[derive(Clone)]

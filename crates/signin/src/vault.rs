@@ -18,7 +18,7 @@ use crate::tokens::Secret;
 
 /// The most bytes of a refresh token kept in the Windows Credential Manager (which keeps
 /// 2,560 bytes in one credential); a longer one stays in memory only.
-pub const WINDOWS_MAX_SECRET: usize = 2_500;
+pub(crate) const WINDOWS_MAX_SECRET: usize = 2_500;
 
 /// The name of one stored refresh token: the keyring's service and user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
