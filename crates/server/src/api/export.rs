@@ -5,7 +5,8 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use super::users::ListParams;
+use omni_requests::wire::ListParams;
+
 use crate::app::{AppState, Ctx};
 use crate::error::{ApiResult, ErrorBody};
 
