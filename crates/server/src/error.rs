@@ -27,8 +27,9 @@ pub struct ApiError {
     pub closes: bool,
     /// For 503: seconds after which the client may try again (`Retry-After`).
     pub retry_after: Option<u32>,
-    /// Why, as data, when the refusal has a reason.
-    pub reason: Option<Reason>,
+    /// Why, as data, when the refusal has a reason (boxed: most answers have none, and every
+    /// handler's result carries this type).
+    pub reason: Option<Box<Reason>>,
     /// The input field at fault, when there is one.
     pub field: Option<String>,
 }
@@ -190,7 +191,7 @@ impl From<Error> for ApiError {
             _ => {}
         }
         ApiError {
-            reason: e.reason,
+            reason: e.reason.map(Box::new),
             field: e.field,
             ..ApiError::new(status_of(e.code), e.code.as_str(), e.message)
         }
@@ -204,7 +205,7 @@ impl IntoResponse for ApiError {
             Json(ErrorBody {
                 code: self.code.to_string(),
                 message: self.message,
-                reason: self.reason,
+                reason: self.reason.map(|r| *r),
                 field: self.field,
             }),
         )

@@ -99,7 +99,7 @@ pub async fn edit_user(
     match s.store.edit_user(&ctx.caller, id, edit, ctx.now).await {
         Ok(u) => Ok(with_etag(u)),
         Err(e) if e.code == ErrorCode::StaleVersion => Err(ApiError {
-            reason: e.reason,
+            reason: e.reason.map(Box::new),
             ..ApiError::stale()
         }),
         Err(e) => Err(e.into()),

@@ -1,6 +1,6 @@
 //! The endpoints the desktop app's connected mode needs beside the others: many users' role or
-//! deletion at once, a directory item's links, whom an agent reaches; and the refusals' reason
-//! and field, which a client shows in the person's language.
+//! deletion at once, a directory item's links, whom an agent reaches; the refusals' reason and
+//! field, which a client shows in the person's language; and an export larger than one chunk.
 
 use serde_json::{json, Value};
 
@@ -263,4 +263,43 @@ async fn a_refusal_carries_its_reason_and_field_and_a_plain_one_neither() {
     assert_eq!(st, 404);
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["code", "message"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_of_many_chunks_streams_to_its_end() {
+    let s = Server::start(10).await;
+    let csv: String = (0..3_000)
+        .map(|i| format!("person{i:05}@a.example\n"))
+        .collect();
+    let len = csv.len() as u64;
+    s.store
+        .import_commit(
+            &s.owner,
+            std::io::Cursor::new(csv.into_bytes()),
+            omni_store::ImportOptions::default(),
+            len,
+            &|_| {},
+            None,
+            s.now(),
+        )
+        .await
+        .unwrap();
+    let t = cached_token(&admin_a()).await;
+    let res = s
+        .http
+        .get(format!("{}{}/export", s.url, o(&s)))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.len() > 128 << 10,
+        "more than two chunks: {}",
+        text.len()
+    );
+    // The header, the fixture's four live users and the imported ones.
+    assert_eq!(text.lines().count(), 1 + 4 + 3_000);
+    assert!(text.contains("person02999@a.example"));
 }
