@@ -278,6 +278,14 @@ impl Server {
 /// An HTTP server that answers every request with `response` (a whole HTTP/1.1 answer) and
 /// counts the requests; its address.
 pub async fn fake(response: &'static str) -> (Url, Arc<AtomicUsize>) {
+    fake_by(Arc::new(move |_: &str| response)).await
+}
+
+/// An HTTP server that answers each request with what `answer` gives for its request line
+/// (`GET /path HTTP/1.1`), then closes the connection; its address, and how many it answered.
+pub async fn fake_by(
+    answer: Arc<dyn Fn(&str) -> &'static str + Send + Sync>,
+) -> (Url, Arc<AtomicUsize>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
@@ -286,6 +294,7 @@ pub async fn fake(response: &'static str) -> (Url, Arc<AtomicUsize>) {
     tokio::spawn(async move {
         while let Ok((mut conn, _)) = listener.accept().await {
             let counted = counted.clone();
+            let answer = answer.clone();
             tokio::spawn(async move {
                 let mut seen = Vec::new();
                 let mut buf = [0u8; 4096];
@@ -311,7 +320,12 @@ pub async fn fake(response: &'static str) -> (Url, Arc<AtomicUsize>) {
                     }
                 }
                 counted.fetch_add(1, Ordering::SeqCst);
-                let _ = conn.write_all(response.as_bytes()).await;
+                let line = String::from_utf8_lossy(&seen)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                let _ = conn.write_all(answer(&line).as_bytes()).await;
                 let _ = conn.shutdown().await;
             });
         }

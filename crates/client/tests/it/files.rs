@@ -187,3 +187,33 @@ async fn a_commit_cancelled_before_it_is_sent_changes_nothing_and_a_refusal_leav
     assert_eq!(e.code, ErrorCode::PermissionDenied, "{e:?}");
     assert!(!to.exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_cut_short_is_an_error_and_leaves_no_file() {
+    let (url, _) = fake_by(Arc::new(|line: &str| {
+        if line.contains("/users?") {
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 43\r\n\
+             connection: close\r\n\r\n{\"users\":[],\"total\":3,\"total_capped\":false}"
+        } else {
+            // The header and one row, then the connection closes without the last chunk.
+            "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ntransfer-encoding: chunked\r\n\
+             connection: close\r\n\r\n1d\r\nemail,phone\r\nana@a.example,\r\n\r\n"
+        }
+    }))
+    .await;
+    let org = omni_client::ServerOrganization::new(
+        url,
+        1,
+        omni_client::http_client().unwrap(),
+        Session::stale(OWNER, true),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let to = dir.path().join("cut.csv");
+    let (sink, _) = recorder();
+    let e = org
+        .export(ExportScope::All, to.clone(), sink)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unreachable, "{e:?}");
+    assert!(!to.exists(), "a part of the file is not left for the whole");
+}
