@@ -5,6 +5,9 @@
 //! the first (and only) organization of a local database is created live in this crate, and
 //! nowhere in the front ends.
 //!
+//! [`wire`] holds omni-server's bodies, query parameters and answers, which the server and its
+//! client share.
+//!
 //! [`Organization`] is what the desktop app asks of an organization, local or on a server: one
 //! interface, two implementations ([`LocalOrganization`] here, the server client's elsewhere).
 //!
@@ -17,6 +20,7 @@ mod fields;
 mod list;
 mod org;
 mod organization;
+pub mod wire;
 
 pub use fields::{budget, email, phone, role, role_or_user};
 pub use list::ListRequest;

@@ -25,6 +25,8 @@ use omni_store::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use crate::wire::OrgRef;
+
 /// An answer to come.
 pub type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
@@ -36,13 +38,6 @@ pub type ProgressSink = Arc<dyn Fn(Progress) + Send + Sync>;
 pub struct Identity {
     pub org: OrgRef,
     pub user: User,
-}
-
-/// An organization, by id and name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgRef {
-    pub id: Id,
-    pub name: String,
 }
 
 /// A previewed import, ready to commit: the file itself (local) or the server's copy of it.

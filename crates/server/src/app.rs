@@ -19,8 +19,8 @@ use axum::routing::{get, patch, post, put, MethodRouter};
 use axum::{Json, Router};
 use omni_core::model::{Id, Timestamp};
 use omni_core::Email;
+use omni_requests::wire::OmniConfiguration;
 use omni_store::{Caller, SignIn, Store};
-use serde::Serialize;
 
 use crate::auth::{Claims, TokenKind, Verifier};
 use crate::clock::Clock;
@@ -344,17 +344,6 @@ impl FromRequestParts<AppState> for Reporter {
     }
 }
 
-/// What a client needs to sign in, from the server's URL alone.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct OmniConfiguration {
-    /// Where to sign in (authorization code flow with PKCE).
-    pub authority: String,
-    pub client_id: String,
-    pub scopes: Vec<String>,
-    /// The audience of this API's access tokens.
-    pub audience: String,
-}
-
 #[utoipa::path(get, path = "/.well-known/omni-configuration", tag = "meta",
     responses((status = 200, body = OmniConfiguration)))]
 pub async fn omni_configuration(State(s): State<AppState>) -> Json<OmniConfiguration> {
@@ -428,8 +417,12 @@ pub fn router(state: AppState) -> App {
         (org("/users/{id}/restore"), post(api::restore_user)),
         (org("/users/{id}/access"), get(api::access)),
         (org("/users/{id}/links"), get(api::user_links)),
-        (org("/deleted-users"), get(api::deleted_users)),
+        (
+            org("/deleted-users"),
+            get(api::deleted_users).post(api::delete_users),
+        ),
         (org("/licenses"), post(api::bulk_license)),
+        (org("/roles"), post(api::bulk_role)),
         (
             org("/directory/{kind}"),
             get(api::items).post(api::create_item),
@@ -438,7 +431,11 @@ pub fn router(state: AppState) -> App {
             org("/directory/{kind}/{id}"),
             patch(api::rename_item).delete(api::delete_item),
         ),
-        (org("/links"), post(api::link).delete(api::unlink)),
+        (org("/directory/{kind}/{id}/reach"), get(api::agent_reach)),
+        (
+            org("/links"),
+            get(api::item_links).post(api::link).delete(api::unlink),
+        ),
         (org("/changes"), get(api::changes)),
         (org("/audit"), get(api::audit)),
         // The upload streams to a file and enforces `max_import_bytes` itself.

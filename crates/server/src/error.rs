@@ -1,5 +1,7 @@
-//! The server's one error shape on the wire: `{code, message}` JSON with the HTTP status that
-//! fits the code. Store and policy errors keep their code and sentence (a 403 says why);
+//! The server's one error shape on the wire: `{code, message, reason?, field?}` JSON
+//! ([`ErrorBody`], shared with the client) with the HTTP status that fits the code. Store and
+//! policy errors keep their code, sentence, reason and field (a 403 says why, in data a client
+//! can say in the person's language);
 //! internal failures are logged and answered with a generic sentence, so no database detail or
 //! secret reaches a client. A database that does not answer is a 503 `unavailable` with
 //! `Retry-After` (logged at most every [`UNAVAILABLE_LOG_EVERY`], however many requests it
@@ -8,8 +10,9 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use omni_core::{Error, ErrorCode};
-use serde::Serialize;
+use omni_core::{Error, ErrorCode, Reason};
+
+pub use omni_requests::wire::ErrorBody;
 
 /// An error answer.
 #[derive(Debug)]
@@ -24,6 +27,11 @@ pub struct ApiError {
     pub closes: bool,
     /// For 503: seconds after which the client may try again (`Retry-After`).
     pub retry_after: Option<u32>,
+    /// Why, as data, when the refusal has a reason (boxed: most answers have none, and every
+    /// handler's result carries this type).
+    pub reason: Option<Box<Reason>>,
+    /// The input field at fault, when there is one.
+    pub field: Option<String>,
 }
 
 /// What a 503 tells its client to wait before trying again, in seconds: about how long
@@ -41,15 +49,6 @@ const UNAVAILABLE: &str = "The database is not answering: try again in a few sec
      cut off by this was not saved, unless the database stopped just as it committed: read it \
      back before you send it again.";
 
-/// The JSON body of every error.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// A stable machine code (`permission_denied`, `stale_version`, `invalid_token`, ...).
-    pub code: String,
-    /// One sentence for a person: what happened and what to do.
-    pub message: String,
-}
-
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError {
@@ -59,6 +58,8 @@ impl ApiError {
             challenge: None,
             closes: false,
             retry_after: None,
+            reason: None,
+            field: None,
         }
     }
 
@@ -189,7 +190,11 @@ impl From<Error> for ApiError {
             }
             _ => {}
         }
-        ApiError::new(status_of(e.code), e.code.as_str(), e.message)
+        ApiError {
+            reason: e.reason.map(Box::new),
+            field: e.field,
+            ..ApiError::new(status_of(e.code), e.code.as_str(), e.message)
+        }
     }
 }
 
@@ -200,6 +205,8 @@ impl IntoResponse for ApiError {
             Json(ErrorBody {
                 code: self.code.to_string(),
                 message: self.message,
+                reason: self.reason.map(|r| *r),
+                field: self.field,
             }),
         )
             .into_response();

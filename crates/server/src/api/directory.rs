@@ -1,13 +1,12 @@
-//! Groups, workspaces and agents, and the links between them and users.
+//! Groups, workspaces and agents, the links between them and users, and whom an agent reaches.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use omni_core::model::Id;
-use omni_store::{DirectoryKind, LinkKind};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use omni_requests::wire::{Changed, LinkBody, LinksParams, NameBody};
+use omni_store::DirectoryKind;
 
 use super::Resp;
 use crate::app::{AppState, Ctx};
@@ -36,11 +35,6 @@ pub async fn items(
 ) -> ApiResult<Response> {
     let kind = parse_kind(&kind)?;
     Ok(Json(s.store.items(&ctx.caller, kind).await?).into_response())
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct NameBody {
-    pub name: String,
 }
 
 #[utoipa::path(post, path = "/v1/orgs/{org}/directory/{kind}", tag = "directory", params(("org" = i64, Path), ("kind" = String, Path)),
@@ -91,20 +85,6 @@ pub async fn delete_item(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct LinkBody {
-    /// user_group, user_workspace, group_workspace, agent_workspace, agent_user, agent_group
-    #[schema(value_type = String)]
-    pub kind: LinkKind,
-    pub a: Id,
-    pub b: Id,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Changed {
-    pub changed: bool,
-}
-
 #[utoipa::path(post, path = "/v1/orgs/{org}/links", tag = "directory", params(("org" = i64, Path)), request_body = LinkBody,
     responses((status = 200, body = Changed), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn link(State(s): State<AppState>, ctx: Ctx, Json(b): Json<LinkBody>) -> Resp<Changed> {
@@ -120,4 +100,35 @@ pub async fn unlink(State(s): State<AppState>, ctx: Ctx, Json(b): Json<LinkBody>
         .unlink(&ctx.caller, b.kind, b.a, b.b, ctx.now)
         .await?;
     Ok(Json(Changed { changed }))
+}
+
+/// An item's links by its id alone (whatever its kind): a group's workspaces, an agent's
+/// workspaces and groups. A user's are at `/users/{id}/links`.
+#[utoipa::path(get, path = "/v1/orgs/{org}/links", tag = "directory", params(("org" = i64, Path), LinksParams),
+    responses((status = 200, description = "The items the item is linked to, with each link's kind"), (status = 403, body = ErrorBody)))]
+pub async fn item_links(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<LinksParams>,
+) -> ApiResult<Response> {
+    Ok(Json(s.store.item_links(&ctx.caller, p.item).await?).into_response())
+}
+
+#[utoipa::path(get, path = "/v1/orgs/{org}/directory/{kind}/{id}/reach", tag = "directory",
+    params(("org" = i64, Path), ("kind" = String, Path, description = "agents"), ("id" = i64, Path)),
+    responses((status = 200, description = "The users the agent reaches and the paths"), (status = 403, body = ErrorBody),
+        (status = 404, description = "No agent has that id", body = ErrorBody)))]
+pub async fn agent_reach(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((_, kind, id)): Path<(Id, String, Id)>,
+) -> ApiResult<Response> {
+    if parse_kind(&kind)? != DirectoryKind::Agent {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Only an agent reaches users: use /directory/agents/{id}/reach.",
+        ));
+    }
+    Ok(Json(s.store.agent_reach(&ctx.caller, id).await?).into_response())
 }

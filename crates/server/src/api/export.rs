@@ -5,14 +5,23 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use super::users::ListParams;
+use omni_requests::wire::ListParams;
+
 use crate::app::{AppState, Ctx};
 use crate::error::{ApiResult, ErrorBody};
 
-/// Bytes written by the export, sent to the response body in chunks.
+/// What the export's thread hands on: its bytes in chunks, then that it reached its end.
+enum Piece {
+    Data(Bytes),
+    Done,
+}
+
+/// Bytes written by the export, handed on in chunks. The store writes from inside its own
+/// async code (run by `block_on` on a blocking thread), where a tokio channel may not block:
+/// so a bounded std channel, which a thread of its own forwards to the response's body.
 struct ChannelWriter {
     buf: Vec<u8>,
-    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    tx: std::sync::mpsc::SyncSender<Piece>,
 }
 
 impl ChannelWriter {
@@ -26,7 +35,7 @@ impl ChannelWriter {
             Vec::with_capacity(Self::CHUNK),
         ));
         self.tx
-            .blocking_send(Ok(chunk))
+            .send(Piece::Data(chunk))
             .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
     }
 }
@@ -44,6 +53,31 @@ impl std::io::Write for ChannelWriter {
     }
 }
 
+/// Forwards the export's chunks to the response's body until it reached its end; an export
+/// that stopped before (an error, a panic) cuts the body with an error, so the client never
+/// takes a part of the file for the whole.
+fn forward(
+    rx: std::sync::mpsc::Receiver<Piece>,
+    body: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) {
+    loop {
+        match rx.recv() {
+            Ok(Piece::Data(chunk)) => {
+                // The client went away: dropping `rx` stops the export's next write.
+                if body.blocking_send(Ok(chunk)).is_err() {
+                    return;
+                }
+            }
+            Ok(Piece::Done) => return,
+            Err(_) => {
+                let cut = std::io::Error::other("the export stopped before its end");
+                let _ = body.blocking_send(Err(cut));
+                return;
+            }
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/v1/orgs/{org}/export", tag = "export", params(("org" = i64, Path), ListParams),
     responses((status = 200, description = "CSV (UTF-8 with BOM), streamed", content_type = "text/csv"), (status = 403, body = ErrorBody)))]
 pub async fn export(
@@ -54,27 +88,27 @@ pub async fn export(
     let scope = p.request().export_scope()?;
     // Refuse before streaming starts, so a denial is a proper 403 rather than a cut stream.
     s.store.may_export(&ctx.caller).await?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let (tx, pieces) = std::sync::mpsc::sync_channel::<Piece>(8);
+    let (body, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
     let store = s.store.clone();
     let handle = tokio::runtime::Handle::current();
     // The store writes synchronously; on a blocking thread the writer may wait for the client.
     tokio::task::spawn_blocking(move || {
-        let err_tx = tx.clone();
         let writer = ChannelWriter {
             buf: Vec::with_capacity(ChannelWriter::CHUNK),
-            tx,
+            tx: tx.clone(),
         };
         let result = handle.block_on(store.export(&ctx.caller, &scope, writer, &|_| {}, ctx.now));
         match result {
             Ok((mut w, _)) => {
-                let _ = std::io::Write::flush(&mut w);
+                if std::io::Write::flush(&mut w).is_ok() {
+                    let _ = tx.send(Piece::Done);
+                }
             }
-            Err(e) => {
-                tracing::warn!(error = %e.message, "export failed midway");
-                let _ = err_tx.blocking_send(Err(std::io::Error::other("export failed")));
-            }
+            Err(e) => tracing::warn!(error = %e.message, "export failed midway"),
         }
     });
+    tokio::task::spawn_blocking(move || forward(pieces, body));
     let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     let mut res = Body::from_stream(stream).into_response();
     let h = res.headers_mut();

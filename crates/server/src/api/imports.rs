@@ -6,31 +6,12 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use omni_core::model::Id;
+use omni_requests::wire::{ImportParams, ImportPreview};
 use omni_store::ImportOptions;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 use super::Resp;
 use crate::app::{AppState, Ctx};
 use crate::error::{ApiResult, ErrorBody};
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ImportParams {
-    /// Role of the users the file creates (default user).
-    pub role: Option<String>,
-    /// License every new user (Administrators only).
-    #[serde(default)]
-    pub licensed: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ImportPreview {
-    /// Pass to `/imports/{upload}/commit` to apply exactly this file.
-    pub upload: String,
-    #[schema(value_type = Object)]
-    pub report: omni_store::ImportReport,
-}
 
 #[utoipa::path(post, path = "/v1/orgs/{org}/imports", tag = "import", params(("org" = i64, Path), ImportParams),
     request_body(content = String, content_type = "text/csv"),

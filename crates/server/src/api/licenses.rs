@@ -5,17 +5,12 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use omni_core::model::Id;
-use serde::Deserialize;
-use utoipa::ToSchema;
+use omni_requests::wire::{BulkLicenseBody, LicenseBody};
 
+use super::users::within_bulk_limit;
 use super::{if_match, with_etag};
 use crate::app::{AppState, Ctx};
-use crate::error::{ApiError, ApiResult, ErrorBody};
-
-#[derive(Deserialize, ToSchema)]
-pub struct LicenseBody {
-    pub licensed: bool,
-}
+use crate::error::{ApiResult, ErrorBody};
 
 #[utoipa::path(put, path = "/v1/orgs/{org}/users/{id}/license", tag = "licenses", params(("org" = i64, Path), ("id" = i64, Path),
     ("If-Match" = String, Header)), request_body = LicenseBody,
@@ -36,12 +31,6 @@ pub async fn set_license(
     Ok(with_etag(u))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct BulkLicenseBody {
-    pub ids: Vec<Id>,
-    pub licensed: bool,
-}
-
 #[utoipa::path(post, path = "/v1/orgs/{org}/licenses", tag = "licenses", params(("org" = i64, Path)), request_body = BulkLicenseBody,
     responses((status = 200, description = "The users, all or none changed"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn bulk_license(
@@ -49,9 +38,7 @@ pub async fn bulk_license(
     ctx: Ctx,
     Json(b): Json<BulkLicenseBody>,
 ) -> ApiResult<Response> {
-    if b.ids.len() > 10_000 {
-        return Err(ApiError::bad_request("At most 10,000 users at once."));
-    }
+    within_bulk_limit(&b.ids)?;
     Ok(Json(
         s.store
             .set_licensed(&ctx.caller, &b.ids, b.licensed, ctx.now)

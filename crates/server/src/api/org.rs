@@ -4,21 +4,11 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use omni_core::model::{Id, Role, User};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use omni_requests::wire::{AuditParams, Me, MyOrg, OrgRef, SeatsBody, UserRef};
 
 use super::Resp;
 use crate::app::{AppState, Ctx, TenantCtx};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-
-/// The signed-in user and their organization.
-#[derive(Serialize, ToSchema)]
-pub struct Me {
-    pub org: Id,
-    #[schema(value_type = Object)]
-    pub user: User,
-}
 
 #[utoipa::path(get, path = "/v1/orgs/{org}/me", tag = "users", params(("org" = i64, Path)),
     responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -28,30 +18,6 @@ pub async fn me(State(s): State<AppState>, ctx: Ctx) -> Resp<Me> {
         org: ctx.caller.org,
         user,
     }))
-}
-
-/// An organization, by id and name.
-#[derive(Serialize, ToSchema)]
-pub struct OrgRef {
-    pub id: Id,
-    pub name: String,
-}
-
-/// A user, by id and email.
-#[derive(Serialize, ToSchema)]
-pub struct UserRef {
-    pub id: Id,
-    pub email: String,
-}
-
-/// Where the signed-in person belongs: their organization, their user and their role.
-#[derive(Serialize, ToSchema)]
-pub struct MyOrg {
-    pub org: OrgRef,
-    pub user: UserRef,
-    /// `user`, `collaborator` or `administrator`.
-    #[schema(value_type = String)]
-    pub role: Role,
 }
 
 /// The organization bound to the token's tenant and the caller's user in it, for a client that
@@ -93,11 +59,6 @@ pub async fn summary(State(s): State<AppState>, ctx: Ctx) -> ApiResult<Response>
     Ok(Json(s.store.summary(&ctx.caller).await?).into_response())
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct SeatsBody {
-    pub seats: i64,
-}
-
 #[utoipa::path(put, path = "/v1/orgs/{org}/seats", tag = "licenses", params(("org" = i64, Path)), request_body = SeatsBody,
     responses((status = 200, description = "The seat pool"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn set_seats(
@@ -106,13 +67,6 @@ pub async fn set_seats(
     Json(b): Json<SeatsBody>,
 ) -> ApiResult<Response> {
     Ok(Json(s.store.set_seats(&ctx.caller, b.seats, ctx.now).await?).into_response())
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditParams {
-    pub limit: Option<u32>,
-    pub before: Option<Id>,
 }
 
 #[utoipa::path(get, path = "/v1/orgs/{org}/audit", tag = "users", params(("org" = i64, Path), AuditParams),

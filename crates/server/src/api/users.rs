@@ -1,5 +1,5 @@
 //! Users: the table (its rendered pages kept in [`crate::pages`]), one user by its version,
-//! deletion and restore, and what a user reaches.
+//! roles and deletion of many at once, restore, and what a user reaches.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -8,49 +8,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use omni_core::model::Id;
 use omni_core::ErrorCode;
-use omni_requests::ListRequest;
+use omni_requests::wire::{BulkRoleBody, CreateUserBody, EditUserBody, IdsBody, ListParams};
 use omni_store::{NewUser, UserEdit, UserQuery};
-use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
 
 use super::{if_match, with_etag};
 use crate::app::{AppState, Ctx};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::pages::PageKey;
-
-/// The users table's query.
-#[derive(Deserialize, IntoParams, Default)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// Start of the email, or `@` and the start of the domain.
-    pub search: Option<String>,
-    pub role: Option<String>,
-    pub licensed: Option<bool>,
-    #[serde(default)]
-    pub near_or_over_budget: bool,
-    pub sort: Option<String>,
-    #[serde(default)]
-    pub desc: bool,
-    #[serde(default)]
-    pub offset: u64,
-    pub limit: Option<u32>,
-}
-
-impl ListParams {
-    /// The request these parameters make: a page of 100 unless `limit` says otherwise.
-    pub fn request(self) -> ListRequest {
-        ListRequest {
-            search: self.search,
-            role: self.role,
-            licensed: self.licensed,
-            near_or_over_budget: self.near_or_over_budget,
-            sort: self.sort,
-            descending: self.desc,
-            offset: self.offset,
-            limit: self.limit.unwrap_or(100),
-        }
-    }
-}
 
 #[utoipa::path(get, path = "/v1/orgs/{org}/users", tag = "users", params(("org" = i64, Path), ListParams),
     responses((status = 200, description = "A page of users"), (status = 403, body = ErrorBody)))]
@@ -74,15 +38,6 @@ pub async fn list_users(
         }
     };
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct CreateUserBody {
-    pub email: String,
-    pub country_code: Option<String>,
-    pub phone: Option<String>,
-    /// user (default), collaborator or administrator.
-    pub role: Option<String>,
 }
 
 #[utoipa::path(post, path = "/v1/orgs/{org}/users", tag = "users", params(("org" = i64, Path)), request_body = CreateUserBody,
@@ -111,31 +66,6 @@ pub async fn get_user(
     Path((_, id)): Path<(Id, Id)>,
 ) -> ApiResult<Response> {
     Ok(with_etag(s.store.user(&ctx.caller, id, ctx.now).await?))
-}
-
-/// Changes to a user; absent fields stay as they are, `null` clears phone or budget.
-#[derive(Deserialize, ToSchema)]
-pub struct EditUserBody {
-    #[serde(default, with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub phone: Option<Option<String>>,
-    pub country_code: Option<String>,
-    pub role: Option<String>,
-    /// USD per month, e.g. "50" or "12.50"; null, "", "none" or "0" removes the limit.
-    #[serde(default, with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub budget: Option<Option<String>>,
-}
-
-mod double_option {
-    use serde::{Deserialize, Deserializer};
-    pub fn deserialize<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: Deserialize<'de>,
-    {
-        Option::<T>::deserialize(d).map(Some)
-    }
 }
 
 #[utoipa::path(patch, path = "/v1/orgs/{org}/users/{id}", tag = "users", params(("org" = i64, Path), ("id" = i64, Path),
@@ -168,7 +98,10 @@ pub async fn edit_user(
     };
     match s.store.edit_user(&ctx.caller, id, edit, ctx.now).await {
         Ok(u) => Ok(with_etag(u)),
-        Err(e) if e.code == ErrorCode::StaleVersion => Err(ApiError::stale()),
+        Err(e) if e.code == ErrorCode::StaleVersion => Err(ApiError {
+            reason: e.reason.map(Box::new),
+            ..ApiError::stale()
+        }),
         Err(e) => Err(e.into()),
     }
 }
@@ -185,6 +118,42 @@ pub async fn delete_user(
     s.store
         .delete_user_at(&ctx.caller, id, expected, ctx.now)
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// At most this many users in one bulk change.
+pub(super) const BULK_LIMIT: usize = 10_000;
+
+pub(super) fn within_bulk_limit(ids: &[Id]) -> ApiResult<()> {
+    if ids.len() > BULK_LIMIT {
+        return Err(ApiError::bad_request("At most 10,000 users at once."));
+    }
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/v1/orgs/{org}/roles", tag = "users", params(("org" = i64, Path)), request_body = BulkRoleBody,
+    responses((status = 200, description = "The users, all or none changed"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn bulk_role(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Json(b): Json<BulkRoleBody>,
+) -> ApiResult<Response> {
+    within_bulk_limit(&b.ids)?;
+    let role = omni_requests::role(&b.role)?;
+    let users = s.store.set_role(&ctx.caller, &b.ids, role, ctx.now).await?;
+    Ok(Json(users).into_response())
+}
+
+/// Deletes many users at once, all or none (no versions: what a person picked in the table).
+#[utoipa::path(post, path = "/v1/orgs/{org}/deleted-users", tag = "users", params(("org" = i64, Path)), request_body = IdsBody,
+    responses((status = 204, description = "All deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_users(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Json(b): Json<IdsBody>,
+) -> ApiResult<StatusCode> {
+    within_bulk_limit(&b.ids)?;
+    s.store.delete_users(&ctx.caller, &b.ids, ctx.now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,0 +1,334 @@
+//! Fixtures: the OpenID provider (tests/oidc) minting real tokens, an omni-server on its own
+//! SQLite database (organization A of tenant-a: its owner, a Collaborator, a User, a target user
+//! and the group Sales), credentials that mint tokens for one person, and small HTTP servers
+//! that are not omni-servers.
+#![allow(dead_code)]
+
+use std::io::BufRead;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use futures_util::future::BoxFuture;
+use omni_client::{Credentials, ServerOrganization, Url};
+use omni_core::model::{Id, Role};
+use omni_core::Email;
+use omni_server::auth::Verifier;
+use omni_server::clock::{Clock, OffsetClock};
+use omni_server::{AppState, Config};
+use omni_store::{Caller, DirectoryKind, NewUser, Store};
+use serde_json::Value;
+
+/// The provider's port; the process is started once per test binary and exits with it (its
+/// stdin closes).
+pub fn provider() -> u16 {
+    static P: OnceLock<(u16, std::process::Child)> = OnceLock::new();
+    P.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oidc");
+        if !dir.join("node_modules/oidc-provider").exists() {
+            let ok = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm");
+            assert!(ok.success(), "npm ci in tests/oidc failed");
+        }
+        let mut child = std::process::Command::new("node")
+            .arg("provider.mjs")
+            .current_dir(&dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("node");
+        let out = child.stdout.take().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(out).read_line(&mut line).unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap();
+        std::mem::forget(child.stdin.take());
+        (v["port"].as_u64().unwrap() as u16, child)
+    })
+    .0
+}
+
+pub fn authority() -> String {
+    format!("http://127.0.0.1:{}", provider())
+}
+
+/// A person of tenant-a signing in through the desktop: a delegated token with the API's scope.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub oid: &'static str,
+    pub email: &'static str,
+}
+
+pub const OWNER: Person = Person {
+    oid: "oid-admin-a",
+    email: "owner@a.example",
+};
+pub const COLLAB: Person = Person {
+    oid: "oid-collab-a",
+    email: "collab@a.example",
+};
+
+/// A real access token from the provider (client credentials, with the person's claims).
+pub async fn mint(p: &Person) -> String {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "tests"),
+        ("client_secret", "tests-secret"),
+        ("resource", "api://omni"),
+        ("scope", "access_as_user"),
+        ("person_oid", p.oid),
+        ("person_email", p.email),
+        ("person_scp", "access_as_user"),
+    ];
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let mut last = String::new();
+    for _ in 0..3 {
+        match http
+            .post(format!("{}/tenant-a/v2.0/token", authority()))
+            .form(&form)
+            .send()
+            .await
+        {
+            Ok(res) if res.status().is_success() => {
+                let v: Value = res.json().await.unwrap();
+                return v["access_token"].as_str().unwrap().to_string();
+            }
+            Ok(res) => panic!("token: {}", res.status()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    panic!("the OpenID provider did not answer three times: {last}");
+}
+
+/// What a session would do: a token per person, minted afresh when the server refuses one.
+pub struct Session {
+    person: Person,
+    current: Mutex<Option<String>>,
+    /// Every token handed back as refused, in order.
+    pub rejected: Mutex<Vec<String>>,
+    /// Whether a refusal is answered with a token the server refuses too.
+    refresh_fails: bool,
+    pub asked: AtomicUsize,
+}
+
+impl Session {
+    pub fn new(person: Person) -> Arc<Session> {
+        Arc::new(Session {
+            person,
+            current: Mutex::new(None),
+            rejected: Mutex::default(),
+            refresh_fails: false,
+            asked: AtomicUsize::new(0),
+        })
+    }
+
+    /// A session whose first token the server refuses (expired, say); `refresh_fails`: and
+    /// whose refreshed token too.
+    pub fn stale(person: Person, refresh_fails: bool) -> Arc<Session> {
+        Arc::new(Session {
+            person,
+            current: Mutex::new(Some("not.a.token".into())),
+            rejected: Mutex::default(),
+            refresh_fails,
+            asked: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn rejected(&self) -> Vec<String> {
+        self.rejected.lock().unwrap().clone()
+    }
+}
+
+impl Credentials for Session {
+    fn token(&self) -> BoxFuture<'_, omni_core::error::Result<String>> {
+        Box::pin(async move {
+            self.asked.fetch_add(1, Ordering::SeqCst);
+            let held = self.current.lock().unwrap().clone();
+            match held {
+                Some(t) => Ok(t),
+                None => {
+                    let t = mint(&self.person).await;
+                    *self.current.lock().unwrap() = Some(t.clone());
+                    Ok(t)
+                }
+            }
+        })
+    }
+
+    fn rejected(&self, token: String) -> BoxFuture<'_, omni_core::error::Result<String>> {
+        Box::pin(async move {
+            self.rejected.lock().unwrap().push(token);
+            let fresh = match self.refresh_fails {
+                true => "still.not.a.token".to_string(),
+                false => mint(&self.person).await,
+            };
+            *self.current.lock().unwrap() = Some(fresh.clone());
+            Ok(fresh)
+        })
+    }
+}
+
+pub fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+pub struct Server {
+    pub url: Url,
+    pub store: Store,
+    pub owner: Caller,
+    pub collab: Id,
+    pub user: Id,
+    pub target: Id,
+    pub group: Id,
+    _dir: tempfile::TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Server {
+    /// omni-server in this process, on a new SQLite database, with organization A of tenant-a.
+    pub async fn start(seats: i64) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("omni.db").display());
+        let store = Store::connect_bounded(&url, 8, omni_store::Patience::SERVER)
+            .await
+            .unwrap();
+        let clock = OffsetClock::default();
+        let now = clock.now();
+        let owner = store
+            .create_org("A", &email("owner@a.example"), seats, Some("tenant-a"), now)
+            .await
+            .unwrap();
+        let add = |e: &'static str, role: Role| {
+            let store = store.clone();
+            async move {
+                let new = NewUser {
+                    email: email(e),
+                    phone: None,
+                    role,
+                };
+                store.create_user(&owner, new, now).await.unwrap().id
+            }
+        };
+        let collab = add("collab@a.example", Role::Collaborator).await;
+        let user = add("user@a.example", Role::User).await;
+        let target = add("target@a.example", Role::User).await;
+        let group = store
+            .create_item(&owner, DirectoryKind::Group, "Sales", now)
+            .await
+            .unwrap()
+            .id;
+        let config = Config {
+            authority: authority(),
+            audience: "api://omni".into(),
+            client_id: "desktop".into(),
+            upload_dir: Some(dir.path().join("uploads")),
+            upload_wait_secs: 600,
+            ..Config::default()
+        };
+        let verifier = Verifier::new(&config.authority, &config.audience, config.leeway_secs);
+        let state = AppState::with_verifier(
+            store.clone(),
+            config,
+            Arc::new(clock) as Arc<dyn Clock>,
+            verifier,
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(omni_server::serve(
+            listener,
+            omni_server::router(state),
+            async move {
+                let _ = rx.await;
+            },
+        ));
+        Server {
+            url,
+            store,
+            owner,
+            collab,
+            user,
+            target,
+            group,
+            _dir: dir,
+            _shutdown: tx,
+        }
+    }
+
+    pub fn org(&self) -> Id {
+        self.owner.org
+    }
+
+    /// Organization A as `session`'s person reaches it through the client.
+    pub fn as_person(&self, session: Arc<Session>) -> ServerOrganization {
+        ServerOrganization::new(
+            self.url.clone(),
+            self.org(),
+            omni_client::http_client().unwrap(),
+            session,
+        )
+    }
+}
+
+/// An HTTP server that answers every request with `response` (a whole HTTP/1.1 answer) and
+/// counts the requests; its address.
+pub async fn fake(response: &'static str) -> (Url, Arc<AtomicUsize>) {
+    fake_by(Arc::new(move |_: &str| response)).await
+}
+
+/// An HTTP server that answers each request with what `answer` gives for its request line
+/// (`GET /path HTTP/1.1`), then closes the connection; its address, and how many it answered.
+pub async fn fake_by(
+    answer: Arc<dyn Fn(&str) -> &'static str + Send + Sync>,
+) -> (Url, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let counted = counted.clone();
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                // The head, then as much body as it declares.
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&seen).to_ascii_lowercase();
+                let end = head.find("\r\n\r\n").unwrap() + 4;
+                let declared: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map(|v| v.trim().parse().unwrap())
+                    .unwrap_or(0);
+                let mut body = seen.len() - end;
+                while body < declared {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => body += n,
+                    }
+                }
+                counted.fetch_add(1, Ordering::SeqCst);
+                let line = String::from_utf8_lossy(&seen)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                let _ = conn.write_all(answer(&line).as_bytes()).await;
+                let _ = conn.shutdown().await;
+            });
+        }
+    });
+    (url, hits)
+}

@@ -1,0 +1,208 @@
+//! Every operation of the interface once, through the client against a real server, each
+//! checked by its effect as the desktop would read it back.
+
+use omni_core::model::{Role, Usd};
+use omni_core::{ErrorCode, Phone};
+use omni_requests::Organization;
+use omni_store::{DirectoryKind, LinkKind, NewUser, UserEdit, UserQuery};
+
+use crate::common::*;
+
+fn search(s: &str) -> UserQuery {
+    UserQuery {
+        search: Some(s.into()),
+        limit: 100,
+        ..UserQuery::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_organization_and_its_users() {
+    let s = Server::start(10).await;
+    let org = s.as_person(Session::new(OWNER));
+
+    let me = org.whoami().await.unwrap();
+    assert_eq!((me.org.id, me.org.name.as_str()), (s.org(), "A"));
+    assert_eq!(me.user.email.as_str(), "owner@a.example");
+    assert_eq!(me.user.role, Role::Administrator);
+
+    let before = org.summary().await.unwrap();
+    assert_eq!(before.total_users, 4);
+    let after = org.set_seats(20).await.unwrap();
+    assert_eq!(after.seats.purchased, 20);
+
+    let audit = org.audit(10, None).await.unwrap();
+    assert!(!audit.is_empty(), "the seat change is audited");
+    let older = org.audit(10, Some(audit[0].id)).await.unwrap();
+    assert!(older.iter().all(|e| e.id < audit[0].id), "{older:?}");
+
+    let new = NewUser {
+        email: email("nova@a.example"),
+        phone: None,
+        role: Role::Collaborator,
+    };
+    let nova = org.create_user(new).await.unwrap();
+    let page = org.list_users(search("nova")).await.unwrap();
+    assert_eq!(page.users, vec![nova.clone()]);
+    assert_eq!(page.total, 1);
+    let sorted = org
+        .list_users(UserQuery {
+            sort: omni_store::SortField::Created,
+            descending: true,
+            limit: 2,
+            ..UserQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(sorted.users[0].id, nova.id, "newest first");
+    assert_eq!((sorted.users.len(), sorted.total), (2, 5));
+
+    // An edit without a version changes the user as it is now; with one, only at it.
+    let phone = Phone::parse(None, "+55 11 98765-4321").unwrap();
+    let edited = org
+        .edit_user(
+            nova.id,
+            UserEdit {
+                phone: Some(Some(phone.clone())),
+                budget: Some(Some(Usd(12_500_000))),
+                ..UserEdit::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.phone, Some(phone));
+    assert_eq!(edited.budget, Some(Usd(12_500_000)));
+    let cleared = org
+        .edit_user(
+            nova.id,
+            UserEdit {
+                phone: Some(None),
+                budget: Some(None),
+                expected_version: Some(edited.version),
+                ..UserEdit::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((cleared.phone, cleared.budget), (None, None));
+    let e = org
+        .edit_user(
+            nova.id,
+            UserEdit {
+                role: Some(Role::User),
+                expected_version: Some(edited.version),
+                ..UserEdit::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::StaleVersion, "{e:?}");
+
+    let changed = org
+        .set_role(vec![s.target, s.user], Role::Collaborator)
+        .await
+        .unwrap();
+    assert!(changed.iter().all(|u| u.role == Role::Collaborator));
+    let page = org.list_users(search("target")).await.unwrap();
+    assert_eq!(page.users[0].role, Role::Collaborator);
+
+    let licensed = org.set_licensed(vec![s.target], true).await.unwrap();
+    assert!(licensed[0].licensed);
+    assert_eq!(org.summary().await.unwrap().licensed, 1);
+
+    org.delete_users(vec![s.target, nova.id]).await.unwrap();
+    assert_eq!(org.list_users(search("target")).await.unwrap().total, 0);
+    let gone = org.deleted_users().await.unwrap();
+    let ids: Vec<_> = gone.iter().map(|(u, _)| u.id).collect();
+    assert!(ids.contains(&s.target) && ids.contains(&nova.id), "{ids:?}");
+    assert!(gone.iter().all(|(_, at)| at.0 > 0));
+    let back = org.restore_user(s.target).await.unwrap();
+    assert_eq!(back.id, s.target);
+    assert!(!back.licensed, "restored without its license");
+    assert_eq!(org.list_users(search("target")).await.unwrap().total, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_its_links_and_access() {
+    let s = Server::start(10).await;
+    let org = s.as_person(Session::new(OWNER));
+
+    let groups = org.items(DirectoryKind::Group).await.unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!((groups[0].id, groups[0].name.as_str()), (s.group, "Sales"));
+    let ws = org
+        .create_item(DirectoryKind::Workspace, "Feld".into())
+        .await
+        .unwrap();
+    let ws = org
+        .rename_item(DirectoryKind::Workspace, ws.id, "Field".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        org.items(DirectoryKind::Workspace).await.unwrap(),
+        vec![ws.clone()]
+    );
+    let agent = org
+        .create_item(DirectoryKind::Agent, "Helper".into())
+        .await
+        .unwrap();
+
+    assert!(org
+        .link(LinkKind::UserGroup, s.user, s.group)
+        .await
+        .unwrap());
+    assert!(!org
+        .link(LinkKind::UserGroup, s.user, s.group)
+        .await
+        .unwrap());
+    assert!(org
+        .link(LinkKind::GroupWorkspace, s.group, ws.id)
+        .await
+        .unwrap());
+    assert!(org
+        .link(LinkKind::AgentWorkspace, agent.id, ws.id)
+        .await
+        .unwrap());
+
+    let links = org.user_links(s.user).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!((links[0].0, links[0].1.id), (LinkKind::UserGroup, s.group));
+    let links = org.item_links(s.group).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        (links[0].0, links[0].1.id),
+        (LinkKind::GroupWorkspace, ws.id)
+    );
+
+    // The user reaches the agent through the group's workspace, and the agent the user.
+    let access = org.access(s.user).await.unwrap();
+    assert_eq!(access.len(), 1);
+    assert_eq!(access[0].agent.id, agent.id);
+    let reach = org.agent_reach(agent.id).await.unwrap();
+    assert!(reach.iter().any(|r| r.user.id == s.user), "{reach:?}");
+    assert!(!reach.iter().any(|r| r.user.id == s.target), "{reach:?}");
+
+    assert!(org
+        .unlink(LinkKind::UserGroup, s.user, s.group)
+        .await
+        .unwrap());
+    assert!(!org
+        .unlink(LinkKind::UserGroup, s.user, s.group)
+        .await
+        .unwrap());
+    assert!(org.access(s.user).await.unwrap().is_empty());
+
+    org.delete_item(DirectoryKind::Agent, agent.id)
+        .await
+        .unwrap();
+    assert!(org.items(DirectoryKind::Agent).await.unwrap().is_empty());
+    let e = org
+        .delete_item(DirectoryKind::Group, ws.id)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        ErrorCode::NotFound,
+        "a workspace is no group: {e:?}"
+    );
+}
