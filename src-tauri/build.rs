@@ -32,6 +32,11 @@ const COMMANDS: &[&str] = &[
     "export_users",
     "reveal_export",
     "audit",
+    "connect_server",
+    "sign_in",
+    "cancel_sign_in",
+    "sign_out",
+    "use_place",
 ];
 
 fn main() {

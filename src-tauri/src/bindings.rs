@@ -53,21 +53,22 @@ pub fn render() -> String {
     use omni_core::{Email, Error, ErrorCode, Phone, Reason};
     use omni_store::{
         AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport,
-        LinkKind, Org, PhoneChange, Progress, SortField, UserPage, UserQuery,
+        LinkKind, PhoneChange, Progress, SortField, UserPage, UserQuery,
     };
 
     use crate::changes::{ChangeKind, DataChanged};
     use crate::commands::directory::LinkedItem;
     use crate::commands::files::{ChosenFile, ExportDone, ImportPreview};
-    use crate::commands::org::{AppInfo, CallerInfo};
+    use crate::commands::org::{AppInfo, CallerInfo, OrgShown};
     use crate::commands::users::{DeletedUser, UserForm};
     use crate::handles::{ExportId, FileId, PreviewId};
+    use crate::places::{Account, PlaceKey, ServerShown};
 
     let cfg = config();
     let decls = decls![&cfg;
         serde_json::Value, Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, DirectoryKind, Reason, Error, Named, AccessPath,
         AgentAccess, UserReach, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
-        ExportScope, DirectoryItem, LinkKind, AuditEntry, Org, CallerInfo, AppInfo, UserForm, DeletedUser,
+        ExportScope, DirectoryItem, LinkKind, AuditEntry, OrgShown, CallerInfo, PlaceKey, Account, ServerShown, AppInfo, UserForm, DeletedUser,
         LinkedItem, FileId, ChosenFile, PreviewId, ImportPreview, ExportId, ExportDone, ChangeKind, DataChanged,
     ];
     let mut out = String::from(

@@ -83,6 +83,7 @@ mod types {
     pub use crate::commands::org::AppInfo;
     pub use crate::commands::users::{DeletedUser, UserForm};
     pub use crate::handles::{ExportId, FileId, PreviewId};
+    pub use crate::places::{PlaceKey, ServerShown};
     pub use omni_core::access::{AgentAccess, UserReach};
     pub use omni_core::csv::LineIssue;
     pub use omni_core::model::{Id, Role, Summary, User};
@@ -126,6 +127,11 @@ command_table! {
     save_rejected(issues: Vec<LineIssue>) -> Option<String>;
     export_users(scope: ExportScope, on_progress: Channel<Progress>) -> Option<ExportDone>;
     reveal_export(id: ExportId) -> ();
+    connect_server(address: String) -> ServerShown;
+    sign_in(address: String) -> AppInfo;
+    cancel_sign_in() -> ();
+    sign_out() -> AppInfo;
+    use_place(place: PlaceKey) -> AppInfo;
 }
 
 /// `snake_case` as `camelCase` (Tauri's convention for command arguments).

@@ -13,6 +13,8 @@ mod commands;
 mod footprint;
 pub mod handles;
 pub mod ipc;
+mod opener;
+pub mod places;
 pub mod state;
 
 use std::path::PathBuf;
@@ -42,6 +44,16 @@ fn database_path() -> Option<PathBuf> {
     dirs::data_dir().map(|d| d.join("com.poweromni.admin").join("omni.db"))
 }
 
+/// The HTTP client of every request to omni-server and the identity provider: no redirects
+/// followed (a token request must not be redirected), bounded connects.
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap_or_default()
+}
+
 /// Starts the app.
 pub fn run() {
     footprint::before_threads();
@@ -68,10 +80,17 @@ pub fn run() {
             eprintln!("warning: cannot forget expired data: {}", e.message);
         }
     });
+    let places = match places::Places::open(&path, http()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            std::process::exit(1);
+        }
+    };
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .manage(AppState::new(store, path))
+        .manage(AppState::new(store, path.clone(), places))
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {
                 footprint::tune_webview(&window)?;
@@ -83,6 +102,16 @@ pub fn run() {
                 .start(state.local.clone(), WATCH_EVERY, state::now, move |d| {
                     let _ = handle.emit(changes::DATA_CHANGED, d);
                 });
+            // A server in use whose session the keyring keeps: signed in again without the
+            // browser (the commands wait for it, as they wait for any place's lock).
+            let resuming = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let state = resuming.state::<AppState>();
+                if let Err(e) = state.places.resume().await {
+                    eprintln!("warning: cannot resume the session: {}", e.message);
+                }
+                state.changes.poke();
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -116,6 +145,11 @@ pub fn run() {
             commands::files::save_rejected,
             commands::files::export_users,
             commands::files::reveal_export,
+            commands::places::connect_server,
+            commands::places::sign_in,
+            commands::places::cancel_sign_in,
+            commands::places::sign_out,
+            commands::places::use_place,
         ])
         .build(tauri::generate_context!());
     let app = match result {

@@ -13,6 +13,7 @@ use omni_store::Store;
 
 use crate::changes::Changes;
 use crate::handles::{ExportId, FileId, Handles, PreviewId};
+use crate::places::{PlaceKey, Places};
 
 /// An import previewed from a chosen file (the file, or the server's copy of it), and the
 /// cancel switch of its commit once running.
@@ -26,6 +27,8 @@ pub struct AppState {
     /// The organization in this computer's database (there may be none yet).
     pub local: LocalOrganization,
     pub db_path: PathBuf,
+    /// This computer's organization or an omni-server's, and the sessions.
+    pub places: Places,
     pub files: Mutex<Handles<FileId, PathBuf>>,
     pub previews: Mutex<Handles<PreviewId, Preview>>,
     pub exports: Mutex<Handles<ExportId, PathBuf>>,
@@ -33,10 +36,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, db_path: PathBuf) -> AppState {
+    pub fn new(store: Store, db_path: PathBuf, places: Places) -> AppState {
         AppState {
             local: LocalOrganization::new(store, now),
             db_path,
+            places,
             files: Mutex::default(),
             previews: Mutex::default(),
             exports: Mutex::default(),
@@ -46,7 +50,10 @@ impl AppState {
 
     /// The organization the app works on now.
     pub async fn org(&self) -> Result<Arc<dyn Organization>> {
-        Ok(Arc::new(self.local.clone()))
+        match self.places.current().await {
+            PlaceKey::Local => Ok(Arc::new(self.local.clone())),
+            PlaceKey::Server { .. } => self.places.server_org().await,
+        }
     }
 
     /// The local database.

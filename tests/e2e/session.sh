@@ -5,6 +5,11 @@ set -uo pipefail
 cd "$(dirname "$0")"
 : "${E2E_TMP:?}" "${E2E_TAURI_DRIVER:?}" "${E2E_PORT:?}" "${E2E_NATIVE_PORT:?}" "${E2E_ARTIFACTS:?}"
 
+# A Secret Service on the session bus, unlocked (the app keeps its sessions' refresh tokens in
+# the OS keyring): gnome-keyring with a throwaway password, in this run's private HOME.
+eval "$(printf e2e | gnome-keyring-daemon --unlock --components=secrets)"
+export GNOME_KEYRING_CONTROL
+
 # Started from the run's data directory: the app inherits it as its working directory (where
 # its file dialogs open), so it never sees the repository.
 (cd "$E2E_TMP" && exec "$E2E_TAURI_DRIVER" --port "$E2E_PORT" --native-port "$E2E_NATIVE_PORT") \

@@ -28,6 +28,8 @@
 //   POST /_control/{tenant}/ttl?seconds=N       access-token lifetime of future tokens
 //   POST /_control/{tenant}/revoke?login=EMAIL  that account's refresh tokens, grants and
 //                                               sessions are gone: refreshing is invalid_grant
+//   GET  /_control/{tenant}/issued   {"tokens": [...]}: every access, refresh and ID token the
+//                                    code and refresh grants gave (tests search for leaks)
 //   GET  /_control/{tenant}/stats    {"authorization_code": n, "refresh_token": n}: token
 //                                    requests of each grant type answered (ok or not)
 // Prints {"port": N} on stdout once listening; exits when stdin closes (its parent ended).
@@ -228,6 +230,12 @@ function build(tenant, t) {
       if (ctx.method === 'POST' && ctx.path === '/token') {
         const grant = ctx.oidc?.params?.grant_type || ctx.oidc?.body?.grant_type;
         if (grant in t.stats) t.stats[grant] += 1;
+        // What the desktop's sessions were given, for the test that searches the app's files,
+        // logs and IPC for them (GET /_control/{tenant}/issued).
+        const body = ctx.body && typeof ctx.body === 'object' ? ctx.body : {};
+        for (const k of ['access_token', 'refresh_token', 'id_token']) {
+          if (typeof body[k] === 'string' && grant !== 'client_credentials') t.issued.push(body[k]);
+        }
       }
     }
   });
@@ -307,6 +315,10 @@ function controlRequest(req, res, url, tenant, what) {
     json(res, 200, t.stats);
     return;
   }
+  if (what === 'issued' && req.method === 'GET') {
+    json(res, 200, { tokens: t.issued });
+    return;
+  }
   res.writeHead(405).end();
 }
 
@@ -326,7 +338,7 @@ function entraPrompt(url) {
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
-  const control = url.pathname.match(/^\/_control\/([^/]+)\/(rotate|retire|key|ttl|revoke|stats)$/);
+  const control = url.pathname.match(/^\/_control\/([^/]+)\/(rotate|retire|key|ttl|revoke|stats|issued)$/);
   if (control) {
     controlRequest(req, res, url, control[1], control[2]);
     return;
@@ -352,6 +364,7 @@ server.listen(0, '127.0.0.1', () => {
       Adapter: adapterFor(store),
       accounts: new Map(),
       stats: { authorization_code: 0, refresh_token: 0 },
+      issued: [],
     };
     t.provider = build(tenant, t);
     state[tenant] = t;

@@ -36,7 +36,16 @@ export function fakeBackend(users: User[] = []): FakeBackend {
       handlers.push(h);
       return () => handlers.splice(handlers.indexOf(h), 1);
     },
-    appState: async () => ({ org: { id: 1, name: "Acme", owner_email: "owner@acme.com", entra_tenant: null, created_at: 0 }, data_path: "/tmp/omni.db", caller: null }) as Awaited<ReturnType<Backend["appState"]>>,
+    appState: async () => ({
+      place: { kind: "local" },
+      signed_in: true,
+      org: { id: 1, name: "Acme" },
+      caller: null,
+      data_path: "/tmp/omni.db",
+      local_org: "Acme",
+      servers: [],
+      session_memory_only: false,
+    }),
     summary: async () => {
       fake.calls.push("summary");
       return summary();
@@ -77,6 +86,12 @@ export function fakeBackend(users: User[] = []): FakeBackend {
     exportUsers: unused,
     revealExport: unused,
     audit: unused,
+    connectServer: unused,
+    signIn: unused,
+    cancelSignIn: unused,
+    signOut: unused,
+    usePlace: unused,
+    onSignInRequired: () => undefined,
   };
   return fake;
 }

@@ -1,24 +1,43 @@
 //! The organization: first-run setup, dashboard counters, seats, audit log.
 
 use omni_core::model::{Id, Role};
-use omni_core::{Email, Summary};
-use omni_store::{AuditEntry, Org};
+use omni_core::{Email, ErrorCode, Summary};
+use omni_store::AuditEntry;
 use serde::Serialize;
 use tauri::State;
 
 use super::Reply;
+use crate::places::{PlaceKey, ServerShown};
 use crate::state::{now, AppState};
 
-/// What the UI needs at start: is there an organization yet, who acts in it, and where the
-/// data lives.
+/// What the UI needs at start and after a change of place: where the app works, whether it can
+/// (signed in, for a server), the organization and who acts in it, and the places it knows.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AppInfo {
-    pub org: Option<Org>,
+    pub place: PlaceKey,
+    /// Signed in to the server in use in this run (always true for the local place).
+    pub signed_in: bool,
+    /// The organization in use (for a server signed out of: the one last signed in to).
+    pub org: Option<OrgShown>,
+    /// Who acts (None when nobody is signed in).
     pub caller: Option<CallerInfo>,
     pub data_path: String,
+    /// The name of this computer's organization, if there is one.
+    pub local_org: Option<String>,
+    pub servers: Vec<ServerShown>,
+    /// No OS keyring answers: a session lasts until the app closes.
+    pub session_memory_only: bool,
 }
 
-/// The user the app acts as (the organization's owner, or its oldest Administrator).
+/// An organization, by id and name.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct OrgShown {
+    pub id: Id,
+    pub name: String,
+}
+
+/// The user the app acts as: the person signed in, or locally the organization's owner (or its
+/// oldest Administrator).
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CallerInfo {
     pub id: Id,
@@ -26,25 +45,51 @@ pub struct CallerInfo {
     pub role: Role,
 }
 
-#[tauri::command]
-pub async fn app_state(state: State<'_, AppState>) -> Reply<AppInfo> {
-    let org = state.store().orgs().await?.into_iter().next();
-    let caller = match org {
-        None => None,
-        Some(_) => {
-            let me = state.org().await?.whoami().await?.user;
-            Some(CallerInfo {
-                id: me.id,
-                email: me.email,
-                role: me.role,
-            })
-        }
+/// The [`AppInfo`] of this moment.
+pub async fn app_info(state: &AppState) -> Reply<AppInfo> {
+    let local_org = state.store().orgs().await?.into_iter().next();
+    let place = state.places.current().await;
+    let (signed_in, org, caller) = match &place {
+        PlaceKey::Local if local_org.is_none() => (true, None, None),
+        PlaceKey::Local | PlaceKey::Server { .. } => match state.org().await {
+            Ok(org) => {
+                let me = org.whoami().await?;
+                let caller = CallerInfo {
+                    id: me.user.id,
+                    email: me.user.email,
+                    role: me.user.role,
+                };
+                let shown = OrgShown {
+                    id: me.org.id,
+                    name: me.org.name,
+                };
+                (true, Some(shown), Some(caller))
+            }
+            Err(e) if e.code == ErrorCode::SignInRequired => {
+                let last = state.places.account().await.map(|a| OrgShown {
+                    id: a.org_id,
+                    name: a.org_name,
+                });
+                (false, last, None)
+            }
+            Err(e) => return Err(e),
+        },
     };
     Ok(AppInfo {
+        place,
+        signed_in,
         org,
         caller,
         data_path: state.db_path.display().to_string(),
+        local_org: local_org.map(|o| o.name),
+        servers: state.places.servers().await,
+        session_memory_only: state.places.storage_note().await.is_some(),
     })
+}
+
+#[tauri::command]
+pub async fn app_state(state: State<'_, AppState>) -> Reply<AppInfo> {
+    app_info(&state).await
 }
 
 #[tauri::command]

@@ -19,6 +19,7 @@ export const config = {
   webdriver: process.env.E2E_WEBDRIVER_URL || 'http://127.0.0.1:4444',
   app: process.env.E2E_APP || join(repo, 'target/debug/omni-admin'),
   omni: process.env.E2E_OMNI || join(repo, 'target/debug/omni'),
+  server: process.env.E2E_SERVER || join(repo, 'target/debug/omni-server'),
   tmp: process.env.E2E_TMP || join(tmpdir(), `omni-e2e-${process.pid}`),
   artifacts: process.env.E2E_ARTIFACTS || join(repo, 'tests/e2e/artifacts'),
   // Default wait for something to appear on screen.
@@ -68,9 +69,9 @@ export class App {
    * Starts the app on a fresh data directory. `setup(omni)` runs before the launch, for data
    * the test needs (through the `omni` CLI on the same database).
    */
-  static async launch(name, { setup } = {}) {
+  static async launch(name, { setup, keep = false } = {}) {
     const dir = join(config.tmp, name);
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     mkdirSync(config.artifacts, { recursive: true });
     const app = new App(name, dir);

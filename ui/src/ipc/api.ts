@@ -26,10 +26,12 @@ import type {
   LineIssue,
   LinkedItem,
   LinkKind,
+  PlaceKey,
   PreviewId,
   Progress,
   Reason,
   Role,
+  ServerShown,
   Summary,
   User,
   UserForm,
@@ -72,6 +74,18 @@ export interface Backend {
   audit(limit: number, before: number | null): Promise<AuditEntry[]>;
   /** Calls `handler` whenever the data changes, whoever changed it; returns the unsubscribe. */
   onDataChanged(handler: (kinds: ChangeKind[]) => void): Promise<() => void>;
+  /** Reads what the omni-server at `address` says about signing in, and remembers it. */
+  connectServer(address: string): Promise<ServerShown>;
+  /** Signs in to a known server in the system browser; it becomes the place in use. */
+  signIn(address: string): Promise<AppInfo>;
+  /** Stops a sign-in waiting for the browser. */
+  cancelSignIn(): Promise<void>;
+  /** Signs out of the server in use. */
+  signOut(): Promise<AppInfo>;
+  /** Works on another place (this computer's organization, or a known server). */
+  usePlace(place: PlaceKey): Promise<AppInfo>;
+  /** Calls `handler` whenever a command is refused because the session has ended. */
+  onSignInRequired(handler: () => void): void;
 }
 
 /** A refusal or failure as the backend reports it: `{code, message, field?, reason?}`. */
@@ -96,11 +110,15 @@ export function asBackendError(e: unknown): BackendError {
   return new BackendError("internal", e instanceof Error ? e.message : String(e), undefined, undefined);
 }
 
+let sessionEnded: (() => void) | null = null;
+
 async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    throw asBackendError(e);
+    const err = asBackendError(e);
+    if (err.code === "sign_in_required") sessionEnded?.();
+    throw err;
   }
 }
 
@@ -110,8 +128,8 @@ function channel(progress: (p: Progress) => void): Channel<Progress> {
   return ch;
 }
 
-/** The embedded local store, through the Tauri shell's generated command wrappers. */
-export const localBackend: Backend = {
+/** The Tauri shell, through its generated command wrappers (it works on a local or a server organization). */
+export const tauriBackend: Backend = {
   appState: () => call(() => commands.appState()),
   createOrg: (name, owner, seats) => call(() => commands.createOrg(name, owner, seats)),
   summary: () => call(() => commands.summary()),
@@ -143,4 +161,12 @@ export const localBackend: Backend = {
   revealExport: (id) => call(async () => void (await commands.revealExport(id))),
   audit: (limit, before) => call(() => commands.audit(limit, before)),
   onDataChanged: (handler) => listen<DataChanged>(DATA_CHANGED, (event) => handler(event.payload.kinds)),
+  connectServer: (address) => call(() => commands.connectServer(address)),
+  signIn: (address) => call(() => commands.signIn(address)),
+  cancelSignIn: () => call(async () => void (await commands.cancelSignIn())),
+  signOut: () => call(() => commands.signOut()),
+  usePlace: (place) => call(() => commands.usePlace(place)),
+  onSignInRequired: (handler) => {
+    sessionEnded = handler;
+  },
 };

@@ -134,11 +134,45 @@ export type LinkKind = "user_group" | "user_workspace" | "group_workspace" | "ag
 
 export type AuditEntry = { id: number, at: Timestamp, actor: string, action: string, target: string, before: JsonValue | null, after: JsonValue | null, };
 
-export type Org = { id: number, name: string, owner_email: string, entra_tenant: string | null, created_at: Timestamp, };
+export type OrgShown = { id: number, name: string, };
 
 export type CallerInfo = { id: number, email: Email, role: Role, };
 
-export type AppInfo = { org: Org | null, caller: CallerInfo | null, data_path: string, };
+export type PlaceKey = { "kind": "local" } | { "kind": "server", address: string, };
+
+export type Account = { email: string, name: string | null, org_id: number, org_name: string, role: Role, };
+
+export type ServerShown = { address: string, 
+/**
+ * Signed in now, in this run.
+ */
+signed_in: boolean, 
+/**
+ * Who signed in last (also when signed out since).
+ */
+account: Account | null, };
+
+export type AppInfo = { place: PlaceKey, 
+/**
+ * Signed in to the server in use in this run (always true for the local place).
+ */
+signed_in: boolean, 
+/**
+ * The organization in use (for a server signed out of: the one last signed in to).
+ */
+org: OrgShown | null, 
+/**
+ * Who acts (None when nobody is signed in).
+ */
+caller: CallerInfo | null, data_path: string, 
+/**
+ * The name of this computer's organization, if there is one.
+ */
+local_org: string | null, servers: Array<ServerShown>, 
+/**
+ * No OS keyring answers: a session lasts until the app closes.
+ */
+session_memory_only: boolean, };
 
 export type UserForm = { email: string, country_code: string, phone: string, role: Role, 
 /**

@@ -2,7 +2,7 @@
 // run `UPDATE_BINDINGS=1 cargo test -p omni-admin` after changing a command.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AgentAccess, AppInfo, AuditEntry, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, LineIssue, LinkKind, LinkedItem, PreviewId, Progress, Role, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
+import type { AgentAccess, AppInfo, AuditEntry, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, LineIssue, LinkKind, LinkedItem, PlaceKey, PreviewId, Progress, Role, ServerShown, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
 
 /** The event the app emits after data changed (payload: DataChanged). */
 export const DATA_CHANGED = "data-changed";
@@ -39,4 +39,9 @@ export const commands = {
   saveRejected: (issues: Array<LineIssue>) => invoke<string | null>("save_rejected", { issues }),
   exportUsers: (scope: ExportScope, onProgress: Channel<Progress>) => invoke<ExportDone | null>("export_users", { scope, onProgress }),
   revealExport: (id: ExportId) => invoke<null>("reveal_export", { id }),
+  connectServer: (address: string) => invoke<ServerShown>("connect_server", { address }),
+  signIn: (address: string) => invoke<AppInfo>("sign_in", { address }),
+  cancelSignIn: () => invoke<null>("cancel_sign_in"),
+  signOut: () => invoke<AppInfo>("sign_out"),
+  usePlace: (place: PlaceKey) => invoke<AppInfo>("use_place", { place }),
 };

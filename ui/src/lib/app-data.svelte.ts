@@ -26,9 +26,15 @@ export class AppData {
   /** Loads who acts and the summary, then follows changes; returns the unsubscribe. */
   async start(): Promise<() => void> {
     const unlisten = await this.backend.onDataChanged((kinds) => this.changed(kinds));
+    this.backend.onSignInRequired(() => void this.refresh());
     this.info = await this.backend.appState();
     if (this.info.org !== null) await this.refresh();
     return unlisten;
+  }
+
+  /** Whether the organization in use can be read now: local, or a server signed in to. */
+  get reachable(): boolean {
+    return this.info !== null && this.info.org !== null && (this.info.place.kind === "local" || this.info.signed_in);
   }
 
   /** Applies a `data-changed` event. */
@@ -49,9 +55,14 @@ export class AppData {
     try {
       do {
         this.again = false;
-        const [info, summary] = await Promise.all([this.backend.appState(), this.backend.summary()]);
-        this.info = info;
-        this.summary = summary;
+        const before = this.info?.place;
+        this.info = await this.backend.appState();
+        // Another place: nothing shown so far belongs to it.
+        if (before !== undefined && JSON.stringify(before) !== JSON.stringify(this.info.place)) {
+          this.summary = null;
+          this.changed(["users", "directory", "org"]);
+        }
+        if (this.reachable) this.summary = await this.backend.summary();
         this.error = null;
       } while (this.again);
     } catch (e) {
