@@ -7,7 +7,12 @@
 //! When the position moved, it reads the feed entries since the position it last saw (a
 //! bounded page: past that, every kind is reported) and emits one `data-changed` event naming
 //! the kinds of data that changed. It stops when the app exits.
+//!
+//! On an omni-server (connected mode) there is no local feed to follow yet (the local copy and
+//! its sync come next): a write of this app, a sign-in or a change of place announces that
+//! everything may have changed ([`Changes::announce_all`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,6 +64,7 @@ pub struct DataChanged {
 pub struct Changes {
     poke: Arc<Notify>,
     stop: Arc<Notify>,
+    everything: Arc<AtomicBool>,
     task: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
 }
 
@@ -78,6 +84,7 @@ impl Changes {
             clock,
             self.poke.clone(),
             self.stop.clone(),
+            self.everything.clone(),
             emit,
         ));
         if let Ok(mut slot) = self.task.lock() {
@@ -87,6 +94,13 @@ impl Changes {
 
     /// Asks the watcher to look now (after this app wrote).
     pub fn poke(&self) {
+        self.poke.notify_one();
+    }
+
+    /// Has the watcher report every kind of data at once (the data of another place, or of a
+    /// server whose changes it cannot follow).
+    pub fn announce_all(&self) {
+        self.everything.store(true, Ordering::SeqCst);
         self.poke.notify_one();
     }
 
@@ -110,6 +124,7 @@ pub async fn watch(
     clock: fn() -> Timestamp,
     poke: Arc<Notify>,
     stop: Arc<Notify>,
+    everything: Arc<AtomicBool>,
     emit: impl Fn(DataChanged),
 ) {
     let mut seen = Seen::Unknown;
@@ -118,6 +133,11 @@ pub async fn watch(
             biased;
             () = stop.notified() => return,
             kinds = look(&acting, &mut seen, clock()) => {
+                let kinds = if everything.swap(false, Ordering::SeqCst) {
+                    ChangeKind::ALL.to_vec()
+                } else {
+                    kinds
+                };
                 if !kinds.is_empty() {
                     emit(DataChanged { kinds });
                 }
@@ -292,6 +312,7 @@ mod tests {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let poke = Arc::new(Notify::new());
         let stop = Arc::new(Notify::new());
+        let everything = Arc::new(AtomicBool::new(false));
         // A tick far longer than the test: only a poke makes it look again. Its first look
         // (where changes start) races with the writes below, so write until one is reported.
         let task = tokio::spawn(watch(
@@ -300,6 +321,7 @@ mod tests {
             clock,
             poke.clone(),
             stop.clone(),
+            everything.clone(),
             move |d| {
                 let _ = tx.send(d);
             },
@@ -319,6 +341,16 @@ mod tests {
             got,
             Some(DataChanged {
                 kinds: vec![ChangeKind::Users]
+            })
+        );
+        // Announced: every kind at once, with no write.
+        everything.store(true, Ordering::SeqCst);
+        poke.notify_one();
+        let all = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
+        assert_eq!(
+            all.ok().flatten(),
+            Some(DataChanged {
+                kinds: ChangeKind::ALL.to_vec()
             })
         );
         stop.notify_one();

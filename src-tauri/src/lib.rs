@@ -110,7 +110,7 @@ pub fn run() {
                 if let Err(e) = state.places.resume().await {
                     eprintln!("warning: cannot resume the session: {}", e.message);
                 }
-                state.changes.poke();
+                state.changes.announce_all();
             });
             Ok(())
         })

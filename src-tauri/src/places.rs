@@ -13,6 +13,7 @@
 //! app stops it.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -97,6 +98,8 @@ pub struct Places {
     vault_kind: VaultKind,
     inner: tokio::sync::Mutex<Inner>,
     pending: Mutex<Option<Canceller>>,
+    /// Whether the place in use is a server (read without waiting for `inner`).
+    server_in_use: AtomicBool,
 }
 
 /// Gives the client the session's access token, and a fresh one when the server refused it.
@@ -136,7 +139,9 @@ impl Places {
             .and_then(|b| serde_json::from_slice::<Remembered>(&b).ok())
             .unwrap_or_default();
         let (vault, vault_kind) = omni_signin::open_vault();
+        let server_in_use = AtomicBool::new(remembered.current != PlaceKey::Local);
         Ok(Places {
+            server_in_use,
             file,
             http,
             signin_http,
@@ -161,6 +166,11 @@ impl Places {
             .connected
             .as_ref()
             .and_then(|c| c.session.vault_problem())
+    }
+
+    /// Whether the place in use is a server.
+    pub fn on_server(&self) -> bool {
+        self.server_in_use.load(Ordering::SeqCst)
     }
 
     /// The place in use.
@@ -396,6 +406,8 @@ impl Places {
     }
 
     fn save(&self, remembered: &Remembered) -> Result<()> {
+        self.server_in_use
+            .store(remembered.current != PlaceKey::Local, Ordering::SeqCst);
         let bytes = serde_json::to_vec_pretty(remembered)
             .map_err(|e| Error::internal(format!("Cannot save the places: {e}.")))?;
         let tmp = self.file.with_extension("json.tmp");

@@ -65,7 +65,11 @@ impl AppState {
     /// own changes reach every view at once).
     pub fn wrote<T>(&self, result: Result<T>) -> Result<T> {
         if result.is_ok() {
-            self.changes.poke();
+            if self.places.on_server() {
+                self.changes.announce_all();
+            } else {
+                self.changes.poke();
+            }
         }
         result
     }

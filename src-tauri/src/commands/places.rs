@@ -28,7 +28,7 @@ pub async fn sign_in(
         .places
         .sign_in(&address, |url| crate::opener::open(&app, url))
         .await?;
-    state.changes.poke();
+    state.changes.announce_all();
     app_info(&state).await
 }
 
@@ -47,6 +47,6 @@ pub async fn sign_out(state: State<'_, AppState>) -> Reply<AppInfo> {
 #[tauri::command]
 pub async fn use_place(state: State<'_, AppState>, place: PlaceKey) -> Reply<AppInfo> {
     state.places.use_place(place).await?;
-    state.changes.poke();
+    state.changes.announce_all();
     app_info(&state).await
 }
