@@ -379,6 +379,12 @@ impl Places {
         }
     }
 
+    /// Forgets the session of the server in use once it has ended (its refresh was refused: the
+    /// session already removed its keyring entry), so the screens say it is signed out.
+    pub async fn session_ended(&self) {
+        self.inner.lock().await.connected = None;
+    }
+
     /// Signs out of the server in use: its keyring entry and tokens go; the place stays.
     pub async fn sign_out(&self) -> Result<()> {
         let mut inner = self.inner.lock().await;

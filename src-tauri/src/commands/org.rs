@@ -51,29 +51,36 @@ pub async fn app_info(state: &AppState) -> Reply<AppInfo> {
     let place = state.places.current().await;
     let (signed_in, org, caller) = match &place {
         PlaceKey::Local if local_org.is_none() => (true, None, None),
-        PlaceKey::Local | PlaceKey::Server { .. } => match state.org().await {
-            Ok(org) => {
-                let me = org.whoami().await?;
-                let caller = CallerInfo {
-                    id: me.user.id,
-                    email: me.user.email,
-                    role: me.user.role,
-                };
-                let shown = OrgShown {
-                    id: me.org.id,
-                    name: me.org.name,
-                };
-                (true, Some(shown), Some(caller))
+        PlaceKey::Local | PlaceKey::Server { .. } => {
+            let who = match state.org().await {
+                Ok(org) => org.whoami().await,
+                Err(e) => Err(e),
+            };
+            match who {
+                Ok(me) => {
+                    let caller = CallerInfo {
+                        id: me.user.id,
+                        email: me.user.email,
+                        role: me.user.role,
+                    };
+                    let shown = OrgShown {
+                        id: me.org.id,
+                        name: me.org.name,
+                    };
+                    (true, Some(shown), Some(caller))
+                }
+                // Nobody signed in, or the session has just ended: the place stays, signed out.
+                Err(e) if e.code == ErrorCode::SignInRequired => {
+                    state.places.session_ended().await;
+                    let last = state.places.account().await.map(|a| OrgShown {
+                        id: a.org_id,
+                        name: a.org_name,
+                    });
+                    (false, last, None)
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) if e.code == ErrorCode::SignInRequired => {
-                let last = state.places.account().await.map(|a| OrgShown {
-                    id: a.org_id,
-                    name: a.org_name,
-                });
-                (false, last, None)
-            }
-            Err(e) => return Err(e),
-        },
+        }
     };
     Ok(AppInfo {
         place,

@@ -28,23 +28,8 @@ after(() => {
 
 const SESSION_ENDED = 'Your session has ended';
 
-/** Records every IPC call the web view makes and its answer (for the search for tokens). */
-const RECORD_IPC = `
-  const w = window.__TAURI_INTERNALS__;
-  if (!window.__ipc) {
-    window.__ipc = [];
-    const invoke = w.invoke.bind(w);
-    w.invoke = async (cmd, args, options) => {
-      try {
-        const answer = await invoke(cmd, args, options);
-        window.__ipc.push(JSON.stringify([cmd, args, answer]));
-        return answer;
-      } catch (e) {
-        window.__ipc.push(JSON.stringify([cmd, args, e]));
-        throw e;
-      }
-    };
-  }`;
+/** Has the UI record every payload that crosses IPC (ui/src/ipc/api.ts, `recorded`). */
+const RECORD_IPC = 'window.__omniIpcLog = window.__omniIpcLog || [];';
 
 function filesUnder(dir) {
   const out = [];
@@ -82,8 +67,8 @@ e2e('sign in to omni-server, work on its organization, and no token is written a
   // places.json), not in the run's home, not in any log, not in any IPC payload.
   const tokens = await provider.issued();
   assert.ok(tokens.length >= 2, `the provider gave tokens: ${tokens.length}`);
-  const ipc = await app.session.execute('return window.__ipc');
-  assert.ok(ipc.some((m) => m.startsWith('["sign_in"')), 'the IPC recorder saw the sign-in');
+  const ipc = await app.session.execute('return window.__omniIpcLog');
+  assert.ok(ipc.some((m) => m.includes('"signed_in":true')), 'the IPC recorder saw the sign-in\'s answer');
   const places = readFileSync(join(app.dir, 'places.json'), 'utf8');
   assert.match(places, new RegExp(server.address.replace(/[.:/]/g, '\\$&')));
   const searched = [...filesUnder(dirname(config.tmp)), ...filesUnder(config.artifacts), server.log];

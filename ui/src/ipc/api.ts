@@ -112,10 +112,24 @@ export function asBackendError(e: unknown): BackendError {
 
 let sessionEnded: (() => void) | null = null;
 
+/**
+ * Every answer and refusal that crosses IPC, when an end-to-end test asks for them by setting
+ * `window.__omniIpcLog` to an array (the test that searches them for tokens). Tauri's own IPC
+ * functions cannot be wrapped from outside (they are read-only), and every command goes through
+ * `call`, so this is where the whole traffic is seen. Nothing is recorded otherwise.
+ */
+function recorded(answer: unknown): void {
+  const log = (globalThis as { __omniIpcLog?: unknown }).__omniIpcLog;
+  if (Array.isArray(log)) log.push(JSON.stringify(answer ?? null));
+}
+
 async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
-    return await run();
+    const answer = await run();
+    recorded(answer);
+    return answer;
   } catch (e) {
+    recorded(e);
     const err = asBackendError(e);
     if (err.code === "sign_in_required") sessionEnded?.();
     throw err;
@@ -160,7 +174,11 @@ export const tauriBackend: Backend = {
   exportUsers: (scope, progress) => call(() => commands.exportUsers(scope, channel(progress))),
   revealExport: (id) => call(async () => void (await commands.revealExport(id))),
   audit: (limit, before) => call(() => commands.audit(limit, before)),
-  onDataChanged: (handler) => listen<DataChanged>(DATA_CHANGED, (event) => handler(event.payload.kinds)),
+  onDataChanged: (handler) =>
+    listen<DataChanged>(DATA_CHANGED, (event) => {
+      recorded(event.payload);
+      handler(event.payload.kinds);
+    }),
   connectServer: (address) => call(() => commands.connectServer(address)),
   signIn: (address) => call(() => commands.signIn(address)),
   cancelSignIn: () => call(async () => void (await commands.cancelSignIn())),
