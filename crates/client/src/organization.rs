@@ -12,8 +12,9 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Role, Seats, Timestamp, User};
 use omni_core::{Error, ErrorCode, Summary};
 use omni_requests::wire::{
-    AuditParams, BulkLicenseBody, BulkRoleBody, Changed, CreateUserBody, EditUserBody, IdsBody,
-    ImportParams, LinkBody, LinksParams, ListParams, Me, MyOrg, NameBody, SeatsBody,
+    AuditParams, BulkLicenseBody, BulkRoleBody, Changed, CommitParams, CreateUserBody,
+    EditUserBody, IdsBody, ImportParams, LinkBody, LinksParams, ListParams, Me, MyOrg, NameBody,
+    SeatsBody,
 };
 use omni_requests::{Answer, Identity, Organization, ProgressSink, Staged};
 use omni_store::{
@@ -325,14 +326,15 @@ impl Organization for ServerOrganization {
         })
     }
 
-    /// Commits the upload the preview answered. The options were given with the upload and
-    /// are the server's already. Once sent, a commit runs to its end on the server (a write
+    /// Commits the upload the preview answered, with the options chosen since (the role and
+    /// license of new users may change after the preview). Once sent, a commit runs to its end
+    /// on the server (a write
     /// there finishes even when its client stops waiting), so `cancel` is honoured only until
     /// it is sent; the server reports no progress either.
     fn import_commit(
         &self,
         staged: Staged,
-        _options: ImportOptions,
+        options: ImportOptions,
         _progress: ProgressSink,
         cancel: Arc<AtomicBool>,
     ) -> Answer<'_, ImportReport> {
@@ -349,7 +351,11 @@ impl Organization for ServerOrganization {
                 ));
             }
             let path = self.at(&format!("/imports/{upload}/commit"));
-            let res = self.conn.send(Method::POST, &path, Bound::File, Ok).await?;
+            let params = CommitParams::of_options(options);
+            let res = self
+                .conn
+                .send(Method::POST, &path, Bound::File, |rb| Ok(rb.query(&params)))
+                .await?;
             self.conn.json(res).await
         })
     }

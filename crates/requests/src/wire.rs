@@ -285,6 +285,31 @@ impl ImportParams {
     }
 }
 
+/// What a commit's new users are created as, when it differs from what the upload said
+/// (`POST /imports/{upload}/commit`): a person may change the role or the license between the
+/// preview and the commit. Absent, the upload's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct CommitParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licensed: Option<bool>,
+}
+
+impl CommitParams {
+    pub fn of_options(options: ImportOptions) -> CommitParams {
+        CommitParams {
+            role: Some(options.role.as_str().to_string()),
+            licensed: Some(options.licensed),
+        }
+    }
+}
+
 /// An upload's preview: what committing it would do, and the id to commit it by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { App, config, e2e } from '../lib/app.js';
@@ -159,6 +159,56 @@ e2e('a restart stays signed in; signing out clears the keyring', async (app) => 
     await again.shot('signed-out');
   } finally {
     await again.close();
+  }
+});
+
+e2e('every screen, an import and an export work on the server', async (app) => {
+  const browser = await signIn(app, server);
+  await browser.result();
+  await userRow(app, 'ana@acme.test', { timeout: 20_000 });
+
+  // Import through the server's upload: the preview, then new users as chosen after it.
+  const file = join(app.dir, 'people.csv');
+  writeFileSync(file, 'eva@acme.test\r\nnot-an-email\r\nfabio@acme.test;55;11987654321\r\n');
+  await app.click('button', 'Import');
+  const dialog = ['dialog', 'Import users'];
+  await app.click('button', 'Choose file…', { within: dialog });
+  await app.answerOpenDialog('Import users', file);
+  const preview = await app.waitText('dialog', 'Import users', '2 new', { timeout: 20_000 });
+  assert.match(preview, /1 invalid/);
+  await app.choose('Role for new users', 'Collaborator', { within: dialog });
+  await app.click('button', 'Import', { within: dialog });
+  await app.waitText('dialog', 'Import users', '2 users created', { timeout: 30_000 });
+  await app.click('button', 'Done', { within: dialog });
+  await userRow(app, 'fabio@acme.test');
+  const listed = JSON.parse(await server.omni('--json', 'users', 'list'));
+  assert.equal(listed.users.find((u) => u.email === 'eva@acme.test')?.role, 'collaborator');
+
+  // Export through the server's download: the same bytes as the server's own export.
+  await app.click('button', 'Export');
+  const exporting = ['dialog', 'Export users'];
+  await app.click('radio', 'Whole list', { within: exporting });
+  await app.click('button', 'Export…', { within: exporting });
+  const out = join(app.dir, 'all.csv');
+  await app.answerSaveDialog('Export users', out);
+  await app.waitText('dialog', 'Export users', `Exported ${listed.users.length} users`, { timeout: 20_000 });
+  await app.click('button', 'Close', { within: exporting });
+  assert.equal(readFileSync(out, 'utf8'), await server.omni('export', '-'));
+
+  // Every other screen reads the server's organization.
+  for (const screen of ['Recently deleted', 'Directory', 'Audit log', 'Settings']) {
+    await navigate(app, screen);
+    await app.find('heading', screen);
+    assert.deepEqual(await app.alerts(), [], `${screen} shows an alert`);
+    if (screen === 'Audit log') {
+      await app.waitFor(async () => (await app.query('row', null, { within: ['table', 'Audit log'] }))
+        .some((r) => r.text.includes('users.import') && r.text.includes('"created":2')), { message: 'the audit row of the import' });
+    }
+    if (screen === 'Settings') {
+      await app.waitFor(async () => (await app.session.execute('return document.body.innerText')).includes('Signed in as owner@acme.test'),
+        { message: 'the server among the places, signed in' });
+    }
+    await app.shot(screen);
   }
 });
 

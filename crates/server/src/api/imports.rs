@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use omni_core::model::Id;
-use omni_requests::wire::{ImportParams, ImportPreview};
+use omni_requests::wire::{CommitParams, ImportParams, ImportPreview};
 use omni_store::ImportOptions;
 
 use super::Resp;
@@ -53,14 +53,24 @@ pub async fn import_upload(
 }
 
 #[utoipa::path(post, path = "/v1/orgs/{org}/imports/{upload}/commit", tag = "import",
-    params(("org" = i64, Path), ("upload" = String, Path)),
+    params(("org" = i64, Path), ("upload" = String, Path), CommitParams),
     responses((status = 200, description = "The committed report (all or nothing)"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn import_commit(
     State(s): State<AppState>,
     ctx: Ctx,
     Path((_, upload)): Path<(Id, String)>,
+    Query(p): Query<CommitParams>,
 ) -> ApiResult<Response> {
-    let up = s.uploads.take(&ctx.caller, &upload, ctx.now)?;
+    let role = match p.role.as_deref() {
+        Some(r) => Some(omni_requests::role(r)?),
+        None => None,
+    };
+    let mut up = s.uploads.take(&ctx.caller, &upload, ctx.now)?;
+    // Chosen after the preview; the store asks the policy again before it writes.
+    up.options = ImportOptions {
+        role: role.unwrap_or(up.options.role),
+        licensed: p.licensed.unwrap_or(up.options.licensed),
+    };
     let result = s
         .store
         .import_commit(

@@ -271,6 +271,42 @@ async fn upload(s: &Server, org: i64, token: &str, csv: String) -> (u16, serde_j
     upload_with(s, org, "", token, csv).await
 }
 
+/// The role and license of new users may change between the preview and the commit: the
+/// commit's own, asked of the policy again (a Collaborator cannot turn their upload into
+/// Administrators), else the upload's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_creates_users_as_chosen_after_the_preview() {
+    let s = Server::start(10).await;
+    let org = format!("/v1/orgs/{}", s.org());
+    let c = cached_token(&collab_a()).await;
+    let (st, preview) = upload(&s, s.org(), &c, "dan@a.example\r\n".into()).await;
+    assert_eq!(st, 200, "{preview}");
+    let upload_id = preview["upload"].as_str().unwrap().to_string();
+    let commit = |query: &'static str| format!("{org}/imports/{upload_id}/commit{query}");
+    let (st, _, refused) = s
+        .call("POST", &commit("?role=administrator"), Some(&c), None, None)
+        .await;
+    assert_eq!(st, 403, "{refused}");
+    assert_eq!(refused["reason"]["key"], "only_admin_imports_admins");
+    // Refused, the upload waits for a commit that may be made.
+    let (st, _, report) = s
+        .call("POST", &commit("?role=collaborator"), Some(&c), None, None)
+        .await;
+    assert_eq!(st, 200, "{report}");
+    assert_eq!(report["created"], 1);
+    let t = cached_token(&admin_a()).await;
+    let (_, _, page) = s
+        .call(
+            "GET",
+            &format!("{org}/users?search=dan@"),
+            Some(&t),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(page["users"][0]["role"], "collaborator", "{page}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_wait_on_disk_each_persons_own_and_expire() {
     let s = Server::start(10).await;
