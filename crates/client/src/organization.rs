@@ -328,9 +328,8 @@ impl Organization for ServerOrganization {
 
     /// Commits the upload the preview answered, with the options chosen since (the role and
     /// license of new users may change after the preview). Once sent, a commit runs to its end
-    /// on the server (a write
-    /// there finishes even when its client stops waiting), so `cancel` is honoured only until
-    /// it is sent; the server reports no progress either.
+    /// on the server (a write there finishes even when its client stops waiting), so `cancel`
+    /// is honoured only until it is sent; the server reports no progress either.
     fn import_commit(
         &self,
         staged: Staged,

@@ -41,6 +41,8 @@ pub struct OrgShown {
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CallerInfo {
     pub id: Id,
+    /// The person's name, as their identity provider gives it (connected mode only).
+    pub name: Option<String>,
     pub email: Email,
     pub role: Role,
 }
@@ -58,8 +60,15 @@ pub async fn app_info(state: &AppState) -> Reply<AppInfo> {
             };
             match who {
                 Ok(me) => {
+                    let name = match &place {
+                        PlaceKey::Server { .. } => {
+                            state.places.account().await.and_then(|a| a.name)
+                        }
+                        PlaceKey::Local => None,
+                    };
                     let caller = CallerInfo {
                         id: me.user.id,
+                        name,
                         email: me.user.email,
                         role: me.user.role,
                     };

@@ -55,6 +55,7 @@ e2e('sign in to omni-server, work on its organization, and no token is written a
   assert.match(nav, new RegExp(ORG_NAME));
   assert.match(nav, new RegExp(server.address.replace(/[.:/]/g, '\\$&')));
   assert.match(nav, /owner@acme\.test · Administrator/);
+  assert.match(nav, /Owner/, 'the name the provider gives');
   await app.shot('signed-in');
 
   // A write goes to the server, under its rules: a license taken from its seats.

@@ -136,7 +136,11 @@ export type AuditEntry = { id: number, at: Timestamp, actor: string, action: str
 
 export type OrgShown = { id: number, name: string, };
 
-export type CallerInfo = { id: number, email: Email, role: Role, };
+export type CallerInfo = { id: number, 
+/**
+ * The person's name, as their identity provider gives it (connected mode only).
+ */
+name: string | null, email: Email, role: Role, };
 
 export type PlaceKey = { "kind": "local" } | { "kind": "server", address: string, };
 
