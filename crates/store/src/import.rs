@@ -31,8 +31,12 @@ use crate::{audit, Caller, Store};
 /// The page cache of the connection running an import (64 MiB).
 const IMPORT_CACHE: &str = "PRAGMA cache_size = -65536";
 
-/// Rows looked up and inserted per statement.
-const BATCH: usize = 1000;
+/// Rows looked up and inserted per statement. A multi-row INSERT on SQLite keeps a statement
+/// journal (a copy of each page before the statement first changes it); larger statements copy
+/// the pages they share once instead of once per statement (4,000 rather than 1,000 took about a
+/// tenth off the SQLite thread's CPU time at a million rows, for about 12 MB more). 8,000
+/// parameters, within SQLite's and PostgreSQL's limits.
+const BATCH: usize = 4000;
 
 /// What the person chose in the preview for the users the file creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -644,11 +648,28 @@ async fn run<R: Read + Send + 'static>(
         // Feed entries for every user this import created: the rows of this organization added
         // in this transaction, which holds the write lock.
         let first = reserve_seq(conn, caller.org, created).await?;
-        sqlx::query(
-            "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
-             SELECT $1, $2 - 1 + ROW_NUMBER() OVER (ORDER BY id), 'user', id, 'upsert', $3 FROM users \
-             WHERE org_id = $1 AND id > $4",
+        // Each new user's entry takes the next number in id order. When the new ids run without
+        // a gap from `max_before + 1` (SQLite, which gives each row the next id), an entry's
+        // number follows from its id; a window over a million rows (ROW_NUMBER) costs a large
+        // import about 0.6 s more.
+        let (count, max): (i64, Id) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM users WHERE org_id = $1 AND id > $2",
         )
+        .bind(caller.org)
+        .bind(max_before)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(internal)?;
+        let numbering = if max - max_before == count {
+            "$2 - 1 + (id - $4)"
+        } else {
+            "$2 - 1 + ROW_NUMBER() OVER (ORDER BY id)"
+        };
+        sqlx::query(&format!(
+            "INSERT INTO changes (org_id, seq, entity, entity_id, op, at) \
+             SELECT $1, {numbering}, 'user', id, 'upsert', $3 FROM users \
+             WHERE org_id = $1 AND id > $4"
+        ))
         .bind(caller.org)
         .bind(first)
         .bind(now.0)

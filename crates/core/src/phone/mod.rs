@@ -5,6 +5,7 @@
 //! prefix (`011 98765-4321` in Brazil, `07911 123456` in the UK); all of those are accepted when
 //! the country calling code is known, and the stored form is always `+<cc><national>`.
 
+mod digits;
 mod validity;
 
 use std::fmt;
@@ -79,6 +80,16 @@ impl Phone {
     /// written with a leading `+` carries its own country code, which must agree with
     /// `country_code` when both are given.
     pub fn parse(country_code: Option<&str>, number: &str) -> Result<Phone, InvalidPhone> {
+        Phone::parse_with(country_code, number, true)
+    }
+
+    /// [`Phone::parse`], through [`digits`] where it can (`short_way`) or always through
+    /// `phonenumber::parse` (the test of the short way compares both).
+    fn parse_with(
+        country_code: Option<&str>,
+        number: &str,
+        short_way: bool,
+    ) -> Result<Phone, InvalidPhone> {
         let number = number.trim();
         if number.is_empty() {
             return Err(invalid(Reason::PhoneEmpty));
@@ -103,7 +114,19 @@ impl Phone {
                 return Err(invalid(Reason::PhoneNoCountryCode));
             };
             match region_of(cc).flatten() {
-                Some(id) => phonenumber::parse(Some(id), number),
+                Some(id) => {
+                    // Digits only, kept as they are: valid or not as the full path would say
+                    // (which also words a refusal).
+                    if let Some(got) = digits::parse(cc, id, number).filter(|_| short_way) {
+                        if validity::is_valid_national(got, number) == Some(true) {
+                            return Ok(Phone {
+                                country_code: got,
+                                national: number.to_string(),
+                            });
+                        }
+                    }
+                    phonenumber::parse(Some(id), number)
+                }
                 // Non-geographic codes (e.g. +800) have no region: read the digits as international.
                 None => phonenumber::parse(None, format!("+{cc}{number}")),
             }
@@ -259,5 +282,118 @@ mod tests {
             Phone::from_stored("+12125550100").map(|p| p.national().to_string()),
             Some("2125550100".into())
         );
+    }
+}
+
+#[cfg(test)]
+mod short_way_tests {
+    use super::*;
+
+    /// A small deterministic generator (no dependency for a test).
+    struct Random(u64);
+
+    impl Random {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+
+        fn digits(&mut self, len: usize) -> String {
+            (0..len)
+                .map(|_| char::from(b'0' + self.below(10) as u8))
+                .collect()
+        }
+    }
+
+    /// The short way for digits-only numbers gives what the full path gives, number for number,
+    /// refusals included: random digits of every calling code, alone and after the prefixes
+    /// the full path reads (the calling code, the national prefix, a zero, an international
+    /// prefix), and every region's example numbers.
+    #[test]
+    fn digits_only_numbers_read_as_the_full_path_reads_them() {
+        let mut random = Random(12);
+        let (mut compared, mut short) = (0, 0);
+        for cc in 1..1000u16 {
+            let Some(Some(id)) = region_of(cc) else {
+                continue;
+            };
+            let Some(meta) = phonenumber::metadata::DATABASE.by_id(id.as_ref()) else {
+                continue;
+            };
+            let d = meta.descriptors();
+            let mut candidates: Vec<String> = [
+                Some(d.general()),
+                d.fixed_line(),
+                d.mobile(),
+                d.toll_free(),
+                d.voip(),
+            ]
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.example().map(str::to_string))
+            .collect();
+            let prefixes = [
+                String::new(),
+                cc.to_string(),
+                meta.national_prefix().unwrap_or("0").to_string(),
+                "0".to_string(),
+                "00".to_string(),
+                "011".to_string(),
+            ];
+            for example in candidates.clone() {
+                for prefix in &prefixes {
+                    candidates.push(format!("{prefix}{example}"));
+                }
+                let keep = example.len().saturating_sub(2);
+                candidates.push(format!("{}{}", &example[..keep], random.digits(2)));
+            }
+            for len in 0..=18 {
+                for _ in 0..6 {
+                    let prefix = &prefixes[random.below(prefixes.len() as u64) as usize];
+                    candidates.push(format!("{prefix}{}", random.digits(len)));
+                }
+            }
+            let code = cc;
+            for number in candidates {
+                let cc = code.to_string();
+                let full = Phone::parse_with(Some(&cc), &number, false);
+                assert_eq!(
+                    Phone::parse_with(Some(&cc), &number, true),
+                    full,
+                    "+{cc} {number}"
+                );
+                compared += 1;
+                if let (Some(got), Ok(_)) = (digits::parse(code, id, &number), &full) {
+                    assert_eq!(full.as_ref().map(Phone::country_code), Ok(got));
+                    short += 1;
+                }
+            }
+        }
+        assert!(compared > 20_000, "compared {compared}");
+        // The short way is taken for many valid numbers, not only refused ones.
+        assert!(short > 1_000, "short {short}");
+    }
+
+    #[test]
+    fn a_brazilian_mobile_takes_the_short_way() {
+        let id = region_of(55).flatten();
+        assert_eq!(
+            id.and_then(|id| digits::parse(55, id, "11987654321")),
+            Some(55)
+        );
+        assert_eq!(e164_of("11987654321"), Ok("+5511987654321".into()));
+        // Written with its trunk prefix, it takes the full path, to the same number.
+        assert_eq!(
+            id.and_then(|id| digits::parse(55, id, "011987654321")),
+            None
+        );
+        assert_eq!(e164_of("011987654321"), Ok("+5511987654321".into()));
+    }
+
+    fn e164_of(number: &str) -> Result<String, InvalidPhone> {
+        Phone::parse(Some("55"), number).map(|p| p.e164())
     }
 }
