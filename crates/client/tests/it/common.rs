@@ -4,9 +4,8 @@
 //! that are not omni-servers.
 #![allow(dead_code)]
 
-use std::io::BufRead;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
 use omni_client::{Credentials, ServerOrganization, Url};
@@ -16,38 +15,10 @@ use omni_server::auth::Verifier;
 use omni_server::clock::{Clock, OffsetClock};
 use omni_server::{AppState, Config};
 use omni_store::{Caller, DirectoryKind, NewUser, Store};
-use serde_json::Value;
 
-/// The provider's port; the process is started once per test binary and exits with it (its
-/// stdin closes).
+/// The provider's port (crate omni-test-oidc: started once per test binary).
 pub fn provider() -> u16 {
-    static P: OnceLock<(u16, std::process::Child)> = OnceLock::new();
-    P.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oidc");
-        if !dir.join("node_modules/oidc-provider").exists() {
-            let ok = std::process::Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                .current_dir(&dir)
-                .status()
-                .expect("npm");
-            assert!(ok.success(), "npm ci in tests/oidc failed");
-        }
-        let mut child = std::process::Command::new("node")
-            .arg("provider.mjs")
-            .current_dir(&dir)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("node");
-        let out = child.stdout.take().unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(out).read_line(&mut line).unwrap();
-        let v: Value = serde_json::from_str(&line).unwrap();
-        std::mem::forget(child.stdin.take());
-        (v["port"].as_u64().unwrap() as u16, child)
-    })
-    .0
+    omni_test_oidc::port()
 }
 
 pub fn authority() -> String {
@@ -72,37 +43,12 @@ pub const COLLAB: Person = Person {
 
 /// A real access token from the provider (client credentials, with the person's claims).
 pub async fn mint(p: &Person) -> String {
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", "tests"),
-        ("client_secret", "tests-secret"),
-        ("resource", "api://omni"),
-        ("scope", "access_as_user"),
-        ("person_oid", p.oid),
-        ("person_email", p.email),
-        ("person_scp", "access_as_user"),
+    let person = [
+        ("person_oid", p.oid.to_string()),
+        ("person_email", p.email.to_string()),
+        ("person_scp", "access_as_user".to_string()),
     ];
-    let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let mut last = String::new();
-    for _ in 0..3 {
-        match http
-            .post(format!("{}/tenant-a/v2.0/token", authority()))
-            .form(&form)
-            .send()
-            .await
-        {
-            Ok(res) if res.status().is_success() => {
-                let v: Value = res.json().await.unwrap();
-                return v["access_token"].as_str().unwrap().to_string();
-            }
-            Ok(res) => panic!("token: {}", res.status()),
-            Err(e) => last = e.to_string(),
-        }
-    }
-    panic!("the OpenID provider did not answer three times: {last}");
+    omni_test_oidc::client_credentials("tenant-a", "api://omni", &person).await
 }
 
 /// What a session would do: a token per person, minted afresh when the server refuses one.

@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use omni_core::model::{Id, Role, Timestamp};
@@ -15,45 +14,15 @@ use omni_server::{AppState, Config};
 use omni_store::{Caller, DirectoryKind, NewUser, Store};
 use serde_json::Value;
 
+/// The provider (crate omni-test-oidc), started once per test binary.
 pub struct Provider {
     pub port: u16,
-    _child: std::process::Child,
 }
 
-/// The provider process, started once per test binary; it exits when this process does
-/// (its stdin closes).
-pub fn provider() -> &'static Provider {
-    static P: OnceLock<Provider> = OnceLock::new();
-    P.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oidc");
-        if !dir.join("node_modules/oidc-provider").exists() {
-            // First use on a fresh checkout: install the pinned provider (package-lock.json).
-            let ok = std::process::Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                .current_dir(&dir)
-                .status()
-                .expect("npm");
-            assert!(ok.success(), "npm ci in tests/oidc failed");
-        }
-        let mut child = std::process::Command::new("node")
-            .arg("provider.mjs")
-            .current_dir(&dir)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("node");
-        let out = child.stdout.take().unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(out).read_line(&mut line).unwrap();
-        let v: Value = serde_json::from_str(&line).unwrap();
-        // Keep stdin open for the life of this process (dropping it would stop the provider).
-        std::mem::forget(child.stdin.take());
-        Provider {
-            port: v["port"].as_u64().unwrap() as u16,
-            _child: child,
-        }
-    })
+pub fn provider() -> Provider {
+    Provider {
+        port: omni_test_oidc::port(),
+    }
 }
 
 pub fn authority() -> String {
@@ -103,51 +72,23 @@ pub fn application(tenant: &'static str, oid: &str, roles: &str) -> Person {
 
 /// A real access token from the provider (client credentials with a resource indicator).
 pub async fn token(p: &Person) -> String {
-    let mut form = vec![
-        ("grant_type", "client_credentials".to_string()),
-        ("client_id", "tests".into()),
-        ("client_secret", "tests-secret".into()),
-        ("resource", p.resource.into()),
-        ("scope", "access_as_user".into()),
-        ("person_oid", p.oid.clone()),
-    ];
+    let mut person = vec![("person_oid", p.oid.clone())];
     if let Some(e) = &p.email {
-        form.push(("person_email", e.clone()));
+        person.push(("person_email", e.clone()));
     }
     if let Some(s) = &p.scp {
-        form.push(("person_scp", s.clone()));
+        person.push(("person_scp", s.clone()));
     }
     if let Some(r) = &p.roles {
-        form.push(("person_roles", r.clone()));
+        person.push(("person_roles", r.clone()));
     }
-    // The provider answers in milliseconds; an attempt that has not answered in 10 s is tried
-    // again (a stalled request hung a whole suite run once), and three misses fail the test.
-    let mut last = String::new();
-    for _ in 0..3 {
-        let sent = helper_http()
-            .post(format!("{}/token", issuer(p.tenant)))
-            .form(&form)
-            .send()
-            .await;
-        match sent {
-            Ok(res) if res.status().is_success() => {
-                let v: Value = res.json().await.unwrap();
-                return v["access_token"].as_str().unwrap().to_string();
-            }
-            Ok(res) => panic!("token: {}", res.status()),
-            Err(e) => last = e.to_string(),
-        }
-    }
-    panic!("the OpenID provider did not answer a token request three times: {last}");
+    omni_test_oidc::client_credentials(p.tenant, p.resource, &person).await
 }
 
 /// The tests' own HTTP client for the provider and the server: bounded, so a request that is
 /// never answered fails its test instead of hanging the suite.
 pub fn helper_http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap()
+    omni_test_oidc::http()
 }
 
 /// Tokens are cached per person (they last an hour).
