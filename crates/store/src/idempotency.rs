@@ -106,6 +106,11 @@ impl Scope {
         }
     }
 
+    /// True once [`Scope::acting`] said who sends the request.
+    pub fn caller_known(&self) -> bool {
+        self.caller().is_some()
+    }
+
     pub fn key(&self) -> &str {
         &self.key
     }

@@ -29,6 +29,7 @@ mod outage;
 mod retention;
 mod rows;
 pub mod sync;
+mod uploads;
 mod users;
 mod write;
 
@@ -54,6 +55,7 @@ pub use live::LONGEST_WAIT;
 pub use org::Org;
 pub use outage::Patience;
 pub use retention::{Forgotten, FEED_KEPT_DAYS};
+pub use uploads::Upload;
 pub use users::{NewUser, UserEdit};
 
 /// Who performs an operation: a registered, live user of an organization. Their role is read
