@@ -12,3 +12,4 @@ mod endpoints;
 mod matrix;
 mod outage;
 mod requests;
+mod sync;
