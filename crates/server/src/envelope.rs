@@ -220,9 +220,11 @@ fn bound_of(req: &Request) -> Option<Duration> {
     }
     let feed =
         *req.method() == Method::GET && path.starts_with("/v1/orgs/") && path.ends_with("/changes");
-    let wait = feed
-        .then(|| crate::api::wait_of(req.uri().query().unwrap_or("")))
-        .unwrap_or_default();
+    let wait = if feed {
+        crate::api::wait_of(req.uri().query().unwrap_or(""))
+    } else {
+        Duration::ZERO
+    };
     Some(REQUEST_BOUND + wait)
 }
 
