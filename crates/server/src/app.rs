@@ -282,15 +282,22 @@ impl Ctx {
 }
 
 impl FromRequestParts<AppState> for Ctx {
-    type Rejection = ApiError;
+    /// A refusal, or the answer kept under the request's idempotency key.
+    type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Ctx> {
-        let now = state.clock.now();
-        let claims = state.verify(bearer(parts)?, now).await?;
-        person_token(state, &claims)?;
-        let org = path_org(parts, state).await?;
-        own_org(state, &claims, org).await?;
-        Ctx::resolve(state, &claims, org, now).await
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, Response> {
+        let ctx = async {
+            let now = state.clock.now();
+            let claims = state.verify(bearer(parts)?, now).await?;
+            person_token(state, &claims)?;
+            let org = path_org(parts, state).await?;
+            own_org(state, &claims, org).await?;
+            Ctx::resolve(state, &claims, org, now).await
+        }
+        .await
+        .map_err(IntoResponse::into_response)?;
+        crate::idempotency::check(&state.store, &ctx.caller).await?;
+        Ok(ctx)
     }
 }
 
@@ -332,15 +339,27 @@ pub struct Reporter {
 }
 
 impl FromRequestParts<AppState> for Reporter {
-    type Rejection = ApiError;
+    /// A refusal, or the answer kept under the request's idempotency key (an application's
+    /// keys are kept as user 0's).
+    type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Reporter> {
-        let now = state.clock.now();
-        let claims = state.verify(bearer(parts)?, now).await?;
-        application_token(state, &claims, &state.config.usage_role, "reporting usage")?;
-        let org = path_org(parts, state).await?;
-        own_org(state, &claims, org).await?;
-        Ok(Reporter { org, now })
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Reporter, Response> {
+        let reporter = async {
+            let now = state.clock.now();
+            let claims = state.verify(bearer(parts)?, now).await?;
+            application_token(state, &claims, &state.config.usage_role, "reporting usage")?;
+            let org = path_org(parts, state).await?;
+            own_org(state, &claims, org).await?;
+            Ok::<_, ApiError>(Reporter { org, now })
+        }
+        .await
+        .map_err(IntoResponse::into_response)?;
+        let app = Caller {
+            org: reporter.org,
+            user: 0,
+        };
+        crate::idempotency::check(&state.store, &app).await?;
+        Ok(reporter)
     }
 }
 
@@ -437,6 +456,7 @@ pub fn router(state: AppState) -> App {
             get(api::item_links).post(api::link).delete(api::unlink),
         ),
         (org("/changes"), get(api::changes)),
+        (org("/snapshot"), get(api::snapshot)),
         (org("/audit"), get(api::audit)),
         // The upload streams to a file and enforces `max_import_bytes` itself.
         (org("/imports"), post(api::import_upload)),
@@ -453,6 +473,11 @@ pub fn router(state: AppState) -> App {
     let routes = router
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
-        .with_state(state);
-    App::new(routes, templates)
+        .with_state(state.clone());
+    let keys = crate::idempotency::Keys {
+        store: state.store.clone(),
+        clock: state.clock.clone(),
+        max_body,
+    };
+    App::new(routes, templates, keys)
 }

@@ -22,6 +22,7 @@ use axum::Router;
 use tower::{Service, ServiceExt};
 
 use crate::error::{structured_errors, ApiError};
+use crate::idempotency::{self, Keys};
 
 /// Sent with every response (unless a handler set its own).
 const SECURITY_HEADERS: [(HeaderName, &str); 6] = [
@@ -52,13 +53,15 @@ pub const REQUEST_BOUND: Duration = Duration::from_millis(4_500);
 pub struct App {
     routes: Router,
     templates: Arc<RouteTemplates>,
+    keys: Keys,
 }
 
 impl App {
-    pub fn new(routes: Router, templates: RouteTemplates) -> App {
+    pub fn new(routes: Router, templates: RouteTemplates, keys: Keys) -> App {
         App {
             routes,
             templates: Arc::new(templates),
+            keys,
         }
     }
 }
@@ -137,9 +140,10 @@ impl Service<Request> for App {
 
     fn call(&mut self, req: Request) -> Self::Future {
         let routes = self.routes.clone();
+        let keys = self.keys.clone();
         let logged = Logged::of(&req, &self.templates);
         Box::pin(async move {
-            let res = run_to_completion(routes, req).await;
+            let res = run_to_completion(routes, req, keys).await;
             let mut res = structured_errors(res).await;
             let headers = res.headers_mut();
             for (name, value) in SECURITY_HEADERS {
@@ -165,8 +169,8 @@ impl Service<Request> for App {
 /// and is dropped when it has not answered within [`REQUEST_BOUND`]. A write that has not
 /// answered by then is answered 503 and goes on to its end: it may still commit, which its
 /// answer says ([`unfinished_write`]).
-async fn run_to_completion(routes: Router, req: Request) -> Response {
-    let bound = (!unbounded(&req)).then_some(REQUEST_BOUND);
+async fn run_to_completion(routes: Router, req: Request, keys: Keys) -> Response {
+    let bound = bound_of(&req);
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         let read = routes.oneshot(req);
         let answered = match bound {
@@ -179,7 +183,11 @@ async fn run_to_completion(routes: Router, req: Request) -> Response {
             Err(_) => unanswered_read().into_response(),
         };
     }
-    let mut write = tokio::spawn(routes.oneshot(req));
+    let mut write = if idempotency::applies(&req) {
+        tokio::spawn(async move { Ok(idempotency::run(keys, routes, req).await) })
+    } else {
+        tokio::spawn(routes.oneshot(req))
+    };
     let done = match bound {
         Some(bound) => match tokio::time::timeout(bound, &mut write).await {
             Ok(done) => done,
@@ -198,13 +206,26 @@ async fn run_to_completion(routes: Router, req: Request) -> Response {
     }
 }
 
-/// True for the requests [`REQUEST_BOUND`] does not apply to: an import's upload (a file of up
-/// to `max_import_bytes` streaming in) and its commit (up to a million rows).
-fn unbounded(req: &Request) -> bool {
+/// How long a request may wait for its answer: [`REQUEST_BOUND`], except an import's upload (a
+/// file of up to `max_import_bytes` streaming in) and its commit (up to a million rows), which
+/// are not bounded, and the change feed's long poll, bounded by its own `wait` (at most
+/// [`omni_store::LONGEST_WAIT`]) and then [`REQUEST_BOUND`] for its page.
+fn bound_of(req: &Request) -> Option<Duration> {
     let path = req.uri().path();
-    *req.method() == Method::POST
+    let imports = *req.method() == Method::POST
         && path.starts_with("/v1/orgs/")
-        && (path.ends_with("/imports") || path.contains("/imports/") && path.ends_with("/commit"))
+        && (path.ends_with("/imports") || path.contains("/imports/") && path.ends_with("/commit"));
+    if imports {
+        return None;
+    }
+    let feed =
+        *req.method() == Method::GET && path.starts_with("/v1/orgs/") && path.ends_with("/changes");
+    let wait = if feed {
+        crate::api::wait_of(req.uri().query().unwrap_or(""))
+    } else {
+        Duration::ZERO
+    };
+    Some(REQUEST_BOUND + wait)
 }
 
 fn unanswered_read() -> ApiError {

@@ -5,6 +5,7 @@
 //! - [`app`]: state, the per-request caller, the routes and their limits.
 //! - [`envelope`]: what every request and response goes through (tasks, errors, headers).
 //! - [`api`]: the thin handlers; [`error`]: the `{code, message}` answers.
+//! - [`idempotency`]: `Idempotency-Key` on every write, its answer kept with the change.
 //! - [`uploads`]: CSV files spooled to disk between their preview and their commit.
 //! - [`pages`]: rendered pages of the users table, kept while their organization is unchanged.
 //! - [`config`], [`clock`]: what the operator sets, and where the time comes from.
@@ -16,6 +17,7 @@ pub mod clock;
 pub mod config;
 pub mod envelope;
 pub mod error;
+pub mod idempotency;
 pub mod openapi;
 pub mod pages;
 pub mod uploads;
@@ -38,9 +40,11 @@ pub enum Upkeep {
 /// is only unavailable ([`Upkeep::Unavailable`]).
 pub async fn forget_expired(state: &AppState) -> Upkeep {
     let now = state.clock.now();
-    let uploads = state.uploads.forget_expired(now);
-    if uploads > 0 {
-        tracing::info!(uploads, "forgot expired uploads");
+    match state.uploads.forget_expired(&state.store, now).await {
+        Ok(0) => {}
+        Ok(uploads) => tracing::info!(uploads, "forgot expired uploads"),
+        Err(e) if e.code == "unavailable" => return Upkeep::Unavailable(e.message),
+        Err(e) => tracing::warn!(error = %e.message, "cannot forget expired uploads"),
     }
     match state.store.forget_expired(now).await {
         Ok(f) if f != omni_store::Forgotten::default() => {

@@ -107,6 +107,9 @@ async fn run(cli: Cli) {
                 .await
                 .unwrap_or_else(|e| fail(format!("cannot listen on {}: {e}", config.listen)));
             tracing::info!(listen = %config.listen, backend = ?store.backend(), authority = %config.authority, audience = %config.audience, "serving");
+            // Changes committed by other processes on the same PostgreSQL wake this one's
+            // long polls.
+            store.listen_for_changes();
             let state = AppState::new(store.clone(), config, Arc::new(SystemClock));
             let forgetting = tokio::spawn(omni_server::forget_expired_hourly(state.clone()));
             omni_server::serve(

@@ -16,11 +16,11 @@ use crate::{api, app, error};
         api::my_org, api::me, api::summary, api::set_seats, api::list_users, api::create_user, api::get_user,
         api::edit_user, api::delete_user, api::set_license, api::restore_user, api::deleted_users,
         api::bulk_license, api::bulk_role, api::delete_users, api::access, api::user_links, api::items, api::create_item,
-        api::rename_item, api::delete_item, api::item_links, api::agent_reach, api::link, api::unlink, api::changes, api::audit,
+        api::rename_item, api::delete_item, api::item_links, api::agent_reach, api::link, api::unlink, api::changes, api::snapshot, api::audit,
         api::import_upload, api::import_commit, api::export, api::record_usage,
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&Bearer, &Outage),
+    modifiers(&Bearer, &Outage, &Idempotent),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -95,6 +95,57 @@ impl utoipa::Modify for Outage {
                 let r = &mut op.responses.responses;
                 r.insert("503".into(), unavailable.clone().into());
                 r.insert("507".into(), full.clone().into());
+            }
+        }
+    }
+}
+
+/// Every change under `/v1/orgs/{org}/` but the import's upload takes an `Idempotency-Key`
+/// ([`crate::idempotency`]) and may answer 422 `idempotency_key_reused`. Added here to all of
+/// them at once, as [`Outage`] does.
+struct Idempotent;
+
+impl utoipa::Modify for Idempotent {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{
+            ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuilder, Type,
+        };
+        let key = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "1 to 200 visible ASCII characters, new for each change (a UUID). A retry with the \
+                 same key and the same request gets the first answer again (status, body, ETag, \
+                 with `Idempotent-Replayed: true`) and changes nothing; the change and its answer \
+                 are saved in one transaction. Kept at least 24 hours.",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(200))))
+            .build();
+        let reused = ResponseBuilder::new()
+            .description(
+                "idempotency_key_reused: this Idempotency-Key was used for another request.",
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !path.starts_with("/v1/orgs/") {
+                continue;
+            }
+            let upload = path.ends_with("/imports");
+            let changes = [&mut item.put, &mut item.patch, &mut item.delete];
+            let post = (!upload).then_some(&mut item.post);
+            for op in changes.into_iter().chain(post).flatten() {
+                op.parameters.get_or_insert_with(Vec::new).push(key.clone());
+                op.responses
+                    .responses
+                    .insert("422".into(), reused.clone().into());
             }
         }
     }

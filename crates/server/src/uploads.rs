@@ -1,25 +1,25 @@
 //! CSV files waiting between their upload (which answers a preview) and their commit.
 //!
 //! A file of a million users is tens of megabytes, so an upload is written to a file as it
-//! arrives and never held in memory; memory keeps only its owner, options, size and path. The
-//! files live in a folder of this server's own (`omni-uploads-…` inside the operator's
-//! `upload_dir`, the system's temporary folder by default), deleted with everything in it when
-//! the server stops. Disk use is bounded: at most [`SPOOLING_AT_ONCE`] uploads are written at
-//! once (others wait their turn), each person keeps at most [`PER_PERSON`] uploads waiting (a new
-//! one pushes out their own oldest, never anyone else's), and an upload is forgotten, its file
-//! deleted, at the first upload or commit after its wait (`upload_wait_secs`) ran out. The time
-//! is a parameter.
+//! arrives and never held in memory. The files live in `omni-uploads` inside the operator's
+//! `upload_dir` (the system's temporary folder by default), named by their upload's id; the
+//! upload's owner, options, size and arrival are kept in the database
+//! ([`omni_store::Upload`]). So with several server processes on one database and one shared
+//! `upload_dir`, an upload taken by one process commits through any other. Disk use is bounded:
+//! at most [`SPOOLING_AT_ONCE`] uploads are written at once by a process (others wait their
+//! turn), each person keeps at most [`PER_PERSON`] uploads waiting (a new one pushes out their
+//! own oldest, never anyone else's), and an upload is forgotten, its file deleted, at the first
+//! upload after its wait (`upload_wait_secs`) ran out, or by the hourly upkeep. The time is a
+//! parameter.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use axum::body::Body;
 use axum::http::StatusCode;
 use futures_util::StreamExt;
 use omni_core::model::Timestamp;
-use omni_store::{Caller, ImportOptions};
-use tempfile::{TempDir, TempPath};
+use omni_store::{Caller, ImportOptions, Store, Upload};
+use tempfile::TempPath;
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{ApiError, ApiResult};
@@ -34,17 +34,17 @@ pub const SPOOLING_AT_ONCE: usize = 4;
 /// refused: four stalled uploads must not hold every turn for ever.
 pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The uploads waiting for their commit. One per server.
+/// The folder of uploads inside `upload_dir`, shared by every process.
+pub const FOLDER: &str = "omni-uploads";
+
+/// The uploads waiting for their commit. One per server process.
 pub struct Uploads {
-    parent: PathBuf,
-    /// This server's spool folder, made at the first upload.
-    dir: Mutex<Option<TempDir>>,
+    dir: PathBuf,
     wait_ms: i64,
     writing: tokio::sync::Semaphore,
-    waiting: Mutex<HashMap<String, Waiting>>,
 }
 
-/// A file in the spool folder, deleted when dropped.
+/// A file in the uploads folder, deleted when dropped (unless kept).
 pub struct Spooled {
     path: TempPath,
     bytes: u64,
@@ -55,11 +55,7 @@ impl Spooled {
     pub fn open(&self) -> ApiResult<std::fs::File> {
         std::fs::File::open(&self.path).map_err(|e| {
             tracing::error!(error = %e, path = %self.path.display(), "cannot reopen a spooled upload");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "The server lost the uploaded file; upload it again.",
-            )
+            lost()
         })
     }
 
@@ -68,32 +64,47 @@ impl Spooled {
     }
 }
 
+fn lost() -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "The server lost the uploaded file; upload it again.",
+    )
+}
+
 /// An upload taken for its commit; [`Uploads::put_back`] returns it when the commit failed.
 pub struct Taken {
     pub id: String,
     pub file: Spooled,
     pub options: ImportOptions,
-    caller: Caller,
-    arrived: Timestamp,
-}
-
-struct Waiting {
-    caller: Caller,
-    options: ImportOptions,
-    file: Spooled,
-    arrived: Timestamp,
+    upload: Upload,
 }
 
 impl Uploads {
-    /// Uploads spooled inside `parent` (the system's temporary folder when `None`), each
-    /// waiting at most `wait_secs` for its commit.
+    /// Uploads kept in `parent` (the system's temporary folder when `None`), each waiting at
+    /// most `wait_secs` for its commit.
     pub fn new(parent: Option<&Path>, wait_secs: u64) -> Uploads {
         Uploads {
-            parent: parent.map_or_else(std::env::temp_dir, Path::to_path_buf),
-            dir: Mutex::new(None),
+            dir: parent
+                .map_or_else(std::env::temp_dir, Path::to_path_buf)
+                .join(FOLDER),
             wait_ms: i64::try_from(wait_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
             writing: tokio::sync::Semaphore::new(SPOOLING_AT_ONCE),
-            waiting: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn file_of(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.csv"))
+    }
+
+    fn expired_before(&self, now: Timestamp) -> Timestamp {
+        Timestamp(now.0.saturating_sub(self.wait_ms))
+    }
+
+    /// Deletes the files of uploads the store forgot.
+    fn delete_files(&self, ids: &[String]) {
+        for id in ids {
+            let _ = std::fs::remove_file(self.file_of(id));
         }
     }
 
@@ -112,8 +123,8 @@ impl Uploads {
                     "The server is receiving other files; try again in a minute.",
                 )
             })?
-            .map_err(|_| spool_failed(&self.parent, std::io::Error::other("closed")))?;
-        let file = self.new_file().map_err(|e| spool_failed(&self.parent, e))?;
+            .map_err(|_| spool_failed(&self.dir, std::io::Error::other("closed")))?;
+        let file = self.new_file().map_err(|e| spool_failed(&self.dir, e))?;
         let (file, path) = file.into_parts();
         let failed = |e| spool_failed(&path, e);
         let mut out = tokio::fs::File::from_std(file);
@@ -145,138 +156,109 @@ impl Uploads {
         Ok(Spooled { path, bytes })
     }
 
-    /// A new empty file in this server's spool folder (made on first use).
+    /// A new empty file in the uploads folder (made on first use).
     fn new_file(&self) -> std::io::Result<tempfile::NamedTempFile> {
-        let mut dir = self
-            .dir
-            .lock()
-            .map_err(|_| std::io::Error::other("spool folder lock poisoned"))?;
-        let dir = match &mut *dir {
-            Some(d) => d,
-            None => {
-                std::fs::create_dir_all(&self.parent)?;
-                let made = tempfile::Builder::new()
-                    .prefix("omni-uploads-")
-                    .tempdir_in(&self.parent)?;
-                dir.insert(made)
-            }
-        };
+        std::fs::create_dir_all(&self.dir)?;
         tempfile::Builder::new()
-            .prefix("upload-")
+            .prefix(".spooling-")
             .suffix(".csv")
-            .tempfile_in(dir.path())
+            .tempfile_in(&self.dir)
     }
 
     /// Keeps `file` waiting for `caller`'s commit; returns the id to commit it by.
-    pub fn keep(
+    pub async fn keep(
         &self,
+        store: &Store,
         caller: Caller,
         options: ImportOptions,
         file: Spooled,
         now: Timestamp,
-    ) -> String {
+    ) -> ApiResult<String> {
         let id = format!("{:032x}", rand::random::<u128>());
-        let w = Waiting {
+        let upload = Upload {
+            id: id.clone(),
             caller,
             options,
-            file,
+            bytes: file.bytes,
             arrived: now,
         };
-        self.insert(id.clone(), w, now);
-        id
+        let path = self.file_of(&id);
+        file.path
+            .persist(&path)
+            .map_err(|e| spool_failed(&path, e.error))?;
+        match store
+            .keep_upload(&upload, PER_PERSON, self.expired_before(now))
+            .await
+        {
+            Ok(gone) => {
+                self.delete_files(&gone);
+                Ok(id)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                Err(e.into())
+            }
+        }
     }
 
     /// Returns an upload whose commit failed for a reason the person can fix (seats, rights),
     /// under the same id and with its first arrival time.
-    pub fn put_back(&self, t: Taken, now: Timestamp) {
-        let w = Waiting {
-            caller: t.caller,
-            options: t.options,
-            file: t.file,
-            arrived: t.arrived,
-        };
-        self.insert(t.id, w, now);
-    }
-
-    fn insert(&self, id: String, w: Waiting, now: Timestamp) {
-        let mut gone = Vec::new();
-        if let Ok(mut waiting) = self.waiting.lock() {
-            forget_expired(&mut waiting, now, self.wait_ms, &mut gone);
-            let mut mine: Vec<(Timestamp, String)> = waiting
-                .iter()
-                .filter(|(_, other)| other.caller == w.caller)
-                .map(|(k, other)| (other.arrived, k.clone()))
-                .collect();
-            mine.sort();
-            let over = (mine.len() + 1).saturating_sub(PER_PERSON);
-            for (_, k) in mine.into_iter().take(over) {
-                gone.extend(waiting.remove(&k));
-            }
-            waiting.insert(id, w);
-        }
-        // Files are deleted here, outside the lock.
-        drop(gone);
+    pub async fn put_back(&self, store: &Store, t: Taken) -> ApiResult<()> {
+        // The file stays where it is.
+        let _ = t.file.path.keep();
+        store.put_back_upload(&t.upload).await?;
+        Ok(())
     }
 
     /// Forgets the uploads that waited `upload_wait_secs`, deleting their files, and returns how
-    /// many (the server does this every hour; uploads and commits do it too as they come).
-    pub fn forget_expired(&self, now: Timestamp) -> usize {
-        let mut gone = Vec::new();
-        if let Ok(mut waiting) = self.waiting.lock() {
-            forget_expired(&mut waiting, now, self.wait_ms, &mut gone);
-        }
-        // Files are deleted here, outside the lock.
-        gone.len()
+    /// many (the server does this every hour; uploads do it too as they come).
+    pub async fn forget_expired(&self, store: &Store, now: Timestamp) -> ApiResult<usize> {
+        let gone = store.forget_uploads(self.expired_before(now)).await?;
+        self.delete_files(&gone);
+        Ok(gone.len())
     }
 
-    /// Takes `caller`'s upload `id` for its commit: `not_found` when it is someone else's, was
-    /// committed already, was pushed out or has expired.
-    pub fn take(&self, caller: &Caller, id: &str, now: Timestamp) -> ApiResult<Taken> {
-        let mut gone = Vec::new();
-        let taken = self.waiting.lock().ok().and_then(|mut waiting| {
-            forget_expired(&mut waiting, now, self.wait_ms, &mut gone);
-            match waiting.get(id) {
-                Some(w) if w.caller == *caller => waiting.remove(id),
-                _ => None,
-            }
-        });
-        drop(gone);
-        taken
-            .map(|w| Taken {
-                id: id.to_string(),
-                file: w.file,
-                options: w.options,
-                caller: w.caller,
-                arrived: w.arrived,
-            })
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "not_found",
-                    format!(
-                        "No upload of yours has that id: it was committed already, or newer \
-                         uploads of yours replaced it, or it waited more than {}. Upload the \
-                         file again.",
-                        minutes_or_seconds(self.wait_ms)
-                    ),
-                )
-            })
-    }
-}
-
-fn forget_expired(
-    waiting: &mut HashMap<String, Waiting>,
-    now: Timestamp,
-    wait_ms: i64,
-    gone: &mut Vec<Waiting>,
-) {
-    let expired: Vec<String> = waiting
-        .iter()
-        .filter(|(_, w)| now.0 - w.arrived.0 >= wait_ms)
-        .map(|(k, _)| k.clone())
-        .collect();
-    for k in expired {
-        gone.extend(waiting.remove(&k));
+    /// Takes `caller`'s upload `id` for its commit (through whichever process it was uploaded):
+    /// `not_found` when it is someone else's, was committed already, was pushed out or has
+    /// expired.
+    pub async fn take(
+        &self,
+        store: &Store,
+        caller: &Caller,
+        id: &str,
+        now: Timestamp,
+    ) -> ApiResult<Taken> {
+        let taken = store
+            .take_upload(caller, id, self.expired_before(now))
+            .await?;
+        let Some(upload) = taken else {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!(
+                    "No upload of yours has that id: it was committed already, or newer \
+                     uploads of yours replaced it, or it waited more than {}. Upload the \
+                     file again.",
+                    minutes_or_seconds(self.wait_ms)
+                ),
+            ));
+        };
+        let path = self.file_of(&upload.id);
+        let missing = |e: std::io::Error| {
+            tracing::error!(error = %e, path = %self.file_of(id).display(), "an upload's file is missing: is upload_dir shared by every server process?");
+            lost()
+        };
+        std::fs::metadata(&path).map_err(missing)?;
+        let path = TempPath::try_from_path(path).map_err(missing)?;
+        Ok(Taken {
+            id: upload.id.clone(),
+            file: Spooled {
+                path,
+                bytes: upload.bytes,
+            },
+            options: upload.options,
+            upload,
+        })
     }
 }
 

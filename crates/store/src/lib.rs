@@ -18,14 +18,18 @@ mod directory;
 mod engine;
 mod export;
 mod feed;
+pub mod idempotency;
 mod identity;
 mod import;
 mod licenses;
 mod list;
+mod live;
 mod org;
 mod outage;
 mod retention;
 mod rows;
+pub mod sync;
+mod uploads;
 mod users;
 mod write;
 
@@ -47,9 +51,11 @@ pub use feed::{Change, ChangeOp, ChangePage, FeedEntity};
 pub use identity::{Identity, SignIn};
 pub use import::{ImportOptions, ImportPlan, ImportReport, PhoneChange, Progress};
 pub use list::{SortField, UserPage, UserQuery};
+pub use live::LONGEST_WAIT;
 pub use org::Org;
 pub use outage::Patience;
 pub use retention::{Forgotten, FEED_KEPT_DAYS};
+pub use uploads::Upload;
 pub use users::{NewUser, UserEdit};
 
 /// Who performs an operation: a registered, live user of an organization. Their role is read
@@ -125,6 +131,10 @@ pub struct Store {
     /// How long an operation waits for the database before it reports it unavailable
     /// ([`outage`]).
     patience: Patience,
+    /// The change feed's waiters, woken by commits ([`engine::wakeups`]).
+    wakeups: std::sync::Arc<engine::wakeups::Wakeups>,
+    /// PostgreSQL: the URL, for the connection that listens for other processes' changes.
+    url: Option<engine::wakeups::ListenUrl>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -319,6 +329,9 @@ impl Store {
             licenses: std::sync::Arc::default(),
             versions: std::sync::Arc::default(),
             patience,
+            wakeups: std::sync::Arc::default(),
+            url: (backend == Backend::Postgres)
+                .then(|| engine::wakeups::ListenUrl(std::sync::Arc::from(url))),
         })
     }
 

@@ -9,6 +9,9 @@
 //! their month and the month after it are over: by then a repeat could only touch a month the
 //! table already shows as zero.
 //!
+//! Idempotency keys and their answers are dropped once older than 24 hours
+//! ([`crate::idempotency::IDEMPOTENCY_KEPT_MS`]).
+//!
 //! One routine, [`Store::forget_expired`], that every long-running component calls: the server
 //! every hour, the desktop app at start, the CLI on request (`omni maintain`).
 
@@ -40,6 +43,8 @@ pub struct Forgotten {
     pub changes: u64,
     /// Usage events dropped (their ids no longer needed to refuse a repeat).
     pub usage_events: u64,
+    /// Idempotency keys dropped, with their answers (kept at least 24 hours).
+    pub idempotency_keys: u64,
 }
 
 impl Store {
@@ -58,6 +63,7 @@ impl Store {
                     users,
                     changes,
                     usage_events,
+                    idempotency_keys: 0,
                 })
             };
             match done.await {
@@ -74,6 +80,12 @@ impl Store {
                         )
                     });
                 }
+            }
+        }
+        match self.drop_old_idempotency_keys(now).await {
+            Ok(n) => total.idempotency_keys = n,
+            Err(e) => {
+                first_failure.get_or_insert(e);
             }
         }
         match first_failure {

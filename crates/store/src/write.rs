@@ -13,9 +13,10 @@ use omni_core::model::{Id, Timestamp};
 use omni_core::policy::{self, Action, Actor};
 
 use crate::db::actor;
+use crate::engine::direct_sqlite::DirectTx;
 use crate::engine::WriteTx;
 use crate::feed::{self, ChangeOp, FeedEntity};
-use crate::{audit, Caller, Store};
+use crate::{audit, idempotency, Caller, Store};
 
 /// One operation's write in progress: its transaction, who acts, and when.
 pub(crate) struct Write {
@@ -74,8 +75,13 @@ impl Write {
         .await
     }
 
-    /// Commits everything the operation wrote.
+    /// Commits everything the operation wrote; or, when the request carries an idempotency key,
+    /// leaves the transaction open for its answer ([`crate::idempotency`]), which commits it.
     pub(crate) async fn commit(self) -> Result<()> {
+        if idempotency::holds(&self.caller) {
+            idempotency::keep(DirectTx::Pooled(self.tx));
+            return Ok(());
+        }
         self.tx.commit().await
     }
 }

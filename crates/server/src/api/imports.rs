@@ -48,7 +48,10 @@ pub async fn import_upload(
             ctx.now,
         )
         .await?;
-    let upload = s.uploads.keep(ctx.caller, options, file, ctx.now);
+    let upload = s
+        .uploads
+        .keep(&s.store, ctx.caller, options, file, ctx.now)
+        .await?;
     Ok(Json(ImportPreview { upload, report }))
 }
 
@@ -65,7 +68,10 @@ pub async fn import_commit(
         Some(r) => Some(omni_requests::role(r)?),
         None => None,
     };
-    let mut up = s.uploads.take(&ctx.caller, &upload, ctx.now)?;
+    let mut up = s
+        .uploads
+        .take(&s.store, &ctx.caller, &upload, ctx.now)
+        .await?;
     // Chosen after the preview; the store asks the policy again before it writes.
     up.options = ImportOptions {
         role: role.unwrap_or(up.options.role),
@@ -88,7 +94,7 @@ pub async fn import_commit(
         Ok(report) => Ok(Json(report).into_response()),
         // Nothing was written: a person who can fix the cause (seats, rights) commits again.
         Err(e) if e.code != omni_core::ErrorCode::Internal => {
-            s.uploads.put_back(up, ctx.now);
+            s.uploads.put_back(&s.store, up).await?;
             Err(e.into())
         }
         Err(e) => Err(e.into()),

@@ -141,24 +141,7 @@ async fn control(tenant: &str, what: &str) {
 /// A fresh store: SQLite in `dir`, or a new PostgreSQL schema.
 pub async fn fresh_store(dir: &std::path::Path) -> Store {
     match std::env::var("OMNI_TEST_BACKEND").as_deref() {
-        Ok("postgres") => {
-            use sqlx::Connection;
-            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let url = std::env::var("OMNI_TEST_POSTGRES").expect("OMNI_TEST_POSTGRES");
-            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos();
-            let schema = format!("s{}_{n}_{nanos}", std::process::id());
-            let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
-            sqlx::Executor::execute(&mut admin, format!("CREATE SCHEMA {schema}").as_str())
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
-            let sep = if url.contains('?') { '&' } else { '?' };
-            server_store(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await
-        }
+        Ok("postgres") => server_store(&fresh_postgres_url().await).await,
         _ => {
             server_store(&format!(
                 "sqlite://{}?mode=rwc",
@@ -167,6 +150,26 @@ pub async fn fresh_store(dir: &std::path::Path) -> Store {
             .await
         }
     }
+}
+
+/// The URL of a new, empty PostgreSQL schema in the database at `OMNI_TEST_POSTGRES`.
+pub async fn fresh_postgres_url() -> String {
+    use sqlx::Connection;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let url = std::env::var("OMNI_TEST_POSTGRES").expect("OMNI_TEST_POSTGRES");
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let schema = format!("s{}_{n}_{nanos}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::Executor::execute(&mut admin, format!("CREATE SCHEMA {schema}").as_str())
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-c%20search_path%3D{schema}")
 }
 
 /// The store at `url` as `omni-server serve` opens it: its waits for the database bounded.

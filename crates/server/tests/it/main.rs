@@ -11,4 +11,6 @@ mod concurrency;
 mod endpoints;
 mod matrix;
 mod outage;
+mod processes;
 mod requests;
+mod sync;

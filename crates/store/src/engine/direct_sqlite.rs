@@ -140,6 +140,8 @@ pub(crate) struct SqliteTx {
     conn: Option<rusqlite::Connection>,
     home: Arc<SqliteWriter>,
     _gate: OwnedMutexGuard<()>,
+    /// The organization written, whose feed readers the commit wakes.
+    wake: Option<super::wakeups::Wake>,
 }
 
 impl SqliteTx {
@@ -176,6 +178,7 @@ impl SqliteTx {
             conn: Some(conn),
             home,
             _gate: gate,
+            wake: None,
         })
     }
 
@@ -247,6 +250,9 @@ impl SqliteTx {
             let _ = conn.execute_batch("ROLLBACK");
         } else {
             self.home.checkpoints.committed();
+            if let Some(wake) = &self.wake {
+                wake.fire();
+            }
         }
         self.home.put_back(conn);
         done.map_err(internal)
@@ -357,9 +363,9 @@ impl Store {
         match &self.sqlite_writer {
             Some(writer) => {
                 let gate = self.write_turn().await?;
-                Ok(DirectTx::Sqlite(
-                    SqliteTx::begin(writer.clone(), gate).await?,
-                ))
+                let mut tx = SqliteTx::begin(writer.clone(), gate).await?;
+                tx.wake = self.wake(Some(org));
+                Ok(DirectTx::Sqlite(tx))
             }
             None => Ok(DirectTx::Pooled(self.begin_write(Some(org)).await?)),
         }

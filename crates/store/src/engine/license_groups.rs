@@ -26,7 +26,7 @@ use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::licenses::{decide, LicenseChange, Plan};
 use crate::org::{Counters, BUMP_COUNTERS};
 use crate::rows::{users_from_json, USER_COLUMNS};
-use crate::Store;
+use crate::{idempotency, Store};
 
 /// At most this many users are written by one group (a single larger request still goes alone).
 const GROUP_USERS: usize = 10_000;
@@ -106,6 +106,9 @@ impl Store {
     /// Queues the change, then commits groups while holding the writer's turn until its own
     /// outcome has arrived ([`super::turns`]).
     pub(crate) async fn commit_license_change(&self, change: LicenseChange) -> Result<Vec<User>> {
+        if idempotency::holds(&change.caller) {
+            return self.commit_keyed(change).await;
+        }
         let (reply, mut outcome) = oneshot::channel();
         self.licenses.push(Request { change, reply });
         loop {
@@ -181,6 +184,33 @@ impl Store {
             // A requester that stopped waiting needs no answer.
             let _ = r.reply.send(answer);
         }
+    }
+}
+
+impl Store {
+    /// A change whose request carries an idempotency key: decided and written alone, like a
+    /// group of one, and its transaction left open for the answer to be saved with it
+    /// ([`crate::idempotency`]). A group shares one transaction between requests, so it
+    /// cannot hold one open for one request's answer.
+    async fn commit_keyed(&self, change: LicenseChange) -> Result<Vec<User>> {
+        let (org, now) = (change.caller.org, change.now);
+        let (reply, _unused) = oneshot::channel();
+        let group = [Request { change, reply }];
+        let mut tx = self.begin_direct(org).await?;
+        let mut state = read_state(&mut tx, org, &group, now).await?;
+        let plan = decide(
+            &group[0].change,
+            now,
+            &state.actors,
+            &state.users,
+            &mut state.seats,
+        );
+        let plans = [plan];
+        write(&mut tx, org, now, &group, &plans).await?;
+        let [plan] = plans;
+        let plan = plan?;
+        idempotency::keep(tx);
+        Ok(plan.after)
     }
 }
 

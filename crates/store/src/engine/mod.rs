@@ -13,6 +13,7 @@ pub(crate) mod direct_sqlite;
 pub(crate) mod license_groups;
 pub(crate) mod table_version;
 pub(crate) mod turns;
+pub(crate) mod wakeups;
 
 use omni_core::error::Result;
 use omni_core::model::Id;
@@ -28,15 +29,31 @@ pub(crate) struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
     checkpoints: Option<std::sync::Arc<checkpoints::Checkpointer>>,
+    /// The organization written, whose feed readers its commit wakes.
+    wake: Option<wakeups::Wake>,
 }
 
 impl WriteTx {
     /// Commits. A failure because the database stopped answering says that the change may or
     /// may not have been saved ([`outage::commit_failed`]).
-    pub(crate) async fn commit(self) -> Result<()> {
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        if let Some(wake) = &self.wake {
+            // PostgreSQL delivers it to the other processes' listeners when this commits.
+            if Backend::of(&self.tx) == Backend::Postgres {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(wakeups::CHANNEL)
+                    .bind(wake.org.to_string())
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db::internal)?;
+            }
+        }
         self.tx.commit().await.map_err(outage::commit_failed)?;
         if let Some(checkpoints) = &self.checkpoints {
             checkpoints.committed();
+        }
+        if let Some(wake) = &self.wake {
+            wake.fire();
         }
         Ok(())
     }
@@ -77,6 +94,7 @@ impl Store {
                     tx,
                     _gate: Some(gate),
                     checkpoints: self.checkpoints.clone(),
+                    wake: self.wake(org),
                 })
             }
             Backend::Postgres => {
@@ -92,9 +110,18 @@ impl Store {
                     tx,
                     _gate: None,
                     checkpoints: None,
+                    wake: self.wake(org),
                 })
             }
         }
+    }
+
+    /// Who a write of `org` wakes when it commits.
+    pub(crate) fn wake(&self, org: Option<Id>) -> Option<wakeups::Wake> {
+        org.map(|org| wakeups::Wake {
+            org,
+            wakeups: self.wakeups.clone(),
+        })
     }
 
     /// This process's turn to write (SQLite), waited for as long as [`Patience::turn`] says.

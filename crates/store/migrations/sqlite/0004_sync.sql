@@ -1,0 +1,31 @@
+-- Connected mode, part 2 (several server processes, clients that retry).
+--
+-- idempotency_keys: the answer a write gave, under the Idempotency-Key its client sent, written
+-- in the same transaction as the change (a refusal, which changes nothing, in one of its own).
+-- A retry with the same key gets the stored answer instead of a second change. Kept at least
+-- 24 hours (retention.rs drops older ones).
+CREATE TABLE idempotency_keys (
+    org_id        INTEGER NOT NULL,
+    caller_id     INTEGER NOT NULL,
+    idem_key      TEXT NOT NULL,
+    request_hash  TEXT NOT NULL,
+    status        INTEGER NOT NULL,
+    headers       TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    PRIMARY KEY (org_id, caller_id, idem_key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+-- uploads: CSV files waiting between their preview and their commit, seen by every server
+-- process (the file itself lies in the shared upload folder, under its id).
+CREATE TABLE uploads (
+    id          TEXT PRIMARY KEY,
+    org_id      INTEGER NOT NULL,
+    caller_id   INTEGER NOT NULL,
+    options     TEXT NOT NULL,
+    bytes       INTEGER NOT NULL,
+    arrived_at  INTEGER NOT NULL
+);
+CREATE INDEX uploads_owner ON uploads (org_id, caller_id, arrived_at);
+CREATE INDEX uploads_arrived ON uploads (arrived_at);
