@@ -8,9 +8,9 @@
 //! bounded page: past that, every kind is reported) and emits one `data-changed` event naming
 //! the kinds of data that changed. It stops when the app exits.
 //!
-//! On an omni-server (connected mode) there is no local feed to follow yet (the local copy and
-//! its sync come next): a write of this app, a sign-in or a change of place announces that
-//! everything may have changed ([`Changes::announce_all`]).
+//! On an omni-server (connected mode) the server's feed is followed instead ([`crate::follow`]),
+//! and a write of this app, a sign-in or a change of place announces that everything may have
+//! changed ([`Changes::announce_all`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -44,7 +44,7 @@ pub enum ChangeKind {
 impl ChangeKind {
     pub const ALL: [ChangeKind; 3] = [ChangeKind::Users, ChangeKind::Directory, ChangeKind::Org];
 
-    fn of(entity: FeedEntity) -> ChangeKind {
+    pub(crate) fn of(entity: FeedEntity) -> ChangeKind {
         match entity {
             FeedEntity::User => ChangeKind::Users,
             FeedEntity::Directory | FeedEntity::Link => ChangeKind::Directory,
@@ -66,6 +66,8 @@ pub struct Changes {
     stop: Arc<Notify>,
     everything: Arc<AtomicBool>,
     task: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// The server's follower ([`crate::follow`]), aborted at exit.
+    follower: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
 }
 
 impl Changes {
@@ -104,9 +106,19 @@ impl Changes {
         self.poke.notify_one();
     }
 
+    /// Keeps the server's follower, to end it with the watcher.
+    pub fn keep_follower(&self, task: tauri::async_runtime::JoinHandle<()>) {
+        if let Ok(mut slot) = self.follower.lock() {
+            *slot = Some(task);
+        }
+    }
+
     /// Stops the watcher and waits, at most `patience`, until it has ended. Call from outside
     /// the runtime (the app's exit event).
     pub fn stop(&self, patience: Duration) {
+        if let Some(follower) = self.follower.lock().ok().and_then(|mut slot| slot.take()) {
+            follower.abort();
+        }
         self.stop.notify_one();
         let task = self.task.lock().ok().and_then(|mut slot| slot.take());
         if let Some(task) = task {

@@ -10,6 +10,7 @@
 pub mod bindings;
 pub mod changes;
 mod commands;
+mod follow;
 mod footprint;
 pub mod handles;
 pub mod ipc;
@@ -102,6 +103,13 @@ pub fn run() {
                 .start(state.local.clone(), WATCH_EVERY, state::now, move |d| {
                     let _ = handle.emit(changes::DATA_CHANGED, d);
                 });
+            // Connected mode: the server's own feed, long-polled.
+            let following = app.handle().clone();
+            let emitting = app.handle().clone();
+            let task = tauri::async_runtime::spawn(follow::follow(following, move |d| {
+                let _ = emitting.emit(changes::DATA_CHANGED, d);
+            }));
+            state.changes.keep_follower(task);
             // A server in use whose session the keyring keeps: signed in again without the
             // browser (the commands wait for it, as they wait for any place's lock).
             let resuming = app.handle().clone();

@@ -208,6 +208,20 @@ impl Places {
         }
     }
 
+    /// The signed-in server organization in use, by address: what the change follower
+    /// ([`crate::follow`]) polls.
+    pub async fn followed(&self) -> Option<(String, Arc<ServerOrganization>)> {
+        let inner = self.inner.lock().await;
+        let PlaceKey::Server { address } = &inner.remembered.current else {
+            return None;
+        };
+        inner
+            .connected
+            .as_ref()
+            .filter(|c| &c.address == address)
+            .map(|c| (c.address.clone(), c.org.clone()))
+    }
+
     /// Who is signed in to the server in use, as last confirmed by it.
     pub async fn account(&self) -> Option<Account> {
         let inner = self.inner.lock().await;

@@ -10,15 +10,18 @@
 //! - `organization` (private): each operation, with the server's own wire types
 //!   ([`omni_requests::wire`]), so the client and the server cannot drift apart.
 //! - `files` (private): an import's upload and an export's download, streamed with progress.
+//! - `feed` (private): the change feed's long poll, which a connected app follows.
 //!
 //! Tokens never appear in an error, a log line or Debug output.
 
 pub mod credentials;
+mod feed;
 mod files;
 mod organization;
 mod transport;
 
 pub use credentials::Credentials;
+pub use feed::LONGEST_POLL;
 pub use organization::{my_org, ServerOrganization};
 pub use reqwest::Url;
 pub use transport::{http_client, CONNECT_TIMEOUT, REQUEST_TIMEOUT};

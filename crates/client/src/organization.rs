@@ -34,7 +34,7 @@ const NO_QUERY: &[(&str, &str); 0] = &[];
 /// who they are from their token, and reads its own clock).
 #[derive(Clone)]
 pub struct ServerOrganization {
-    conn: Connection,
+    pub(crate) conn: Connection,
     org: Id,
 }
 
@@ -83,7 +83,7 @@ impl ServerOrganization {
         self.conn.address()
     }
 
-    fn at(&self, rest: &str) -> String {
+    pub(crate) fn at(&self, rest: &str) -> String {
         format!("/v1/orgs/{}{rest}", self.org)
     }
 

@@ -284,6 +284,8 @@ pub(crate) fn code_of(name: &str) -> ErrorCode {
         "too_large" => ErrorCode::InvalidInput,
         "busy" | "timeout" => ErrorCode::Unavailable,
         "invalid_token" | "unauthenticated" => ErrorCode::SignInRequired,
+        // The feed no longer reaches back to where the reader stood (410).
+        "resync" => ErrorCode::StaleVersion,
         other => serde_json::from_value(serde_json::Value::String(other.to_string()))
             .unwrap_or(ErrorCode::Internal),
     }
@@ -360,6 +362,7 @@ mod tests {
             assert_eq!(code_of(code.as_str()), code);
         }
         assert_eq!(code_of("too_large"), ErrorCode::InvalidInput);
+        assert_eq!(code_of("resync"), ErrorCode::StaleVersion);
         assert_eq!(code_of("teapot"), ErrorCode::Internal);
     }
 }

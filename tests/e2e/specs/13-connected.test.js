@@ -168,6 +168,10 @@ e2e('every screen, an import and an export work on the server', async (app) => {
   await browser.result();
   await userRow(app, 'ana@acme.test', { timeout: 20_000 });
 
+  // A change made on the server by someone else shows in the open table without a click.
+  await server.omni('users', 'add', 'gil@acme.test');
+  await userRow(app, 'gil@acme.test', { timeout: 3_000 });
+
   // Import through the server's upload: the preview, then new users as chosen after it.
   const file = join(app.dir, 'people.csv');
   writeFileSync(file, 'eva@acme.test\r\nnot-an-email\r\nfabio@acme.test;55;11987654321\r\n');
