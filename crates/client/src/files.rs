@@ -19,7 +19,7 @@ use omni_store::Progress;
 use reqwest::{header, Method};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::transport::{Bound, Connection, REQUEST_TIMEOUT, RETRY_CAP};
+use crate::transport::{Bound, Connection, ATTEMPTS, REQUEST_TIMEOUT, RETRY_CAP};
 
 /// Bytes read from the file per chunk of an upload.
 const CHUNK: usize = 256 << 10;
@@ -75,7 +75,7 @@ pub(crate) async fn upload(
     progress: ProgressSink,
 ) -> Result<ImportPreview> {
     let res = conn
-        .send(Method::POST, path, Bound::File, |rb| {
+        .upload(path, |rb| {
             Ok(rb
                 .query(params)
                 .header(header::CONTENT_TYPE, "text/csv")
@@ -119,9 +119,9 @@ pub(crate) async fn download(
     total: u64,
     progress: ProgressSink,
 ) -> Result<u64> {
-    // The answer's head comes at once (the body streams after it); a read retried after 503s
-    // waits at most twice RETRY_CAP more.
-    let head = REQUEST_TIMEOUT + 2 * RETRY_CAP;
+    // The answer's head comes at once (the body streams after it); a read sent again waits at
+    // most RETRY_CAP before each new attempt.
+    let head = REQUEST_TIMEOUT + (ATTEMPTS - 1) * RETRY_CAP;
     let send = conn.send(Method::GET, path, Bound::File, |rb| Ok(rb.query(params)));
     let mut res = tokio::time::timeout(head, send)
         .await

@@ -5,8 +5,10 @@
 //! on the organization's server.
 //!
 //! - [`credentials`]: where the access token comes from, and what happens when it is refused.
-//! - `transport` (private): one request, its token, its retries, and every failure read into an
-//!   [`omni_core::Error`] with the reason the desktop says in the person's language.
+//! - `transport` (private): one request, its token, its `Idempotency-Key` (every write), its
+//!   retries (a read or a write that got no answer or a 502/503/504: the server runs a keyed
+//!   write once), and every failure read into an [`omni_core::Error`] with the reason the desktop
+//!   says in the person's language.
 //! - `organization` (private): each operation, with the server's own wire types
 //!   ([`omni_requests::wire`]), so the client and the server cannot drift apart.
 //! - `files` (private): an import's upload and an export's download, streamed with progress.

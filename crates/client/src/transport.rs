@@ -4,14 +4,22 @@
 //! - Before each request the [`Credentials`] give a token. A 401 hands that token back
 //!   ([`Credentials::rejected`]) and the request is sent once more with the fresh one; a second
 //!   401 is `sign_in_required` ([`Reason::SignInAgain`]).
+//! - Every write (any method but GET) carries an `Idempotency-Key`: 128 random bits in hex, new
+//!   for each operation and the same on each of its retries (the 401 one too). The server runs a
+//!   keyed write once and answers a repeat with the first answer (`Idempotent-Replayed: true`),
+//!   which is the answer here like any other. The import's upload ([`Connection::upload`])
+//!   carries none: it changes nothing until its commit, which does carry one.
+//! - A read or a write that got no answer (the connection failed or was cut, the request timed
+//!   out) or a 502, 503 or 504 is sent again, at most [`ATTEMPTS`] times in all, after the
+//!   answer's `Retry-After` (at most [`RETRY_CAP`]) or else 0.5 s, then 1 s. So a write whose
+//!   answer was lost is done once, not twice and not never. The upload is sent once.
 //! - A refusal's `{code, message, reason?, field?}` becomes the same error the local store
 //!   would have given. A 503 is `unavailable` ([`Reason::ServerUnavailable`], with the server's
-//!   `Retry-After`); a read that meets one is tried again after that wait (at most
-//!   [`READ_RETRIES`] times, each wait at most [`RETRY_CAP`]); a write never is, since it may
-//!   still be saved.
+//!   `Retry-After`).
 //! - A server that cannot be reached is `unreachable` ([`Reason::ServerUnreachable`], or
-//!   [`Reason::ServerCertificate`] for a certificate this computer does not trust); something
-//!   that answers but is not an omni-server is `unreachable` too ([`Reason::NotAnOmniServer`]).
+//!   [`Reason::ServerCertificate`] for a certificate this computer does not trust, which is not
+//!   tried again); something that answers but is not an omni-server is `unreachable` too
+//!   ([`Reason::NotAnOmniServer`]).
 //!
 //! Tokens go in the `Authorization` header only (marked sensitive), never into an error.
 
@@ -35,11 +43,14 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// import's upload and commit and an export's download are not bounded by it.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// The longest a read waits on a 503's `Retry-After` before it is tried again.
+/// The longest a request waits on an answer's `Retry-After` before it is sent again.
 pub const RETRY_CAP: Duration = Duration::from_secs(5);
 
-/// How many times a read that met a 503 is tried again.
-pub const READ_RETRIES: u32 = 2;
+/// How many times a request is sent at most when it gets no answer or a 502, 503 or 504.
+pub const ATTEMPTS: u32 = 3;
+
+/// The header naming one write, for the server to run it once.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// The most of an error answer's body read.
 const ERROR_BODY_LIMIT: usize = 64 << 10;
@@ -88,8 +99,9 @@ impl Connection {
         &self.base
     }
 
-    /// Sends `method path` as `build` makes it, with a token, until it is answered 2xx or
-    /// refused for good (see the module's documentation).
+    /// Sends `method path` as `build` makes it, with a token (and a new `Idempotency-Key`
+    /// unless it is a GET), until it is answered 2xx or refused for good (see the module's
+    /// documentation). `build` is called for each attempt, and must make the same request.
     pub async fn send<F>(
         &self,
         method: Method,
@@ -100,43 +112,71 @@ impl Connection {
     where
         F: Fn(RequestBuilder) -> Result<RequestBuilder>,
     {
+        let key = (method != Method::GET).then(new_key);
+        self.attempts(method, path, bound, key.as_deref(), ATTEMPTS, build)
+            .await
+    }
+
+    /// The import's upload (`POST path`, a file): no key, sent once (again only after a 401).
+    pub async fn upload<F>(&self, path: &str, build: F) -> Result<Response>
+    where
+        F: Fn(RequestBuilder) -> Result<RequestBuilder>,
+    {
+        self.attempts(Method::POST, path, Bound::File, None, 1, build)
+            .await
+    }
+
+    async fn attempts<F>(
+        &self,
+        method: Method,
+        path: &str,
+        bound: Bound,
+        key: Option<&str>,
+        most: u32,
+        build: F,
+    ) -> Result<Response>
+    where
+        F: Fn(RequestBuilder) -> Result<RequestBuilder>,
+    {
         let url = format!("{}{path}", self.base);
         let mut token = self.credentials.token().await?;
         let mut refreshed = false;
-        let mut retries = 0;
+        let mut sent = 0;
         loop {
             let mut rb = self.http.request(method.clone(), &url).bearer_auth(&token);
+            if let Some(key) = key {
+                rb = rb.header(IDEMPOTENCY_KEY, key);
+            }
             if bound == Bound::Request {
                 rb = rb.timeout(REQUEST_TIMEOUT);
             }
-            let res = build(rb)?.send().await.map_err(|e| self.failed(&e))?;
-            let status = res.status();
-            if status.is_success() {
-                return Ok(res);
-            }
-            if status == StatusCode::UNAUTHORIZED {
-                if refreshed {
-                    return Err(Error::because(
-                        ErrorCode::SignInRequired,
-                        Reason::SignInAgain,
-                    ));
+            sent += 1;
+            let again = sent < most;
+            let wait = match build(rb)?.send().await {
+                Err(e) if again && !e.is_builder() && !mentions_certificate(&e) => backoff(sent),
+                Err(e) => return Err(self.failed(&e)),
+                Ok(res) if res.status().is_success() => return Ok(res),
+                Ok(res) if res.status() == StatusCode::UNAUTHORIZED => {
+                    if refreshed {
+                        return Err(Error::because(
+                            ErrorCode::SignInRequired,
+                            Reason::SignInAgain,
+                        ));
+                    }
+                    // Not an attempt of those counted: the server did not look at the request.
+                    refreshed = true;
+                    sent -= 1;
+                    drop(res);
+                    token = self.credentials.rejected(token).await?;
+                    continue;
                 }
-                refreshed = true;
-                drop(res);
-                token = self.credentials.rejected(token).await?;
-                continue;
-            }
-            if status == StatusCode::SERVICE_UNAVAILABLE
-                && method == Method::GET
-                && retries < READ_RETRIES
-            {
-                retries += 1;
-                let wait = Duration::from_secs(retry_after(&res).unwrap_or(DEFAULT_RETRY_SECS));
-                drop(res);
-                tokio::time::sleep(wait.min(RETRY_CAP)).await;
-                continue;
-            }
-            return Err(self.refusal(res).await);
+                Ok(res) if again && passing(res.status()) => retry_after(&res)
+                    .map(Duration::from_secs)
+                    .unwrap_or_else(|| backoff(sent))
+                    .min(RETRY_CAP),
+                Ok(res) => return Err(self.refusal(res).await),
+            };
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -296,6 +336,24 @@ fn is_json(res: &Response) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().starts_with("application/json"))
+}
+
+/// A new `Idempotency-Key`: 128 random bits, in hex.
+fn new_key() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+/// The wait before sending again after attempt `sent` (from 1) got no answer: 0.5 s, then 1 s.
+fn backoff(sent: u32) -> Duration {
+    Duration::from_millis(500 << sent.saturating_sub(1).min(4))
+}
+
+/// An answer saying the server is not there for now (itself, or a proxy in front of it).
+fn passing(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
+    )
 }
 
 /// `Retry-After` in seconds (the date form is not read).

@@ -278,3 +278,170 @@ pub async fn fake_by(
     });
     (url, hits)
 }
+
+/// What a [`proxy`] does with one write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    /// Sends it to the server and its answer back.
+    Relay,
+    /// Sends it to the server, waits for the whole answer, then hangs up on the client without
+    /// a byte of it: the write happened, the client cannot know.
+    LoseAnswer,
+    /// Answers 503 with `Retry-After: 1` itself; the server never sees it.
+    Unavailable,
+}
+
+/// One request as a [`proxy`] saw it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    /// `POST /v1/orgs/1/users`.
+    pub method: String,
+    pub path: String,
+    pub key: Option<String>,
+    /// What the proxy did with it, and the server's answer's status when there was one.
+    pub act: Act,
+    pub status: Option<u16>,
+    /// Whether the server's answer said `Idempotent-Replayed: true`.
+    pub replayed: bool,
+}
+
+impl Seen {
+    pub fn is_write(&self) -> bool {
+        self.method != "GET"
+    }
+}
+
+pub struct Proxy {
+    pub url: Url,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Proxy {
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    pub fn writes(&self) -> Vec<Seen> {
+        self.seen().into_iter().filter(Seen::is_write).collect()
+    }
+}
+
+/// A TCP proxy in front of the server at `upstream`: one request per connection, each sent on
+/// with `Connection: close`. Writes (any method but GET) meet `plan` in order (then
+/// [`Act::Relay`]); reads are relayed. Records every request.
+pub async fn proxy(upstream: &Url, plan: Vec<Act>) -> Proxy {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+    let server = format!(
+        "{}:{}",
+        upstream.host_str().unwrap(),
+        upstream.port().unwrap()
+    );
+    let seen = Arc::new(Mutex::new(Vec::<Seen>::new()));
+    let plan = Arc::new(Mutex::new(std::collections::VecDeque::from(plan)));
+    let recorded = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let (server, seen, plan) = (server.clone(), recorded.clone(), plan.clone());
+            tokio::spawn(async move {
+                let Some(request) = read_request(&mut client).await else {
+                    return;
+                };
+                let head = String::from_utf8_lossy(&request).to_string();
+                let line = head.lines().next().unwrap_or("").to_string();
+                let mut words = line.split(' ');
+                let method = words.next().unwrap_or("").to_string();
+                let path = words.next().unwrap_or("").to_string();
+                let key = header_of(&head, "idempotency-key");
+                let act = match method.as_str() {
+                    "GET" => Act::Relay,
+                    _ => plan.lock().unwrap().pop_front().unwrap_or(Act::Relay),
+                };
+                let mut seen_now = Seen {
+                    method,
+                    path,
+                    key,
+                    act,
+                    status: None,
+                    replayed: false,
+                };
+                if act == Act::Unavailable {
+                    seen.lock().unwrap().push(seen_now);
+                    let body = r#"{"code":"unavailable","message":"Not now"}"#;
+                    let answer = format!(
+                        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+                         retry-after: 1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = client.write_all(answer.as_bytes()).await;
+                    let _ = client.shutdown().await;
+                    return;
+                }
+                // The request as it came, but for the server to close after its answer.
+                let at = request.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+                let mut sent = request[..at].to_vec();
+                sent.extend_from_slice(b"connection: close\r\n");
+                sent.extend_from_slice(&request[at..]);
+                let mut upstream = tokio::net::TcpStream::connect(&server).await.unwrap();
+                upstream.write_all(&sent).await.unwrap();
+                let mut answer = Vec::new();
+                upstream.read_to_end(&mut answer).await.unwrap();
+                let answer_head = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+                seen_now.status = answer_head.split(' ').nth(1).and_then(|s| s.parse().ok());
+                seen_now.replayed =
+                    header_of(&answer_head, "idempotent-replayed").as_deref() == Some("true");
+                seen.lock().unwrap().push(seen_now);
+                if act == Act::Relay {
+                    let _ = client.write_all(&answer).await;
+                    let _ = client.shutdown().await;
+                }
+                // LoseAnswer: dropping `client` closes the connection unanswered.
+            });
+        }
+    });
+    Proxy { url, seen }
+}
+
+/// A whole HTTP/1.1 request: its head, then its body by `Content-Length`, or chunks up to the
+/// last one.
+async fn read_request(conn: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 8192];
+    let end = loop {
+        if let Some(i) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match conn.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
+    let declared: Option<usize> = header_of(&head, "content-length").map(|v| v.parse().unwrap());
+    let chunked = header_of(&head, "transfer-encoding").is_some_and(|v| v.contains("chunked"));
+    loop {
+        let done = match declared {
+            Some(n) => seen.len() >= end + n,
+            None => !chunked || seen[end..].ends_with(b"0\r\n\r\n"),
+        };
+        if done {
+            return Some(seen);
+        }
+        match conn.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// The value of header `name` (lowercase) in an HTTP head.
+fn header_of(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_string())
+    })
+}

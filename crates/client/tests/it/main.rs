@@ -6,4 +6,5 @@
 mod common;
 mod files;
 mod refusals;
+mod retries;
 mod round_trip;
