@@ -15,6 +15,8 @@ use crate::db::{internal, json_text, reserve_seq};
 use crate::dialect::Backend;
 use crate::directory::{DirectoryItem, LinkRow};
 use crate::rows::{user_from_row, USER_COLUMNS};
+use crate::sync::read::org_record;
+use crate::sync::OrgRecord;
 use crate::{Caller, Store};
 
 /// What kind of thing changed.
@@ -65,7 +67,11 @@ impl ChangeOp {
 }
 
 /// One entry of the feed, with the entity's state as of the read (absent for deletions, and for
-/// entities deleted later — a later `delete` entry follows for those).
+/// entities deleted later — a later `delete` entry follows for those). Two deletions carry a
+/// state too, so that a copy ([`Store::apply_changes`]) reads as the server does: a user's
+/// `delete` carries the deleted user while they are still deleted (restorable, shown under
+/// "Recently deleted"; `at` is when they were deleted), and an organization's `upsert` its row
+/// (the seats).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub seq: i64,
@@ -79,6 +85,8 @@ pub struct Change {
     pub item: Option<DirectoryItem>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<LinkRow>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<OrgRecord>,
 }
 
 /// A page of the feed.
@@ -173,6 +181,28 @@ async fn ensure_reaches(conn: &mut AnyConnection, org: Id, after: i64) -> Result
     Ok(())
 }
 
+/// User `id` as a feed entry carries them: live (`deleted` false) or deleted, else `None`.
+async fn user_state(
+    conn: &mut AnyConnection,
+    org: Id,
+    id: Id,
+    month: i64,
+    deleted: bool,
+) -> Result<Option<User>> {
+    let state = if deleted { "NOT NULL" } else { "NULL" };
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $2 AND org_id = $3 AND deleted_at IS {state}"
+    );
+    let r = sqlx::query(&sql)
+        .bind(month)
+        .bind(id)
+        .bind(org)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(internal)?;
+    r.as_ref().map(user_from_row).transpose()
+}
+
 impl Store {
     /// The changes after sequence number `after`, at most `limit`. A caller whose `after` is older
     /// than what the feed still keeps gets [`omni_core::ErrorCode::StaleVersion`] and must resync.
@@ -223,19 +253,15 @@ impl Store {
                 user: None,
                 item: None,
                 link: None,
+                org: None,
             };
+            if op == ChangeOp::Delete && entity == FeedEntity::User {
+                change.user = user_state(&mut conn, caller.org, id, month, true).await?;
+            }
             if op == ChangeOp::Upsert {
                 match entity {
                     FeedEntity::User => {
-                        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL");
-                        let r = sqlx::query(&sql)
-                            .bind(month)
-                            .bind(id)
-                            .bind(caller.org)
-                            .fetch_optional(&mut *conn)
-                            .await
-                            .map_err(internal)?;
-                        change.user = r.as_ref().map(user_from_row).transpose()?;
+                        change.user = user_state(&mut conn, caller.org, id, month, false).await?;
                     }
                     FeedEntity::Directory => {
                         change.item =
@@ -244,6 +270,9 @@ impl Store {
                     FeedEntity::Link => {
                         change.link =
                             crate::directory::link_by_id(&mut conn, caller.org, id).await?;
+                    }
+                    FeedEntity::Org if id == caller.org => {
+                        change.org = Some(org_record(&mut conn, id).await?);
                     }
                     FeedEntity::Org => {}
                 }

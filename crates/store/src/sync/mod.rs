@@ -1,6 +1,7 @@
 //! A consistent copy of one organization, for the desktop app's local copy (connected mode):
 //! the records of a snapshot, written by the server ([`Store::snapshot`], [`read`]) and applied
-//! to a store of the same schema ([`Store::apply_snapshot`], [`apply`]).
+//! to a store of the same schema ([`Store::apply_snapshot`], [`apply`]), which then follows the
+//! change feed a page at a time ([`Store::apply_changes`], `changes`).
 //!
 //! A snapshot is NDJSON: one record per line, each with its `type`. First a `header` (the feed
 //! position the snapshot is at and how many records of each kind follow), then the `org`, every
@@ -14,12 +15,14 @@
 //! id), idempotency keys and uploads: none of them is shown from a copy.
 
 mod apply;
-mod read;
+mod changes;
+pub(crate) mod read;
 
 use omni_core::model::Id;
 use serde::{Deserialize, Serialize};
 
 pub use apply::Applied;
+pub use changes::CopyStatus;
 pub use read::SnapshotStream;
 
 /// The version of the snapshot's format, in its header.

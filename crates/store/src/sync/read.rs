@@ -61,7 +61,7 @@ impl Store {
         };
         let mut tx = self.pool().begin_with(begin).await.map_err(internal)?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ViewUsers)?;
-        let org = org_record(&mut tx, caller.org).await?;
+        let org = org_record(&mut *tx, caller.org).await?;
         let (position,): (i64,) = sqlx::query_as("SELECT last_seq FROM orgs WHERE id = $1")
             .bind(caller.org)
             .fetch_one(&mut *tx)
@@ -106,13 +106,14 @@ fn lines(records: &[Record]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-async fn org_record(tx: &mut Transaction<'static, Any>, org: Id) -> Result<OrgRecord> {
+/// The organization's row as a snapshot (and the feed's `org` entries) carry it.
+pub(crate) async fn org_record(conn: &mut sqlx::AnyConnection, org: Id) -> Result<OrgRecord> {
     let r: (Id, String, Option<String>, String, i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT id, name, entra_tenant, owner_email, seats_purchased, users_total, \
          users_licensed, users_admins, created_at FROM orgs WHERE id = $1",
     )
     .bind(org)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await
     .map_err(internal)?;
     Ok(OrgRecord {

@@ -1,0 +1,349 @@
+//! Applying the change feed to a copy: after its snapshot ([`Store::apply_snapshot`]), the
+//! desktop's local copy of a server's organization follows the feed a page at a time. Each page
+//! is applied with the copy's new position (the organization's own `last_seq`, where the
+//! snapshot put it) in one transaction, so a copy killed at any moment resumes where its last
+//! page left it, with no entry applied twice and none skipped; entries at or below the position
+//! are ignored, so applying a page again changes nothing.
+//!
+//! An entry carries its entity's state as of the page's read, not as of the change, and the
+//! reads of one page are not one snapshot: between two pages the copy mixes states of different
+//! moments, which the later entries settle. So applying never trusts the copy's other rows: a
+//! live user (or a directory item) holding the email (or name) an entry brings is moved aside
+//! (its own later entry brings its real one), a link of the same kind and ends under another id
+//! is dropped, and the counters are moved by what each row was and is, with the seats never set
+//! below the licensed users (the `CHECK`), until the organization's own entry brings them.
+
+use omni_core::error::Result;
+use omni_core::model::{Id, Timestamp, User};
+use omni_core::Error;
+use serde::Serialize;
+
+use crate::db::internal;
+use crate::directory::{DirectoryItem, LinkRow};
+use crate::engine::WriteTx;
+use crate::feed::{Change, ChangeOp, ChangePage, FeedEntity};
+use crate::sync::OrgRecord;
+use crate::Store;
+
+/// Where a copy stands, for the desktop's status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CopyStatus {
+    /// The feed position the copy's data is at: follow the feed with `after=position`.
+    pub position: i64,
+    /// The last time the sync engine heard from the server (`None`: never since the file was
+    /// made, e.g. a copy written by an older version).
+    pub synced_at: Option<Timestamp>,
+}
+
+/// How the users' counters move: (total, licensed, administrators).
+type Delta = (i64, i64, i64);
+
+/// A user row's weight in the counters: live, licensed, administrator.
+fn weight(live: bool, licensed: bool, admin: bool) -> Delta {
+    if !live {
+        return (0, 0, 0);
+    }
+    (1, i64::from(licensed), i64::from(admin))
+}
+
+impl Store {
+    /// The feed position of the copy of `org` in this store; `None` while it holds no complete
+    /// snapshot of it.
+    pub async fn copy_position(&self, org: Id) -> Result<Option<i64>> {
+        Ok(self.copy_status(org).await?.map(|s| s.position))
+    }
+
+    /// The copy's position and when the server was last heard from; `None` while it holds no
+    /// complete snapshot.
+    pub async fn copy_status(&self, org: Id) -> Result<Option<CopyStatus>> {
+        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT o.last_seq, s.synced_at FROM orgs o \
+             LEFT JOIN copy_status s ON s.org_id = o.id WHERE o.id = $1",
+        )
+        .bind(org)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(internal)?;
+        Ok(row.map(|(position, synced)| CopyStatus {
+            position,
+            synced_at: synced.map(Timestamp),
+        }))
+    }
+
+    /// Records that the server answered at `now` (a snapshot applied, or a feed page, even an
+    /// empty one).
+    pub async fn record_contact(&self, org: Id, now: Timestamp) -> Result<()> {
+        let mut tx = self.begin_write(Some(org)).await?;
+        contact(&mut tx, org, now).await?;
+        tx.commit().await
+    }
+
+    /// Applies one page of `org`'s feed to this copy and moves its position to `page.next`, in
+    /// one transaction that also records the contact at `now` (whose month the users' usage
+    /// counts, as the server's read did). Returns the new position. Entries at or below the
+    /// copy's position are skipped. Refused while the copy holds no snapshot of `org`.
+    pub async fn apply_changes(&self, org: Id, page: &ChangePage, now: Timestamp) -> Result<i64> {
+        let mut tx = self.begin_write(Some(org)).await?;
+        let at: Option<(i64,)> = sqlx::query_as("SELECT last_seq FROM orgs WHERE id = $1")
+            .bind(org)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        let Some((position,)) = at else {
+            return Err(Error::invalid(
+                "This copy holds no snapshot of the organization yet: download one first.",
+            ));
+        };
+        let month = now.month_start().0;
+        let mut delta = (0, 0, 0);
+        let mut org_row = None;
+        for c in page.changes.iter().filter(|c| c.seq > position) {
+            let d = apply_one(&mut tx, org, c, month, &mut org_row).await?;
+            delta = (delta.0 + d.0, delta.1 + d.1, delta.2 + d.2);
+        }
+        let next = page.next.max(position);
+        finish(&mut tx, org, delta, org_row, next).await?;
+        contact(&mut tx, org, now).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+}
+
+async fn contact(tx: &mut WriteTx, org: Id, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO copy_status (org_id, synced_at) VALUES ($1, $2) \
+         ON CONFLICT (org_id) DO UPDATE SET synced_at = excluded.synced_at",
+    )
+    .bind(org)
+    .bind(now.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// Applies one entry; returns how it moved the users' counters.
+async fn apply_one(
+    tx: &mut WriteTx,
+    org: Id,
+    c: &Change,
+    month: i64,
+    org_row: &mut Option<OrgRecord>,
+) -> Result<Delta> {
+    match (c.entity, c.op) {
+        (FeedEntity::User, op) => {
+            let deleted = (op == ChangeOp::Delete).then_some(c.at.0);
+            user(tx, org, c.id, c.user.as_ref(), deleted, month).await
+        }
+        (FeedEntity::Directory, ChangeOp::Upsert) => {
+            if let Some(item) = &c.item {
+                upsert_item(tx, org, item, c.at).await?;
+            }
+            Ok((0, 0, 0))
+        }
+        (FeedEntity::Link, ChangeOp::Upsert) => {
+            if let Some(link) = &c.link {
+                upsert_link(tx, org, link, c.at).await?;
+            }
+            Ok((0, 0, 0))
+        }
+        (FeedEntity::Directory | FeedEntity::Link, ChangeOp::Delete) => {
+            let table = match c.entity {
+                FeedEntity::Directory => "directory",
+                _ => "links",
+            };
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE id = $1 AND org_id = $2"
+            ))
+            .bind(c.id)
+            .bind(org)
+            .execute(&mut **tx)
+            .await
+            .map_err(internal)?;
+            Ok((0, 0, 0))
+        }
+        (FeedEntity::Org, _) => {
+            if c.org.is_some() {
+                org_row.clone_from(&c.org);
+            }
+            Ok((0, 0, 0))
+        }
+    }
+}
+
+/// Writes user `id` as the entry says: its state (live, or deleted at `deleted`), or, for a
+/// deletion without one, marks the copy's row deleted. An upsert without a state (the user was
+/// deleted or purged since) changes nothing: a later entry says so.
+async fn user(
+    tx: &mut WriteTx,
+    org: Id,
+    id: Id,
+    state: Option<&User>,
+    deleted: Option<i64>,
+    month: i64,
+) -> Result<Delta> {
+    let was: Option<(Option<i64>, i64, String)> = sqlx::query_as(
+        "SELECT deleted_at, licensed, role FROM users WHERE id = $1 AND org_id = $2",
+    )
+    .bind(id)
+    .bind(org)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(internal)?;
+    let before = was.as_ref().map_or((0, 0, 0), |(d, l, r)| {
+        weight(d.is_none(), *l != 0, r == "administrator")
+    });
+    let Some(u) = state else {
+        if let (Some(at), Some(_)) = (deleted, &was) {
+            sqlx::query("UPDATE users SET deleted_at = $1, licensed = 0 WHERE id = $2")
+                .bind(at)
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(internal)?;
+            return Ok((-before.0, -before.1, -before.2));
+        }
+        return Ok((0, 0, 0));
+    };
+    if deleted.is_none() {
+        sqlx::query(
+            "UPDATE users SET email = '~' || CAST(id AS TEXT) || '~' || email \
+             WHERE org_id = $1 AND email = $2 AND id <> $3 AND deleted_at IS NULL",
+        )
+        .bind(org)
+        .bind(u.email.as_str())
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    }
+    sqlx::query(
+        "INSERT INTO users (id, org_id, email, phone, role, licensed, budget_micros, \
+         usage_micros, usage_month, created_at, updated_at, deleted_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (id) DO UPDATE SET email = excluded.email, phone = excluded.phone, \
+         role = excluded.role, licensed = excluded.licensed, \
+         budget_micros = excluded.budget_micros, usage_micros = excluded.usage_micros, \
+         usage_month = excluded.usage_month, created_at = excluded.created_at, \
+         updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, \
+         version = excluded.version",
+    )
+    .bind(id)
+    .bind(org)
+    .bind(u.email.as_str())
+    .bind(u.phone.as_ref().map(|p| p.e164()))
+    .bind(u.role.as_str())
+    .bind(i64::from(u.licensed && deleted.is_none()))
+    .bind(u.budget.map(|b| b.0))
+    .bind(u.usage.0)
+    .bind(month)
+    .bind(u.created_at.0)
+    .bind(u.updated_at.0)
+    .bind(deleted)
+    .bind(u.version)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    let after = weight(
+        deleted.is_none(),
+        u.licensed,
+        u.role == omni_core::model::Role::Administrator,
+    );
+    Ok((after.0 - before.0, after.1 - before.1, after.2 - before.2))
+}
+
+async fn upsert_item(tx: &mut WriteTx, org: Id, item: &DirectoryItem, at: Timestamp) -> Result<()> {
+    sqlx::query(
+        "UPDATE directory SET name = '~' || CAST(id AS TEXT) || '~' || name \
+         WHERE org_id = $1 AND kind = $2 AND name = $3 AND id <> $4",
+    )
+    .bind(org)
+    .bind(item.kind.as_str())
+    .bind(&item.name)
+    .bind(item.id)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    sqlx::query(
+        "INSERT INTO directory (id, org_id, kind, name, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+         kind = excluded.kind, name = excluded.name, updated_at = excluded.updated_at, \
+         version = excluded.version",
+    )
+    .bind(item.id)
+    .bind(org)
+    .bind(item.kind.as_str())
+    .bind(&item.name)
+    .bind(at.0)
+    .bind(item.version)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+async fn upsert_link(tx: &mut WriteTx, org: Id, link: &LinkRow, at: Timestamp) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM links WHERE org_id = $1 AND kind = $2 AND a_id = $3 AND b_id = $4 AND id <> $5",
+    )
+    .bind(org)
+    .bind(link.kind.as_str())
+    .bind(link.a)
+    .bind(link.b)
+    .bind(link.id)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    sqlx::query(
+        "INSERT INTO links (id, org_id, kind, a_id, b_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+         kind = excluded.kind, a_id = excluded.a_id, b_id = excluded.b_id",
+    )
+    .bind(link.id)
+    .bind(org)
+    .bind(link.kind.as_str())
+    .bind(link.a)
+    .bind(link.b)
+    .bind(at.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// Moves the counters by `delta`, takes the organization's row the page brought, and sets the
+/// position, in one statement (so the seat `CHECK` sees only the end state).
+async fn finish(
+    tx: &mut WriteTx,
+    org: Id,
+    delta: Delta,
+    org_row: Option<OrgRecord>,
+    next: i64,
+) -> Result<()> {
+    let (seats, name, owner) = match org_row {
+        Some(o) => (Some(o.seats_purchased), Some(o.name), Some(o.owner_email)),
+        None => (None, None, None),
+    };
+    let seats_expr = match crate::Backend::of(tx) {
+        crate::Backend::Sqlite => "MAX(COALESCE($1, seats_purchased), users_licensed + $3)",
+        crate::Backend::Postgres => "GREATEST(COALESCE($1, seats_purchased), users_licensed + $3)",
+    };
+    sqlx::query(&format!(
+        "UPDATE orgs SET seats_purchased = {seats_expr}, users_total = users_total + $2, \
+         users_licensed = users_licensed + $3, users_admins = users_admins + $4, \
+         last_seq = $5, name = COALESCE($6, name), owner_email = COALESCE($7, owner_email) \
+         WHERE id = $8"
+    ))
+    .bind(seats)
+    .bind(delta.0)
+    .bind(delta.1)
+    .bind(delta.2)
+    .bind(next)
+    .bind(name)
+    .bind(owner)
+    .bind(org)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
