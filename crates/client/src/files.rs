@@ -25,7 +25,7 @@ use crate::transport::{Bound, Connection, ATTEMPTS, REQUEST_TIMEOUT, RETRY_CAP};
 const CHUNK: usize = 256 << 10;
 
 /// The longest a download may receive nothing before it is given up.
-const STALL: Duration = Duration::from_secs(60);
+pub(crate) const STALL: Duration = Duration::from_secs(60);
 
 /// Rows between two progress reports of a download.
 const REPORT_EVERY: u64 = 1_000;
@@ -175,7 +175,7 @@ pub(crate) async fn download(
     Ok(rows)
 }
 
-fn no_answer(conn: &Connection) -> Error {
+pub(crate) fn no_answer(conn: &Connection) -> Error {
     Error::because(
         ErrorCode::Unreachable,
         Reason::ServerUnreachable {

@@ -13,6 +13,7 @@
 //!   ([`omni_requests::wire`]), so the client and the server cannot drift apart.
 //! - `files` (private): an import's upload and an export's download, streamed with progress.
 //! - `feed` (private): the change feed's long poll, which a connected app follows.
+//! - `snapshot` (private): the first download of a local copy, streamed into the store.
 //!
 //! Tokens never appear in an error, a log line or Debug output.
 
@@ -20,6 +21,7 @@ pub mod credentials;
 mod feed;
 mod files;
 mod organization;
+mod snapshot;
 mod transport;
 
 pub use credentials::Credentials;
