@@ -60,7 +60,9 @@ impl ServerOrganization {
                     Ok(Some(chunk)) => chunk,
                     Ok(None) => break,
                     Err(e) => {
-                        let _ = send.send(Err(std::io::Error::other(e.message.clone()))).await;
+                        let _ = send
+                            .send(Err(std::io::Error::other(e.message.clone())))
+                            .await;
                         return Err(e);
                     }
                 };
