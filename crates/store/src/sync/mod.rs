@@ -17,6 +17,7 @@
 mod apply;
 mod changes;
 pub(crate) mod read;
+mod rows;
 
 use omni_core::model::Id;
 use serde::{Deserialize, Serialize};

@@ -61,7 +61,7 @@ impl Store {
         };
         let mut tx = self.pool().begin_with(begin).await.map_err(internal)?;
         policy::authorize(&actor(&mut tx, caller).await?, &Action::ViewUsers)?;
-        let org = org_record(&mut *tx, caller.org).await?;
+        let org = org_record(&mut tx, caller.org).await?;
         let (position,): (i64,) = sqlx::query_as("SELECT last_seq FROM orgs WHERE id = $1")
             .bind(caller.org)
             .fetch_one(&mut *tx)

@@ -1,0 +1,177 @@
+//! The rows a feed entry writes into a copy ([`crate::sync::changes`]): a user (and how the
+//! counters move with it), a directory item, a link. Each write first clears what a stale row
+//! of the copy holds that the entry's row needs (an email, a name, a link's ends).
+
+use omni_core::error::Result;
+use omni_core::model::{Id, Timestamp, User};
+
+use crate::db::internal;
+use crate::directory::{DirectoryItem, LinkRow};
+use crate::engine::WriteTx;
+
+/// How the users' counters move: (total, licensed, administrators).
+pub(crate) type Delta = (i64, i64, i64);
+
+/// A user row's weight in the counters: live, licensed, administrator.
+fn weight(live: bool, licensed: bool, admin: bool) -> Delta {
+    if !live {
+        return (0, 0, 0);
+    }
+    (1, i64::from(licensed), i64::from(admin))
+}
+
+/// Writes user `id` as the entry says: its state (live, or deleted at `deleted`), or, for a
+/// deletion without one, marks the copy's row deleted. An entry's usage is this `month`'s;
+/// a zero keeps the month the copy's row counts (the table sorts usage by month first, as the
+/// server's row does), and new rows start at month 0 as the server's do. An upsert without a state (the user was
+/// deleted or purged since) changes nothing: a later entry says so.
+pub(crate) async fn user(
+    tx: &mut WriteTx,
+    org: Id,
+    id: Id,
+    state: Option<&User>,
+    deleted: Option<i64>,
+    month: i64,
+) -> Result<Delta> {
+    let was: Option<(Option<i64>, i64, String)> = sqlx::query_as(
+        "SELECT deleted_at, licensed, role FROM users WHERE id = $1 AND org_id = $2",
+    )
+    .bind(id)
+    .bind(org)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(internal)?;
+    let before = was.as_ref().map_or((0, 0, 0), |(d, l, r)| {
+        weight(d.is_none(), *l != 0, r == "administrator")
+    });
+    let Some(u) = state else {
+        if let (Some(at), Some(_)) = (deleted, &was) {
+            sqlx::query("UPDATE users SET deleted_at = $1, licensed = 0 WHERE id = $2")
+                .bind(at)
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(internal)?;
+            return Ok((-before.0, -before.1, -before.2));
+        }
+        return Ok((0, 0, 0));
+    };
+    if deleted.is_none() {
+        sqlx::query(
+            "UPDATE users SET email = '~' || CAST(id AS TEXT) || '~' || email \
+             WHERE org_id = $1 AND email = $2 AND id <> $3 AND deleted_at IS NULL",
+        )
+        .bind(org)
+        .bind(u.email.as_str())
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    }
+    sqlx::query(
+        "INSERT INTO users (id, org_id, email, phone, role, licensed, budget_micros, \
+         usage_micros, usage_month, created_at, updated_at, deleted_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (id) DO UPDATE SET email = excluded.email, phone = excluded.phone, \
+         role = excluded.role, licensed = excluded.licensed, \
+         budget_micros = excluded.budget_micros, \
+         usage_micros = CASE WHEN excluded.usage_micros > 0 OR users.usage_month = $14 \
+         THEN excluded.usage_micros ELSE users.usage_micros END, \
+         usage_month = CASE WHEN excluded.usage_micros > 0 THEN $14 ELSE users.usage_month END, \
+         created_at = excluded.created_at, \
+         updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, \
+         version = excluded.version",
+    )
+    .bind(id)
+    .bind(org)
+    .bind(u.email.as_str())
+    .bind(u.phone.as_ref().map(|p| p.e164()))
+    .bind(u.role.as_str())
+    .bind(i64::from(u.licensed && deleted.is_none()))
+    .bind(u.budget.map(|b| b.0))
+    .bind(u.usage.0)
+    .bind(if u.usage.0 > 0 { month } else { 0 })
+    .bind(u.created_at.0)
+    .bind(u.updated_at.0)
+    .bind(deleted)
+    .bind(u.version)
+    .bind(month)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    let after = weight(
+        deleted.is_none(),
+        u.licensed,
+        u.role == omni_core::model::Role::Administrator,
+    );
+    Ok((after.0 - before.0, after.1 - before.1, after.2 - before.2))
+}
+
+pub(crate) async fn upsert_item(
+    tx: &mut WriteTx,
+    org: Id,
+    item: &DirectoryItem,
+    at: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE directory SET name = '~' || CAST(id AS TEXT) || '~' || name \
+         WHERE org_id = $1 AND kind = $2 AND name = $3 AND id <> $4",
+    )
+    .bind(org)
+    .bind(item.kind.as_str())
+    .bind(&item.name)
+    .bind(item.id)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    sqlx::query(
+        "INSERT INTO directory (id, org_id, kind, name, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+         kind = excluded.kind, name = excluded.name, updated_at = excluded.updated_at, \
+         version = excluded.version",
+    )
+    .bind(item.id)
+    .bind(org)
+    .bind(item.kind.as_str())
+    .bind(&item.name)
+    .bind(at.0)
+    .bind(item.version)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+pub(crate) async fn upsert_link(
+    tx: &mut WriteTx,
+    org: Id,
+    link: &LinkRow,
+    at: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM links WHERE org_id = $1 AND kind = $2 AND a_id = $3 AND b_id = $4 AND id <> $5",
+    )
+    .bind(org)
+    .bind(link.kind.as_str())
+    .bind(link.a)
+    .bind(link.b)
+    .bind(link.id)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    sqlx::query(
+        "INSERT INTO links (id, org_id, kind, a_id, b_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+         kind = excluded.kind, a_id = excluded.a_id, b_id = excluded.b_id",
+    )
+    .bind(link.id)
+    .bind(org)
+    .bind(link.kind.as_str())
+    .bind(link.a)
+    .bind(link.b)
+    .bind(at.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
