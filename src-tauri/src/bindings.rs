@@ -62,13 +62,13 @@ pub fn render() -> String {
     use crate::commands::org::{AppInfo, CallerInfo, OrgShown};
     use crate::commands::users::{DeletedUser, UserForm};
     use crate::handles::{ExportId, FileId, PreviewId};
-    use crate::places::{Account, PlaceKey, ServerShown};
+    use crate::places::{Account, PlaceKey, ServerShown, SyncShown, SyncState};
 
     let cfg = config();
     let decls = decls![&cfg;
         serde_json::Value, Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, DirectoryKind, Reason, Error, Named, AccessPath,
         AgentAccess, UserReach, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
-        ExportScope, DirectoryItem, LinkKind, AuditEntry, OrgShown, CallerInfo, PlaceKey, Account, ServerShown, AppInfo, UserForm, DeletedUser,
+        ExportScope, DirectoryItem, LinkKind, AuditEntry, OrgShown, CallerInfo, PlaceKey, Account, ServerShown, SyncState, SyncShown, AppInfo, UserForm, DeletedUser,
         LinkedItem, FileId, ChosenFile, PreviewId, ImportPreview, ExportId, ExportDone, ChangeKind, DataChanged,
     ];
     let mut out = String::from(

@@ -10,6 +10,7 @@
 pub mod bindings;
 pub mod changes;
 mod commands;
+mod connected;
 mod follow;
 mod footprint;
 pub mod handles;

@@ -25,7 +25,10 @@ use omni_requests::{Answer, Organization};
 use omni_signin::{AccountKey, Canceller, Secret, ServerConfig, Session, SignIn, Vault, VaultKind};
 use serde::{Deserialize, Serialize};
 
+use crate::connected::ConnectedOrganization;
 use crate::state::now;
+use omni_core::model::Timestamp;
+use omni_store::{SqliteFootprint, Store};
 
 /// How long the app waits for the browser's sign-in before it gives up.
 pub const SIGN_IN_WAIT: Duration = Duration::from_secs(5 * 60);
@@ -75,11 +78,31 @@ pub struct ServerShown {
     pub account: Option<Account>,
 }
 
-/// The session of a signed-in server.
+/// The session of a signed-in server, and the organization as the app works on it (read from
+/// its local copy, changed on the server).
 struct Connected {
     address: String,
     session: Arc<Session>,
-    org: Arc<ServerOrganization>,
+    org: Arc<ConnectedOrganization>,
+}
+
+/// How the local copy of the server in use stands, as the screens say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// The first download is under way: reads go to the server meanwhile.
+    Downloading,
+    /// The copy follows the server.
+    UpToDate,
+    /// The server cannot be reached: the screens show the copy as of `synced_at`.
+    Offline,
+}
+
+/// The copy's state and when the server was last heard from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SyncShown {
+    pub state: SyncState,
+    pub synced_at: Option<Timestamp>,
 }
 
 struct Inner {
@@ -100,6 +123,8 @@ pub struct Places {
     pending: Mutex<Option<Canceller>>,
     /// Whether the place in use is a server (read without waiting for `inner`).
     server_in_use: AtomicBool,
+    /// Whether the server in use answered its last request (the feed follower says).
+    online: AtomicBool,
 }
 
 /// Gives the client the session's access token, and a fresh one when the server refused it.
@@ -141,6 +166,7 @@ impl Places {
         let (vault, vault_kind) = omni_signin::open_vault();
         let server_in_use = AtomicBool::new(remembered.current != PlaceKey::Local);
         Ok(Places {
+            online: AtomicBool::new(true),
             server_in_use,
             file,
             http,
@@ -208,9 +234,35 @@ impl Places {
         }
     }
 
+    /// Whether the server in use can be reached; answers whether that changed.
+    pub fn set_online(&self, online: bool) -> bool {
+        self.online.swap(online, Ordering::SeqCst) != online
+    }
+
+    /// How the copy of the server in use stands (None: no server in use, or signed out).
+    pub async fn sync_shown(&self) -> Option<SyncShown> {
+        let (_, org) = self.followed().await?;
+        let status = org.copy.status().await.ok().flatten();
+        let online = self.online.load(Ordering::SeqCst);
+        Some(match status {
+            None => SyncShown {
+                state: SyncState::Downloading,
+                synced_at: None,
+            },
+            Some(s) => SyncShown {
+                state: if online {
+                    SyncState::UpToDate
+                } else {
+                    SyncState::Offline
+                },
+                synced_at: s.synced_at,
+            },
+        })
+    }
+
     /// The signed-in server organization in use, by address: what the change follower
     /// ([`crate::follow`]) polls.
-    pub async fn followed(&self) -> Option<(String, Arc<ServerOrganization>)> {
+    pub async fn followed(&self) -> Option<(String, Arc<ConnectedOrganization>)> {
         let inner = self.inner.lock().await;
         let PlaceKey::Server { address } = &inner.remembered.current else {
             return None;
@@ -345,12 +397,16 @@ impl Places {
             org_name: me.org.name.clone(),
             role: me.role,
         };
-        let org = Arc::new(ServerOrganization::new(
+        let server_org = Arc::new(ServerOrganization::new(
             server,
             me.org.id,
             self.http.clone(),
             credentials,
         ));
+        let copy_file = self.copy_file(&config.server, me.org.id);
+        let copy_store = Store::open_with(&copy_file, SqliteFootprint::DESKTOP).await?;
+        let copy = omni_sync::Copy::new(copy_store, me.org.id);
+        let org = Arc::new(ConnectedOrganization::new(server_org, copy, me.user.id));
         let mut inner = self.inner.lock().await;
         if let Some(k) = inner
             .remembered
@@ -423,6 +479,18 @@ impl Places {
         }
         inner.remembered.current = place;
         self.save(&inner.remembered)
+    }
+
+    /// The local copy's file of organization `org` on `server`, beside the places: one per
+    /// connection.
+    fn copy_file(&self, server: &str, org: Id) -> PathBuf {
+        let name: String = server
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        self.file.with_file_name(format!("copy-{name}-{org}.db"))
     }
 
     fn save(&self, remembered: &Remembered) -> Result<()> {

@@ -45,6 +45,7 @@ export function fakeBackend(users: User[] = []): FakeBackend {
       local_org: "Acme",
       servers: [],
       session_memory_only: false,
+      sync: null,
     }),
     summary: async () => {
       fake.calls.push("summary");

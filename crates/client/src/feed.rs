@@ -23,9 +23,8 @@ pub const LONGEST_POLL: Duration = Duration::from_secs(10);
 
 impl ServerOrganization {
     /// The changes after `after`, waiting at most `wait` (capped at [`LONGEST_POLL`]) for one
-    /// when there is none yet. `after < 0` answers at once the feed's current position (no
-    /// changes, `next` = the latest), where a follower starts. A 410 (`resync`: the feed no
-    /// longer reaches back to `after`) arrives as a `StaleVersion` error.
+    /// when there is none yet. A 410 (`resync`: the feed no longer reaches back to `after`)
+    /// arrives as a `StaleVersion` error.
     pub async fn changes(&self, after: i64, wait: Duration) -> Result<ChangePage> {
         let query = FeedQuery {
             after,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use tauri::State;
 
 use super::Reply;
-use crate::places::{PlaceKey, ServerShown};
+use crate::places::{PlaceKey, ServerShown, SyncShown};
 use crate::state::{now, AppState};
 
 /// What the UI needs at start and after a change of place: where the app works, whether it can
@@ -27,6 +27,8 @@ pub struct AppInfo {
     pub servers: Vec<ServerShown>,
     /// No OS keyring answers: a session lasts until the app closes.
     pub session_memory_only: bool,
+    /// The local copy of the server in use (None for the local place, or signed out).
+    pub sync: Option<SyncShown>,
 }
 
 /// An organization, by id and name.
@@ -100,6 +102,7 @@ pub async fn app_info(state: &AppState) -> Reply<AppInfo> {
         local_org: local_org.map(|o| o.name),
         servers: state.places.servers().await,
         session_memory_only: state.places.storage_note().await.is_some(),
+        sync: state.places.sync_shown().await,
     })
 }
 

@@ -84,15 +84,27 @@ export async function startServer(provider, name) {
   writeFileSync(log, '');
   const { openSync } = await import('node:fs');
   const out = openSync(log, 'a');
-  const child = spawn(config.server, ['serve'], { env, stdio: ['ignore', out, out] });
   const address = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${address}/readyz`)).ok, { timeout: 20_000, message: 'omni-server to be ready' });
+  let child;
+  const serve = async () => {
+    child = spawn(config.server, ['serve'], { env, stdio: ['ignore', out, out] });
+    await waitFor(async () => (await fetch(`${address}/readyz`)).ok, { timeout: 20_000, message: 'omni-server to be ready' });
+  };
+  await serve();
   return {
     address,
     db,
     log,
     /** The `omni` CLI on the server's own database (its one organization). */
     omni: async (...args) => (await run(config.omni, ['--db', db, ...args], { timeout: 30_000 })).stdout,
+    /** Stops the server process and waits for it to end (the database stays). */
+    down: async () => {
+      const ended = new Promise((ok) => child.once('exit', ok));
+      child.kill('SIGTERM');
+      await ended;
+    },
+    /** Serves again on the same address and database. */
+    up: serve,
     stop: () => child.kill('SIGTERM'),
   };
 }

@@ -231,3 +231,27 @@ e2e('a Collaborator is refused by the server what the SPEC refuses, and the refu
   await navigate(app, 'Settings');
   await app.click('button', 'Sign out');
 });
+
+e2e('offline, the app says so and still reads the copy; back online it follows again', async (app) => {
+  const browser = await signIn(app, server);
+  await browser.result();
+  await userRow(app, 'ana@acme.test', { timeout: 20_000 });
+  await app.waitText('status', 'Up to date', 'Up to date', { timeout: 20_000 });
+
+  await server.down();
+  try {
+    await app.waitText('status', /Offline/, 'Offline — showing data from', { timeout: 10_000 });
+    await app.shot('offline');
+    // The table, its search and effective access answer from the copy.
+    await app.fill('searchbox', 'Search users', 'bia');
+    await app.waitFor(async () => (await app.query('row', /@/, { within: ['grid', 'Users'] })).map((r) => r.name).join() === 'bia@acme.test',
+      { message: 'the search to show only bia@acme.test, offline' });
+    await app.fill('searchbox', 'Search users', '');
+    // Meanwhile someone changes the server's data (its own database, the server being down).
+    await server.omni('users', 'add', 'hana@acme.test');
+  } finally {
+    await server.up();
+  }
+  await app.waitText('status', 'Up to date', 'Up to date', { timeout: 20_000 });
+  await userRow(app, 'hana@acme.test', { timeout: 10_000 });
+});

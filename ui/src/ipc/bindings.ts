@@ -156,6 +156,10 @@ signed_in: boolean,
  */
 account: Account | null, };
 
+export type SyncState = "downloading" | "up_to_date" | "offline";
+
+export type SyncShown = { state: SyncState, synced_at: Timestamp | null, };
+
 export type AppInfo = { place: PlaceKey, 
 /**
  * Signed in to the server in use in this run (always true for the local place).
@@ -176,7 +180,11 @@ local_org: string | null, servers: Array<ServerShown>,
 /**
  * No OS keyring answers: a session lasts until the app closes.
  */
-session_memory_only: boolean, };
+session_memory_only: boolean, 
+/**
+ * The local copy of the server in use (None for the local place, or signed out).
+ */
+sync: SyncShown | null, };
 
 export type UserForm = { email: string, country_code: string, phone: string, role: Role, 
 /**

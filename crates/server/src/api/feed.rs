@@ -19,8 +19,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FeedParams {
-    /// The `next` of the previous page (0 for a full read; -1 for no change but the feed's
-    /// current position as `next`, where a reader that wants only what comes next starts).
+    /// The `next` of the previous page (0 for a full read).
     #[serde(default)]
     pub after: i64,
     pub limit: Option<u32>,
@@ -52,15 +51,6 @@ pub async fn changes(
     ctx: Ctx,
     Query(p): Query<FeedParams>,
 ) -> ApiResult<Response> {
-    if p.after < 0 {
-        let next = s.store.table_version(&ctx.caller).await?;
-        let page = omni_store::ChangePage {
-            changes: Vec::new(),
-            next,
-            done: true,
-        };
-        return Ok(Json(page).into_response());
-    }
     let wait = Duration::from_secs(u64::from(p.wait)).min(LONGEST_WAIT);
     let answer = async {
         if !wait.is_zero() {

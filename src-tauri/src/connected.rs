@@ -1,0 +1,184 @@
+//! A server's organization as the connected app works on it: read from the local copy (the
+//! same queries as a local organization, at the local store's speed, and still there when the
+//! server is not), changed on the server (which decides every rule). After each change the copy
+//! catches up with the server's feed before the answer returns, so the next read shows it.
+//!
+//! Until the copy's first download is complete, reads go to the server.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use crate::state::now;
+use omni_client::ServerOrganization;
+use omni_core::access::{AgentAccess, UserReach};
+use omni_core::error::Result;
+use omni_core::model::{Id, Role, Timestamp, User};
+use omni_core::{Error, ErrorCode, Summary};
+use omni_requests::{Answer, Identity, LocalOrganization, Organization, ProgressSink, Staged};
+use omni_store::{
+    AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport, LinkKind,
+    NewUser, UserEdit, UserPage, UserQuery,
+};
+
+/// Reads from the copy once it is complete, writes to the server.
+pub struct ConnectedOrganization {
+    pub server: Arc<ServerOrganization>,
+    pub copy: Arc<omni_sync::Copy>,
+    /// The copy, read as the person signed in.
+    pub reader: LocalOrganization,
+}
+
+fn no_progress() -> ProgressSink {
+    Arc::new(|_| {})
+}
+
+impl ConnectedOrganization {
+    pub fn new(server: Arc<ServerOrganization>, copy: omni_sync::Copy, user: Id) -> Self {
+        let caller = omni_store::Caller {
+            org: copy.org,
+            user,
+        };
+        ConnectedOrganization {
+            reader: LocalOrganization::acting_as(copy.store.clone(), caller, now),
+            copy: Arc::new(copy),
+            server,
+        }
+    }
+
+    /// Whether the copy holds a complete snapshot (then it answers every read).
+    pub async fn copy_complete(&self) -> bool {
+        matches!(self.copy.status().await, Ok(Some(_)))
+    }
+
+    /// Where reads go now: the copy once its first download is complete, else the server.
+    async fn reads(&self) -> &dyn Organization {
+        if self.copy_complete().await {
+            &self.reader
+        } else {
+            self.server.as_ref()
+        }
+    }
+
+    /// A change made on the server: the copy catches up before the answer returns (a failure
+    /// to catch up is not the change's: the feed follower tries again).
+    async fn wrote<T>(&self, answer: Result<T>) -> Result<T> {
+        if answer.is_ok() {
+            let _ = self.copy.refresh(&self.server, no_progress(), now()).await;
+        }
+        answer
+    }
+}
+
+/// A failure that says the server cannot be reached now (rather than a refusal).
+pub fn offline(e: &Error) -> bool {
+    matches!(e.code, ErrorCode::Unreachable | ErrorCode::Unavailable)
+}
+
+impl Organization for ConnectedOrganization {
+    /// The server says who acts; when it cannot be reached, the copy does (as last synced).
+    fn whoami(&self) -> Answer<'_, Identity> {
+        Box::pin(async move {
+            match self.server.whoami().await {
+                Err(e) if offline(&e) && self.copy_complete().await => self.reader.whoami().await,
+                answer => answer,
+            }
+        })
+    }
+    fn summary(&self) -> Answer<'_, Summary> {
+        Box::pin(async move { self.reads().await.summary().await })
+    }
+    fn set_seats(&self, seats: i64) -> Answer<'_, Summary> {
+        Box::pin(async move { self.wrote(self.server.set_seats(seats).await).await })
+    }
+    fn audit(&self, limit: u32, before: Option<Id>) -> Answer<'_, Vec<AuditEntry>> {
+        // The audit log is not in the copy.
+        Box::pin(async move { self.server.audit(limit, before).await })
+    }
+    fn list_users(&self, query: UserQuery) -> Answer<'_, UserPage> {
+        Box::pin(async move { self.reads().await.list_users(query).await })
+    }
+    fn create_user(&self, new: NewUser) -> Answer<'_, User> {
+        Box::pin(async move { self.wrote(self.server.create_user(new).await).await })
+    }
+    fn edit_user(&self, id: Id, edit: UserEdit) -> Answer<'_, User> {
+        Box::pin(async move { self.wrote(self.server.edit_user(id, edit).await).await })
+    }
+    fn set_role(&self, ids: Vec<Id>, role: Role) -> Answer<'_, Vec<User>> {
+        Box::pin(async move { self.wrote(self.server.set_role(ids, role).await).await })
+    }
+    fn set_licensed(&self, ids: Vec<Id>, licensed: bool) -> Answer<'_, Vec<User>> {
+        Box::pin(async move {
+            self.wrote(self.server.set_licensed(ids, licensed).await)
+                .await
+        })
+    }
+    fn delete_users(&self, ids: Vec<Id>) -> Answer<'_, ()> {
+        Box::pin(async move { self.wrote(self.server.delete_users(ids).await).await })
+    }
+    fn deleted_users(&self) -> Answer<'_, Vec<(User, Timestamp)>> {
+        Box::pin(async move { self.reads().await.deleted_users().await })
+    }
+    fn restore_user(&self, id: Id) -> Answer<'_, User> {
+        Box::pin(async move { self.wrote(self.server.restore_user(id).await).await })
+    }
+    fn items(&self, kind: DirectoryKind) -> Answer<'_, Vec<DirectoryItem>> {
+        Box::pin(async move { self.reads().await.items(kind).await })
+    }
+    fn create_item(&self, kind: DirectoryKind, name: String) -> Answer<'_, DirectoryItem> {
+        Box::pin(async move { self.wrote(self.server.create_item(kind, name).await).await })
+    }
+    fn rename_item(&self, kind: DirectoryKind, id: Id, name: String) -> Answer<'_, DirectoryItem> {
+        Box::pin(async move {
+            self.wrote(self.server.rename_item(kind, id, name).await)
+                .await
+        })
+    }
+    fn delete_item(&self, kind: DirectoryKind, id: Id) -> Answer<'_, ()> {
+        Box::pin(async move { self.wrote(self.server.delete_item(kind, id).await).await })
+    }
+    fn link(&self, kind: LinkKind, a: Id, b: Id) -> Answer<'_, bool> {
+        Box::pin(async move { self.wrote(self.server.link(kind, a, b).await).await })
+    }
+    fn unlink(&self, kind: LinkKind, a: Id, b: Id) -> Answer<'_, bool> {
+        Box::pin(async move { self.wrote(self.server.unlink(kind, a, b).await).await })
+    }
+    fn user_links(&self, user: Id) -> Answer<'_, Vec<(LinkKind, DirectoryItem)>> {
+        Box::pin(async move { self.reads().await.user_links(user).await })
+    }
+    fn item_links(&self, item: Id) -> Answer<'_, Vec<(LinkKind, DirectoryItem)>> {
+        Box::pin(async move { self.reads().await.item_links(item).await })
+    }
+    fn access(&self, user: Id) -> Answer<'_, Vec<AgentAccess>> {
+        Box::pin(async move { self.reads().await.access(user).await })
+    }
+    fn agent_reach(&self, agent: Id) -> Answer<'_, Vec<UserReach>> {
+        Box::pin(async move { self.reads().await.agent_reach(agent).await })
+    }
+    fn import_preview(
+        &self,
+        file: PathBuf,
+        options: ImportOptions,
+        progress: ProgressSink,
+    ) -> Answer<'_, (ImportReport, Staged)> {
+        Box::pin(async move { self.server.import_preview(file, options, progress).await })
+    }
+    fn import_commit(
+        &self,
+        staged: Staged,
+        options: ImportOptions,
+        progress: ProgressSink,
+        cancel: Arc<AtomicBool>,
+    ) -> Answer<'_, ImportReport> {
+        Box::pin(async move {
+            let committed = self
+                .server
+                .import_commit(staged, options, progress, cancel)
+                .await;
+            self.wrote(committed).await
+        })
+    }
+    fn export(&self, scope: ExportScope, to: PathBuf, progress: ProgressSink) -> Answer<'_, u64> {
+        Box::pin(async move { self.reads().await.export(scope, to, progress).await })
+    }
+}
