@@ -10,73 +10,26 @@
 //! Signing in runs the browser flow of [`omni_signin::SignIn`]: the system browser is opened on
 //! the authorization URL by the opener (`OMNI_BROWSER`, a command given the URL, replaces the
 //! system's for tests), the loopback listener waits at most [`SIGN_IN_WAIT`], and Cancel in the
-//! app stops it.
+//! app stops it ([`session`]).
+
+mod remembered;
+mod session;
+
+pub use remembered::{Account, PlaceKey, ServerShown, SyncShown, SyncState};
+use remembered::{KnownServer, Remembered};
+pub use session::SIGN_IN_WAIT;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use omni_client::{Credentials, ServerOrganization};
 use omni_core::error::Result;
-use omni_core::model::{Id, Role};
+use omni_core::model::Id;
 use omni_core::{Error, ErrorCode, Reason};
-use omni_requests::{Answer, Organization};
-use omni_signin::{AccountKey, Canceller, Secret, ServerConfig, Session, SignIn, Vault, VaultKind};
-use serde::{Deserialize, Serialize};
+use omni_requests::Organization;
+use omni_signin::{Canceller, ServerConfig, Session, Vault, VaultKind};
 
 use crate::connected::ConnectedOrganization;
-use crate::state::now;
-use omni_core::model::Timestamp;
-use omni_store::{SqliteFootprint, Store};
-
-/// How long the app waits for the browser's sign-in before it gives up.
-pub const SIGN_IN_WAIT: Duration = Duration::from_secs(5 * 60);
-
-/// A place the app can work on.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum PlaceKey {
-    /// The organization in this computer's database.
-    #[default]
-    Local,
-    /// The organization of whoever signs in to the omni-server at `address`.
-    Server { address: String },
-}
-
-/// Who signed in to a server last, as shown (nothing secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct Account {
-    pub email: String,
-    pub name: Option<String>,
-    pub org_id: Id,
-    pub org_name: String,
-    pub role: Role,
-}
-
-/// A server the app knows.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct KnownServer {
-    config: ServerConfig,
-    account: Option<Account>,
-}
-
-/// What `places.json` holds.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Remembered {
-    current: PlaceKey,
-    servers: Vec<KnownServer>,
-}
-
-/// A server as the screens show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct ServerShown {
-    pub address: String,
-    /// Signed in now, in this run.
-    pub signed_in: bool,
-    /// Who signed in last (also when signed out since).
-    pub account: Option<Account>,
-}
 
 /// The session of a signed-in server, and the organization as the app works on it (read from
 /// its local copy, changed on the server).
@@ -84,25 +37,6 @@ struct Connected {
     address: String,
     session: Arc<Session>,
     org: Arc<ConnectedOrganization>,
-}
-
-/// How the local copy of the server in use stands, as the screens say it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncState {
-    /// The first download is under way: reads go to the server meanwhile.
-    Downloading,
-    /// The copy follows the server.
-    UpToDate,
-    /// The server cannot be reached: the screens show the copy as of `synced_at`.
-    Offline,
-}
-
-/// The copy's state and when the server was last heard from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct SyncShown {
-    pub state: SyncState,
-    pub synced_at: Option<Timestamp>,
 }
 
 struct Inner {
@@ -125,24 +59,6 @@ pub struct Places {
     server_in_use: AtomicBool,
     /// Whether the server in use answered its last request (the feed follower says).
     online: AtomicBool,
-}
-
-/// Gives the client the session's access token, and a fresh one when the server refused it.
-struct SessionCredentials(Arc<Session>);
-
-impl Credentials for SessionCredentials {
-    fn token(&self) -> Answer<'_, String> {
-        Box::pin(async move {
-            let t = self.0.access_token(now()).await?;
-            Ok(t.expose().to_string())
-        })
-    }
-    fn rejected(&self, token: String) -> Answer<'_, String> {
-        Box::pin(async move {
-            let t = self.0.rejected(&Secret::new(token), now()).await?;
-            Ok(t.expose().to_string())
-        })
-    }
 }
 
 fn signed_out() -> Error {
@@ -329,139 +245,6 @@ impl Places {
             .iter()
             .find(|s| s.config.server == address)
             .map(|s| s.config.clone())
-    }
-
-    /// Signs in to the known server at `address` in the system browser (opened by `open`), and
-    /// makes it the place in use. Waits for the browser at most [`SIGN_IN_WAIT`];
-    /// [`Places::cancel_sign_in`] stops it.
-    pub async fn sign_in(
-        &self,
-        address: &str,
-        open: impl FnOnce(&str) -> Result<()>,
-    ) -> Result<()> {
-        let config = {
-            let inner = self.inner.lock().await;
-            self.config_of(&inner, address)
-        };
-        let config = match config {
-            Some(c) => c,
-            None => {
-                self.connect(address).await?;
-                let inner = self.inner.lock().await;
-                self.config_of(&inner, address).ok_or_else(signed_out)?
-            }
-        };
-        let attempt = SignIn::start(&self.signin_http, &config)?;
-        *self.pending.lock().map_err(|_| poisoned())? = Some(attempt.canceller());
-        let opened = open(attempt.url());
-        let tokens = match opened {
-            Ok(()) => attempt.finish(SIGN_IN_WAIT, now).await,
-            Err(e) => {
-                attempt.canceller().cancel();
-                Err(e)
-            }
-        };
-        *self.pending.lock().map_err(|_| poisoned())? = None;
-        let tokens = tokens?;
-        let key = AccountKey::for_server(&config);
-        let session =
-            Session::new(&self.signin_http, &config, key, tokens, self.vault.clone()).await;
-        self.start_session(config, Arc::new(session)).await
-    }
-
-    /// Stops a sign-in waiting for the browser.
-    pub fn cancel_sign_in(&self) {
-        if let Ok(mut pending) = self.pending.lock() {
-            if let Some(c) = pending.take() {
-                c.cancel();
-            }
-        }
-    }
-
-    /// Asks the server who signed in, then makes it the place in use.
-    async fn start_session(&self, config: ServerConfig, session: Arc<Session>) -> Result<()> {
-        let credentials: Arc<dyn Credentials> = Arc::new(SessionCredentials(session.clone()));
-        let server = omni_client::Url::parse(&config.server).map_err(|_| {
-            Error::because(
-                ErrorCode::InvalidInput,
-                Reason::ServerAddressInvalid {
-                    address: config.server.clone(),
-                },
-            )
-        })?;
-        let me = omni_client::my_org(&self.http, &server, credentials.clone()).await?;
-        let account = Account {
-            email: me.user.email.clone(),
-            name: session.claims().await.and_then(|c| c.name),
-            org_id: me.org.id,
-            org_name: me.org.name.clone(),
-            role: me.role,
-        };
-        let server_org = Arc::new(ServerOrganization::new(
-            server,
-            me.org.id,
-            self.http.clone(),
-            credentials,
-        ));
-        let copy_file = self.copy_file(&config.server, me.org.id);
-        let copy_store = Store::open_with(&copy_file, SqliteFootprint::DESKTOP).await?;
-        let copy = omni_sync::Copy::new(copy_store, me.org.id);
-        let org = Arc::new(ConnectedOrganization::new(server_org, copy, me.user.id));
-        let mut inner = self.inner.lock().await;
-        if let Some(k) = inner
-            .remembered
-            .servers
-            .iter_mut()
-            .find(|s| s.config.server == config.server)
-        {
-            k.account = Some(account);
-        }
-        inner.remembered.current = PlaceKey::Server {
-            address: config.server.clone(),
-        };
-        inner.connected = Some(Connected {
-            address: config.server,
-            session,
-            org,
-        });
-        self.save(&inner.remembered)
-    }
-
-    /// At start: when the place in use is a server and the keyring holds its session, signs in
-    /// again without the browser. When the session has ended, the place stays, signed out.
-    pub async fn resume(&self) -> Result<()> {
-        let config = {
-            let inner = self.inner.lock().await;
-            let PlaceKey::Server { address } = &inner.remembered.current else {
-                return Ok(());
-            };
-            match self.config_of(&inner, address) {
-                Some(c) => c,
-                None => return Ok(()),
-            }
-        };
-        let key = AccountKey::for_server(&config);
-        let restored =
-            Session::restore(&self.signin_http, &config, key, self.vault.clone(), now()).await?;
-        match restored {
-            Some(session) => self.start_session(config, Arc::new(session)).await,
-            None => Ok(()),
-        }
-    }
-
-    /// Forgets the session of the server in use once it has ended (its refresh was refused: the
-    /// session already removed its keyring entry), so the screens say it is signed out.
-    pub async fn session_ended(&self) {
-        self.inner.lock().await.connected = None;
-    }
-
-    /// Signs out of the server in use: its keyring entry and tokens go; the place stays.
-    pub async fn sign_out(&self) -> Result<()> {
-        let mut inner = self.inner.lock().await;
-        if let Some(c) = inner.connected.take() {
-            c.session.sign_out().await?;
-        }
-        Ok(())
     }
 
     /// Makes `place` the one in use (a server must be known; signing in is separate).
