@@ -27,7 +27,7 @@ use omni_core::error::Result;
 use omni_core::model::Id;
 use omni_core::{Error, ErrorCode, Reason};
 use omni_requests::Organization;
-use omni_signin::{Canceller, ServerConfig, Session, Vault, VaultKind};
+use omni_signin::{Canceller, ServerConfig, Vault, VaultKind};
 
 use crate::connected::ConnectedOrganization;
 
@@ -35,7 +35,7 @@ use crate::connected::ConnectedOrganization;
 /// its local copy, changed on the server).
 struct Connected {
     address: String,
-    session: Arc<Session>,
+    session: Arc<session::SessionCredentials>,
     org: Arc<ConnectedOrganization>,
 }
 
@@ -103,11 +103,11 @@ impl Places {
         if let VaultKind::MemoryOnly { why } = &self.vault_kind {
             return Some(why.clone());
         }
-        let inner = self.inner.lock().await;
-        inner
-            .connected
-            .as_ref()
-            .and_then(|c| c.session.vault_problem())
+        let session = {
+            let inner = self.inner.lock().await;
+            inner.connected.as_ref().map(|c| c.session.clone())?
+        };
+        session.vault_problem().await
     }
 
     /// Whether the place in use is a server.

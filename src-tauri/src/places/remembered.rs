@@ -23,6 +23,9 @@ pub struct Account {
     pub org_id: Id,
     pub org_name: String,
     pub role: Role,
+    /// Their user in the organization (so the local copy can be read as them offline).
+    #[serde(default)]
+    pub user_id: Option<Id>,
 }
 
 /// A server the app knows.

@@ -9,7 +9,7 @@ use omni_client::{Credentials, ServerOrganization};
 use omni_core::error::Result;
 use omni_core::{Error, ErrorCode, Reason};
 use omni_requests::Answer;
-use omni_signin::{AccountKey, Secret, ServerConfig, Session, SignIn};
+use omni_signin::{AccountKey, Secret, ServerConfig, Session, SignIn, Vault};
 use omni_store::{SqliteFootprint, Store};
 
 use super::{poisoned, signed_out, Account, Connected, PlaceKey, Places};
@@ -20,21 +20,100 @@ use crate::state::now;
 pub const SIGN_IN_WAIT: Duration = Duration::from_secs(5 * 60);
 
 /// Gives the client the session's access token, and a fresh one when the server refused it.
-struct SessionCredentials(Arc<Session>);
+/// At a start with the server out of reach, there is no session yet: it is restored from the
+/// keyring at the first request the server answers, so a copy opened offline goes back online
+/// by itself.
+pub(super) struct SessionCredentials {
+    session: tokio::sync::Mutex<Option<Arc<Session>>>,
+    restore: Option<Restore>,
+}
+
+/// What restoring a session from the keyring needs.
+struct Restore {
+    http: reqwest::Client,
+    config: ServerConfig,
+    key: AccountKey,
+    vault: Arc<dyn Vault>,
+}
+
+impl SessionCredentials {
+    fn signed_in(session: Session) -> SessionCredentials {
+        SessionCredentials {
+            session: tokio::sync::Mutex::new(Some(Arc::new(session))),
+            restore: None,
+        }
+    }
+
+    /// The session, restored from the keyring first when there is none yet.
+    async fn session(&self) -> Result<Arc<Session>> {
+        let mut slot = self.session.lock().await;
+        if let Some(s) = slot.as_ref() {
+            return Ok(s.clone());
+        }
+        let Some(r) = &self.restore else {
+            return Err(signed_out());
+        };
+        let restored =
+            Session::restore(&r.http, &r.config, r.key.clone(), r.vault.clone(), now()).await?;
+        let session = Arc::new(
+            restored
+                .ok_or_else(|| Error::because(ErrorCode::SignInRequired, Reason::SignInAgain))?,
+        );
+        *slot = Some(session.clone());
+        Ok(session)
+    }
+
+    /// Why the session is kept in memory only, when the keyring refused it.
+    pub(super) async fn vault_problem(&self) -> Option<String> {
+        self.session
+            .lock()
+            .await
+            .as_ref()
+            .and_then(|s| s.vault_problem())
+    }
+
+    async fn name(&self) -> Option<String> {
+        let session = self.session.lock().await.clone()?;
+        session.claims().await.and_then(|c| c.name)
+    }
+
+    /// Signs out: the keyring entry and the tokens go (a session never restored has only its
+    /// keyring entry).
+    async fn sign_out(&self) -> Result<()> {
+        let session = self.session.lock().await.take();
+        match (session, &self.restore) {
+            (Some(s), _) => s.sign_out().await,
+            (None, Some(r)) => r.vault.delete(&r.key),
+            (None, None) => Ok(()),
+        }
+    }
+}
 
 impl Credentials for SessionCredentials {
     fn token(&self) -> Answer<'_, String> {
         Box::pin(async move {
-            let t = self.0.access_token(now()).await?;
+            let t = self.session().await?.access_token(now()).await?;
             Ok(t.expose().to_string())
         })
     }
     fn rejected(&self, token: String) -> Answer<'_, String> {
         Box::pin(async move {
-            let t = self.0.rejected(&Secret::new(token), now()).await?;
+            let session = self.session().await?;
+            let t = session.rejected(&Secret::new(token), now()).await?;
             Ok(t.expose().to_string())
         })
     }
+}
+
+fn server_url(config: &ServerConfig) -> Result<omni_client::Url> {
+    omni_client::Url::parse(&config.server).map_err(|_| {
+        Error::because(
+            ErrorCode::InvalidInput,
+            Reason::ServerAddressInvalid {
+                address: config.server.clone(),
+            },
+        )
+    })
 }
 
 impl Places {
@@ -73,7 +152,8 @@ impl Places {
         let key = AccountKey::for_server(&config);
         let session =
             Session::new(&self.signin_http, &config, key, tokens, self.vault.clone()).await;
-        self.start_session(config, Arc::new(session)).await
+        let credentials = Arc::new(SessionCredentials::signed_in(session));
+        self.start_session(config, credentials).await
     }
 
     /// Stops a sign-in waiting for the browser.
@@ -86,34 +166,23 @@ impl Places {
     }
 
     /// Asks the server who signed in, then makes it the place in use.
-    async fn start_session(&self, config: ServerConfig, session: Arc<Session>) -> Result<()> {
-        let credentials: Arc<dyn Credentials> = Arc::new(SessionCredentials(session.clone()));
-        let server = omni_client::Url::parse(&config.server).map_err(|_| {
-            Error::because(
-                ErrorCode::InvalidInput,
-                Reason::ServerAddressInvalid {
-                    address: config.server.clone(),
-                },
-            )
-        })?;
+    async fn start_session(
+        &self,
+        config: ServerConfig,
+        credentials: Arc<SessionCredentials>,
+    ) -> Result<()> {
+        let server = server_url(&config)?;
         let me = omni_client::my_org(&self.http, &server, credentials.clone()).await?;
         let account = Account {
             email: me.user.email.clone(),
-            name: session.claims().await.and_then(|c| c.name),
+            name: credentials.name().await,
             org_id: me.org.id,
             org_name: me.org.name.clone(),
             role: me.role,
+            user_id: Some(me.user.id),
         };
-        let server_org = Arc::new(ServerOrganization::new(
-            server,
-            me.org.id,
-            self.http.clone(),
-            credentials,
-        ));
-        let copy_file = self.copy_file(&config.server, me.org.id);
-        let copy_store = Store::open_with(&copy_file, SqliteFootprint::DESKTOP).await?;
-        let copy = omni_sync::Copy::new(copy_store, me.org.id);
-        let org = Arc::new(ConnectedOrganization::new(server_org, copy, me.user.id));
+        self.open_copy(config.clone(), credentials, &account, true)
+            .await?;
         let mut inner = self.inner.lock().await;
         if let Some(k) = inner
             .remembered
@@ -123,36 +192,92 @@ impl Places {
         {
             k.account = Some(account);
         }
+        self.save(&inner.remembered)
+    }
+
+    /// Works on the server's organization as `account`, reading its local copy, and makes it
+    /// the place in use; `online`: the server has just answered.
+    async fn open_copy(
+        &self,
+        config: ServerConfig,
+        credentials: Arc<SessionCredentials>,
+        account: &Account,
+        online: bool,
+    ) -> Result<()> {
+        let user = account.user_id.ok_or_else(signed_out)?;
+        let server_org = Arc::new(ServerOrganization::new(
+            server_url(&config)?,
+            account.org_id,
+            self.http.clone(),
+            credentials.clone(),
+        ));
+        let copy_file = self.copy_file(&config.server, account.org_id);
+        let copy_store = Store::open_with(&copy_file, SqliteFootprint::DESKTOP).await?;
+        let copy = omni_sync::Copy::new(copy_store, account.org_id);
+        if !online && copy.status().await?.is_none() {
+            // Nothing downloaded yet: nothing to show until the server answers.
+            return Err(Error::because(
+                ErrorCode::Unreachable,
+                Reason::ServerUnreachable {
+                    address: config.server.clone(),
+                    detail: "no copy of the organization on this computer yet".into(),
+                },
+            ));
+        }
+        let org = Arc::new(ConnectedOrganization::new(server_org, copy, user));
+        self.set_online(online);
+        let mut inner = self.inner.lock().await;
         inner.remembered.current = PlaceKey::Server {
             address: config.server.clone(),
         };
         inner.connected = Some(Connected {
             address: config.server,
-            session,
+            session: credentials,
             org,
         });
         self.save(&inner.remembered)
     }
 
     /// At start: when the place in use is a server and the keyring holds its session, signs in
-    /// again without the browser. When the session has ended, the place stays, signed out.
+    /// again without the browser. When the server cannot be reached, the app opens the local
+    /// copy as last synced (offline), and the session comes back from the keyring once the
+    /// server answers. When the session has ended, the place stays, signed out.
     pub async fn resume(&self) -> Result<()> {
-        let config = {
+        let (config, account) = {
             let inner = self.inner.lock().await;
             let PlaceKey::Server { address } = &inner.remembered.current else {
                 return Ok(());
             };
-            match self.config_of(&inner, address) {
-                Some(c) => c,
+            let known = inner
+                .remembered
+                .servers
+                .iter()
+                .find(|s| &s.config.server == address);
+            match known {
+                Some(k) => (k.config.clone(), k.account.clone()),
                 None => return Ok(()),
             }
         };
-        let key = AccountKey::for_server(&config);
-        let restored =
-            Session::restore(&self.signin_http, &config, key, self.vault.clone(), now()).await?;
-        match restored {
-            Some(session) => self.start_session(config, Arc::new(session)).await,
-            None => Ok(()),
+        let credentials = Arc::new(SessionCredentials {
+            session: tokio::sync::Mutex::new(None),
+            restore: Some(Restore {
+                http: self.signin_http.clone(),
+                key: AccountKey::for_server(&config),
+                config: config.clone(),
+                vault: self.vault.clone(),
+            }),
+        });
+        match self
+            .start_session(config.clone(), credentials.clone())
+            .await
+        {
+            Err(e) if crate::connected::offline(&e) => match account {
+                Some(a) => self.open_copy(config, credentials, &a, false).await,
+                None => Err(e),
+            },
+            // No session kept (or it ended): signed out, the place stays.
+            Err(e) if e.code == ErrorCode::SignInRequired => Ok(()),
+            other => other,
         }
     }
 

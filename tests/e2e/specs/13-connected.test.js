@@ -255,3 +255,29 @@ e2e('offline, the app says so and still reads the copy; back online it follows a
   await app.waitText('status', 'Up to date', 'Up to date', { timeout: 20_000 });
   await userRow(app, 'hana@acme.test', { timeout: 10_000 });
 });
+
+e2e('a restart with the server out of reach opens the copy offline, and goes back online by itself', async (app) => {
+  const browser = await signIn(app, server);
+  await browser.result();
+  await userRow(app, 'ana@acme.test', { timeout: 20_000 });
+  await app.waitText('status', 'Up to date', 'Up to date', { timeout: 20_000 });
+  await app.close();
+
+  await server.down();
+  let again;
+  try {
+    again = await App.launch(app.name, { keep: true });
+    await again.waitText('status', /Offline/, 'Offline — showing data from', { timeout: 20_000 });
+    await userRow(again, 'ana@acme.test');
+    await again.shot('restarted-offline');
+  } finally {
+    await server.up();
+  }
+  try {
+    await again.waitText('status', 'Up to date', 'Up to date', { timeout: 20_000 });
+    await again.click('switch', 'License for carla@acme.test', { within: inRow('carla@acme.test') });
+    await expectLicense(again, 'carla@acme.test', true);
+  } finally {
+    await again.close();
+  }
+});

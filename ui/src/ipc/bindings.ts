@@ -144,7 +144,11 @@ name: string | null, email: Email, role: Role, };
 
 export type PlaceKey = { "kind": "local" } | { "kind": "server", address: string, };
 
-export type Account = { email: string, name: string | null, org_id: number, org_name: string, role: Role, };
+export type Account = { email: string, name: string | null, org_id: number, org_name: string, role: Role, 
+/**
+ * Their user in the organization (so the local copy can be read as them offline).
+ */
+user_id: number | null, };
 
 export type ServerShown = { address: string, 
 /**
