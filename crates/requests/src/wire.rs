@@ -412,16 +412,7 @@ mod tests {
             ..UserQuery::default()
         };
         assert_eq!(ListParams::of_query(&d).request().query().unwrap(), d);
-        for sort in [
-            SortField::Email,
-            SortField::Phone,
-            SortField::Role,
-            SortField::License,
-            SortField::Budget,
-            SortField::Usage,
-            SortField::Created,
-            SortField::Updated,
-        ] {
+        for sort in SortField::ALL {
             assert_eq!(sort_name(sort).parse::<SortField>().unwrap(), sort);
         }
     }

@@ -38,6 +38,18 @@ pub enum SortField {
 }
 
 impl SortField {
+    /// Every sort order, as the table offers them.
+    pub const ALL: [SortField; 8] = [
+        SortField::Email,
+        SortField::Phone,
+        SortField::Role,
+        SortField::License,
+        SortField::Budget,
+        SortField::Usage,
+        SortField::Created,
+        SortField::Updated,
+    ];
+
     /// The ORDER BY keys, each matching an index (ties on low-cardinality columns break by
     /// creation order, which those indexes carry for free).
     fn keys(self) -> &'static [&'static str] {

@@ -7,16 +7,7 @@ use omni_store::{NewUser, SortField, UserEdit, UserQuery};
 
 use crate::common::*;
 
-const SORTS: [SortField; 8] = [
-    SortField::Email,
-    SortField::Phone,
-    SortField::Role,
-    SortField::License,
-    SortField::Budget,
-    SortField::Usage,
-    SortField::Created,
-    SortField::Updated,
-];
+const SORTS: [SortField; 8] = SortField::ALL;
 
 /// The order a person expects for `sort`, ties broken as the table documents.
 fn expected_key(sort: SortField, u: &User) -> (String, i64) {

@@ -7,16 +7,7 @@ use std::fmt::Write;
 use omni_core::model::Timestamp;
 use omni_store::{Caller, DirectoryKind, SortField, Store, UserQuery};
 
-pub const SORTS: [SortField; 8] = [
-    SortField::Email,
-    SortField::Phone,
-    SortField::Role,
-    SortField::License,
-    SortField::Budget,
-    SortField::Usage,
-    SortField::Created,
-    SortField::Updated,
-];
+pub const SORTS: [SortField; 8] = SortField::ALL;
 
 /// The table in `sort`'s order (`descending` or not), every row.
 pub async fn table(
