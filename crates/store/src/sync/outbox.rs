@@ -86,6 +86,31 @@ impl OfflineEdit {
         }
     }
 
+    /// The same edit setting the field back to `was` (a value [`OfflineEdit::value`] wrote).
+    fn back_to(&self, was: &Value) -> Option<OfflineEdit> {
+        let (user, based_on) = (self.user(), self.based_on());
+        Some(match self {
+            OfflineEdit::SetLicensed { .. } => OfflineEdit::SetLicensed {
+                user,
+                licensed: was.as_bool()?,
+                based_on,
+            },
+            OfflineEdit::SetRole { .. } => OfflineEdit::SetRole {
+                user,
+                role: serde_json::from_value(was.clone()).ok()?,
+                based_on,
+            },
+            OfflineEdit::SetBudget { .. } => OfflineEdit::SetBudget {
+                user,
+                budget: match was {
+                    Value::Null => None,
+                    v => Some(Usd(v.as_i64()?)),
+                },
+                based_on,
+            },
+        })
+    }
+
     /// The same field's value in `user`, as [`OfflineEdit::value`] writes it.
     pub fn value_in(&self, user: &User) -> Value {
         match self {
@@ -325,17 +350,31 @@ impl Store {
         tx.commit().await
     }
 
-    /// Drops entry `id` (a conflict the person gives up, or a pending edit they take back).
-    /// A conflict's row already shows the server's state; a pending edit's optimistic change
-    /// stays in the row until the server's state next reaches the copy (the next refresh that
-    /// brings the user), as the entry is no longer laid over it.
+    /// Drops entry `id`: a conflict the person gives up (its row already shows the server's
+    /// state), or a pending edit they take back (its field goes back to the value it was based
+    /// on, and the user's other pending entries are laid over the row again).
     pub async fn discard(&self, id: i64) -> Result<()> {
+        let Some(e) = self.outbox_entry(id).await? else {
+            return Ok(());
+        };
+        let mut tx = self.begin_write(Some(e.org)).await?;
         sqlx::query("DELETE FROM outbox WHERE id = $1")
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await
             .map_err(internal)?;
-        Ok(())
+        if e.state == EntryState::Pending {
+            if let Some(back) = e.edit.back_to(&e.was) {
+                // A row that can no longer take it (gone, no seat) keeps what it shows until
+                // the server's state next reaches it.
+                match apply_edit(&mut tx, e.org, &back).await {
+                    Err(err) if err.code == ErrorCode::Internal => return Err(err),
+                    _ => {}
+                }
+            }
+            overlay(&mut tx, e.org, &[e.edit.user()]).await?;
+        }
+        tx.commit().await
     }
 
     async fn outbox_entry(&self, id: i64) -> Result<Option<OutboxEntry>> {

@@ -352,6 +352,29 @@ async fn no_answer_stops_the_sending_and_keeps_the_entries() {
         .await
         .unwrap();
 
+    // A third edit, taken back before it is sent: the row shows what it was again.
+    let taken_back = copy
+        .store
+        .queue_edit(
+            s.org(),
+            me,
+            OfflineEdit::SetBudget {
+                user: ann.id,
+                budget: Some(Usd(7_000_000)),
+                based_on: ann.version,
+            },
+            s.now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        in_copy(&s, &copy, ann.id).await.budget,
+        Some(Usd(7_000_000))
+    );
+    copy.store.discard(taken_back.id).await.unwrap();
+    let a = in_copy(&s, &copy, ann.id).await;
+    assert_eq!((a.budget, a.licensed), (None, true));
+
     let out = copy.send_outbox(&stopped(&s).await, s.now()).await.unwrap();
     assert_eq!((out.sent, out.conflicts, out.stopped_offline), (0, 0, true));
     let outbox = copy.store.outbox(s.org()).await.unwrap();
