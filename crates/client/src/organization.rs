@@ -13,10 +13,11 @@ use omni_core::model::{Id, Role, Seats, Timestamp, User};
 use omni_core::{Error, ErrorCode, Summary};
 use omni_requests::wire::{
     AuditParams, BulkLicenseBody, BulkRoleBody, Changed, CommitParams, CreateUserBody,
-    EditUserBody, IdsBody, ImportParams, LinkBody, LinksParams, ListParams, Me, MyOrg, NameBody,
-    SeatsBody,
+    EditUserBody, IdsBody, ImportParams, LicenseBody, LinkBody, LinksParams, ListParams, Me, MyOrg,
+    NameBody, SeatsBody,
 };
 use omni_requests::{Answer, Identity, Organization, ProgressSink, Staged};
+use omni_store::sync::OfflineEdit;
 use omni_store::{
     AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport, LinkKind,
     NewUser, UserEdit, UserPage, UserQuery,
@@ -97,6 +98,58 @@ impl ServerOrganization {
 
     async fn user_now(&self, id: Id) -> Result<User> {
         self.get(&format!("/users/{id}")).await
+    }
+
+    /// User `id` as the server has it now (`not_found` once deleted).
+    pub async fn user(&self, id: Id) -> Result<User> {
+        self.user_now(id).await
+    }
+
+    /// Sends an edit made offline: `If-Match` with the version it was based on, and the
+    /// `Idempotency-Key` chosen when it was queued, so a send whose answer was lost and is
+    /// sent again changes nothing twice. Answers the user as the server changed it.
+    pub async fn send_edit(&self, edit: &OfflineEdit, key: &str) -> Result<User> {
+        let id = edit.user();
+        let based_on = Some(edit.based_on());
+        match edit {
+            OfflineEdit::SetLicensed { licensed, .. } => {
+                let path = self.at(&format!("/users/{id}/license"));
+                let body = LicenseBody {
+                    licensed: *licensed,
+                };
+                self.conn
+                    .call_keyed(Method::PUT, &path, &body, based_on, key)
+                    .await
+            }
+            OfflineEdit::SetRole { role, .. } => {
+                let edit = UserEdit {
+                    role: Some(*role),
+                    ..UserEdit::default()
+                };
+                self.patch_user(id, &edit, based_on, key).await
+            }
+            OfflineEdit::SetBudget { budget, .. } => {
+                let edit = UserEdit {
+                    budget: Some(*budget),
+                    ..UserEdit::default()
+                };
+                self.patch_user(id, &edit, based_on, key).await
+            }
+        }
+    }
+
+    async fn patch_user(
+        &self,
+        id: Id,
+        edit: &UserEdit,
+        based_on: Option<i64>,
+        key: &str,
+    ) -> Result<User> {
+        let path = self.at(&format!("/users/{id}"));
+        let body = EditUserBody::of_edit(edit);
+        self.conn
+            .call_keyed(Method::PATCH, &path, &body, based_on, key)
+            .await
     }
 }
 

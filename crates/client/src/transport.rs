@@ -205,8 +205,27 @@ impl Connection {
         B: Serialize + Sync + ?Sized,
         T: DeserializeOwned,
     {
+        self.call_keyed(method, path, body, if_match, &new_key())
+            .await
+    }
+
+    /// [`Connection::call`] with a write's `Idempotency-Key` chosen before (an offline edit's,
+    /// kept with it until its answer is known).
+    pub async fn call_keyed<B, T>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+        if_match: Option<i64>,
+        key: &str,
+    ) -> Result<T>
+    where
+        B: Serialize + Sync + ?Sized,
+        T: DeserializeOwned,
+    {
+        let key = (method != Method::GET).then_some(key);
         let res = self
-            .send(method, path, Bound::Request, |rb| {
+            .attempts(method, path, Bound::Request, key, ATTEMPTS, |rb| {
                 let rb = rb.json(body);
                 Ok(match if_match {
                     Some(v) => rb.header(header::IF_MATCH, format!("\"{v}\"")),

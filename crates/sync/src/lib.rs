@@ -11,8 +11,11 @@
 //!    snapshot rebuilds the copy.
 //!
 //! Tauri-free: the desktop shell calls [`Copy::refresh`] when it connects and [`Copy::follow`]
-//! in a loop, and emits its data-changed event with the kinds `follow` answers. Offline edits
-//! (the outbox) are not part of this crate yet.
+//! in a loop, and emits its data-changed event with the kinds `follow` answers.
+//!
+//! 4. Offline edits: made while the server cannot be reached, they are written to the copy's
+//!    outbox with their optimistic change ([`Store::queue_edit`]), and [`Copy::send_outbox`]
+//!    sends them in order once it answers again, each settled as sent or as a conflict.
 
 use std::time::Duration;
 
@@ -21,7 +24,7 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Timestamp};
 use omni_core::{Error, ErrorCode};
 use omni_requests::ProgressSink;
-use omni_store::sync::{Applied, CopyStatus};
+use omni_store::sync::{Applied, CopyStatus, EntryState, Settled};
 use omni_store::{ChangePage, FeedEntity, Store};
 
 /// Every kind of data: what changed when the whole copy was (re)downloaded.
@@ -52,6 +55,26 @@ pub struct SyncOutcome {
     pub position: i64,
     /// The kinds of data that changed, each once.
     pub changed: Vec<FeedEntity>,
+}
+
+/// What a [`Copy::send_outbox`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendOutcome {
+    /// Entries the server took (now gone from the outbox).
+    pub sent: u32,
+    /// Entries refused or stale, now conflicts ("Needs attention").
+    pub conflicts: u32,
+    /// The server stopped answering (unreachable, 5xx): the entries from the one that got no
+    /// answer on stay pending, to be sent again with the same keys.
+    pub stopped_offline: bool,
+}
+
+/// An answer that says nothing of the edit: send it again later, with the same key.
+fn no_answer(e: &Error) -> bool {
+    matches!(
+        e.code,
+        ErrorCode::Unreachable | ErrorCode::Unavailable | ErrorCode::Internal
+    )
 }
 
 impl Copy {
@@ -134,6 +157,71 @@ impl Copy {
             }
         }
         Ok(changed)
+    }
+
+    /// Sends the outbox's pending entries in order, each with its own `Idempotency-Key` and
+    /// `If-Match` with the version it was based on, and settles each: taken (the copy's row
+    /// takes the server's answer), or a conflict when the server refuses it by its rules or
+    /// finds the user changed meanwhile (the entry keeps the value set, the value it was
+    /// based on and the server's current one; the row shows the server's). A conflict does
+    /// not stop the entries behind it; no answer (unreachable, 5xx) stops the sending, and a
+    /// sign-in the server no longer accepts is the error. Then, when anything was settled and
+    /// the server still answers, refreshes the copy.
+    pub async fn send_outbox(
+        &self,
+        server: &ServerOrganization,
+        now: Timestamp,
+    ) -> Result<SendOutcome> {
+        self.same_org(server)?;
+        let mut outcome = SendOutcome {
+            sent: 0,
+            conflicts: 0,
+            stopped_offline: false,
+        };
+        let entries = self.store.outbox(self.org).await?;
+        for entry in entries.iter().filter(|e| e.state == EntryState::Pending) {
+            // Its `based_on` may have moved since the list was read (an earlier entry sent).
+            let current = self.store.outbox(self.org).await?;
+            let Some(entry) = current.into_iter().find(|e| e.id == entry.id) else {
+                continue;
+            };
+            let settled = match server.send_edit(&entry.edit, &entry.key).await {
+                Ok(user) => Settled::Sent { server: Some(user) },
+                Err(e) if no_answer(&e) => {
+                    outcome.stopped_offline = true;
+                    break;
+                }
+                Err(e) if e.code == ErrorCode::SignInRequired => return Err(e),
+                Err(error) => {
+                    let user = match server.user(entry.edit.user()).await {
+                        Ok(u) => Some(u),
+                        Err(e) if e.code == ErrorCode::NotFound => None,
+                        Err(e) if no_answer(&e) => {
+                            outcome.stopped_offline = true;
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    let server_value = user
+                        .as_ref()
+                        .map_or(serde_json::Value::Null, |u| entry.edit.value_in(u));
+                    Settled::Conflict {
+                        server_value,
+                        error,
+                        server: user,
+                    }
+                }
+            };
+            match settled {
+                Settled::Sent { .. } => outcome.sent += 1,
+                Settled::Conflict { .. } => outcome.conflicts += 1,
+            }
+            self.store.settle_edit(entry.id, settled, now).await?;
+        }
+        if !outcome.stopped_offline && outcome.sent + outcome.conflicts > 0 {
+            self.refresh(server, no_progress(), now).await?;
+        }
+        Ok(outcome)
     }
 
     async fn apply(

@@ -87,6 +87,7 @@ impl Store {
         if end.counts != header.counts || seen != header.counts || end.position != header.position {
             return Err(cut("its counts do not match"));
         }
+        super::outbox::overlay_all(&mut tx, header.org).await?;
         tx.commit().await?;
         Ok(Applied {
             org: header.org,

@@ -12,6 +12,8 @@
 //! (its own later entry brings its real one), a link of the same kind and ends under another id
 //! is dropped, and the counters are moved by what each row was and is, with the seats never set
 //! below the licensed users (the `CHECK`), until the organization's own entry brings them.
+//! Last, the copy's pending offline edits of the users the page wrote are laid over them again
+//! (`outbox`), so a refresh never hides an edit not yet sent.
 
 use omni_core::error::Result;
 use omni_core::model::{Id, Timestamp};
@@ -92,6 +94,16 @@ impl Store {
         }
         let next = page.next.max(position);
         finish(&mut tx, org, delta, org_row, next).await?;
+        // The edits still to send stay shown over the server's older states.
+        let mut users: Vec<Id> = page
+            .changes
+            .iter()
+            .filter(|c| c.seq > position && c.entity == FeedEntity::User)
+            .map(|c| c.id)
+            .collect();
+        users.sort_unstable();
+        users.dedup();
+        crate::sync::outbox::overlay(&mut tx, org, &users).await?;
         contact(&mut tx, org, now).await?;
         tx.commit().await?;
         Ok(next)

@@ -11,11 +11,16 @@
 //! usage with its month, times in ms since the epoch), so a copy has the same tables as the
 //! server. The reader then follows the change feed from `position`.
 //!
+//! A copy also keeps an outbox of the edits made while the server could not be reached
+//! (`outbox`): each is laid over the server's rows again whenever a snapshot or a feed page
+//! writes them, until it is sent.
+//!
 //! Left out: the audit log, sign-in identities, usage events (kept to refuse a repeated event
 //! id), idempotency keys and uploads: none of them is shown from a copy.
 
 mod apply;
 mod changes;
+mod outbox;
 pub(crate) mod read;
 mod rows;
 
@@ -24,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 pub use apply::Applied;
 pub use changes::CopyStatus;
+pub use outbox::{EntryState, OfflineEdit, OutboxEntry, Settled};
 pub use read::SnapshotStream;
 
 /// The version of the snapshot's format, in its header.

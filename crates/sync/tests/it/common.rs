@@ -26,6 +26,12 @@ pub struct Owner {
 }
 
 impl Owner {
+    pub fn new() -> Owner {
+        Owner {
+            current: Mutex::new(None),
+        }
+    }
+
     async fn mint() -> String {
         let person = [
             ("person_oid", "oid-admin-a".to_string()),

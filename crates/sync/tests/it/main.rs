@@ -7,3 +7,4 @@ mod common;
 mod copy;
 mod dump;
 mod edits;
+mod outbox;
