@@ -146,6 +146,8 @@ const en = {
   // deleted
   deletedTable: "Recently deleted",
   deletedAt: "Deleted",
+  daysLeft: { one: "{count} day left", other: "{count} days left" },
+  colDaysLeft: "Restorable for",
   restore: "Restore {email}",
   restoreLabel: "Restore",
   restored: "{email} was restored, without a license.",
@@ -378,6 +380,8 @@ const ptBR: Record<Key, Text> = {
   noItems: "Nenhum ainda: crie em Diretório.",
   deletedTable: "Excluídos recentemente",
   deletedAt: "Excluído em",
+  daysLeft: { one: "falta {count} dia", other: "faltam {count} dias" },
+  colDaysLeft: "Restaurável por",
   restore: "Restaurar {email}",
   restoreLabel: "Restaurar",
   restored: "{email} foi restaurado, sem licença.",

@@ -244,6 +244,21 @@ pub type Id = i64;
 /// How long a deleted user can be restored.
 pub const RESTORE_WINDOW_DAYS: i64 = 30;
 
+/// Whole days left, at `now`, to restore a user deleted at `deleted_at` (rounded up: a user
+/// with 29 days and an hour left has 30; 0 once the window has passed).
+pub fn restore_days_left(deleted_at: Timestamp, now: Timestamp) -> i64 {
+    const DAY: i64 = 86_400_000;
+    let left = deleted_at
+        .plus_days(RESTORE_WINDOW_DAYS)
+        .0
+        .saturating_sub(now.0);
+    if left <= 0 {
+        0
+    } else {
+        (left + DAY - 1) / DAY
+    }
+}
+
 /// A user of the organization as every reader sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -326,6 +341,21 @@ pub struct Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_left_to_restore_round_up_and_end_at_zero() {
+        let deleted = Timestamp(1_796_047_451_000);
+        let hour = 3_600_000;
+        assert_eq!(restore_days_left(deleted, deleted), 30);
+        assert_eq!(restore_days_left(deleted, Timestamp(deleted.0 + hour)), 30);
+        assert_eq!(restore_days_left(deleted, deleted.plus_days(29)), 1);
+        assert_eq!(
+            restore_days_left(deleted, Timestamp(deleted.plus_days(30).0 - 1)),
+            1
+        );
+        assert_eq!(restore_days_left(deleted, deleted.plus_days(30)), 0);
+        assert_eq!(restore_days_left(deleted, deleted.plus_days(45)), 0);
+    }
 
     #[test]
     fn usd_parses_and_prints() {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 
 use super::Reply;
-use crate::state::AppState;
+use crate::state::{now, AppState};
 
 /// The Create and Edit dialogs' fields, as typed. Read by `omni_requests`, as the CLI's and the
 /// server's input is, so every rule stays in Rust; errors name the field at fault.
@@ -78,19 +78,25 @@ pub async fn delete_users(state: State<'_, AppState>, ids: Vec<Id>) -> Reply<()>
     state.wrote(state.org().await?.delete_users(ids).await)
 }
 
-/// A user in "Recently deleted", with when.
+/// A user in "Recently deleted", with when, and how many days are left to restore them.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DeletedUser {
     pub user: User,
     pub deleted_at: Timestamp,
+    pub days_left: i64,
 }
 
 #[tauri::command]
 pub async fn deleted_users(state: State<'_, AppState>) -> Reply<Vec<DeletedUser>> {
     let list = state.org().await?.deleted_users().await?;
+    let now = now();
     Ok(list
         .into_iter()
-        .map(|(user, deleted_at)| DeletedUser { user, deleted_at })
+        .map(|(user, deleted_at)| DeletedUser {
+            days_left: omni_core::model::restore_days_left(deleted_at, now),
+            user,
+            deleted_at,
+        })
         .collect())
 }
 

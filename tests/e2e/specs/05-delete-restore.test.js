@@ -28,6 +28,8 @@ e2e('delete a user and restore them', {
 
   await navigate(app, 'Recently deleted');
   await app.find('row', ANA, { within: ['table', 'Recently deleted'] });
+  // Deleted just now: the whole restore window is left.
+  assert.match(await app.textOf('row', ANA, { within: ['table', 'Recently deleted'] }), /30 days left/);
   await app.shot('recently-deleted');
   assert.deepEqual((await app.omniJson('users', 'deleted')).map((d) => d.user.email), [ANA]);
 

@@ -200,7 +200,7 @@ budget: string,
  */
 version: number | null, };
 
-export type DeletedUser = { user: User, deleted_at: Timestamp, };
+export type DeletedUser = { user: User, deleted_at: Timestamp, days_left: number, };
 
 export type LinkedItem = { kind: LinkKind, item: DirectoryItem, };
 
