@@ -6,7 +6,7 @@
 //! Until the copy's first download is complete, reads go to the server.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::state::now;
@@ -27,6 +27,8 @@ pub struct ConnectedOrganization {
     pub copy: Arc<omni_sync::Copy>,
     /// The copy, read as the person signed in.
     pub reader: LocalOrganization,
+    /// The copy has held a complete snapshot (see [`ConnectedOrganization::copy_complete`]).
+    complete: AtomicBool,
 }
 
 fn no_progress() -> ProgressSink {
@@ -43,12 +45,23 @@ impl ConnectedOrganization {
             reader: LocalOrganization::acting_as(copy.store.clone(), caller, now),
             copy: Arc::new(copy),
             server,
+            complete: AtomicBool::new(false),
         }
     }
 
     /// Whether the copy holds a complete snapshot (then it answers every read).
+    /// Asked of the copy's file until the answer is yes, then remembered: a complete copy
+    /// stays complete (a rebuild replaces it in one transaction), so reads, which ask before
+    /// each query, pay for it only until the first download ends.
     pub async fn copy_complete(&self) -> bool {
-        matches!(self.copy.status().await, Ok(Some(_)))
+        if self.complete.load(Ordering::Relaxed) {
+            return true;
+        }
+        let complete = matches!(self.copy.status().await, Ok(Some(_)));
+        if complete {
+            self.complete.store(true, Ordering::Relaxed);
+        }
+        complete
     }
 
     /// Where reads go now: the copy once its first download is complete, else the server.
