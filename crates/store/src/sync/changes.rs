@@ -103,7 +103,14 @@ impl Store {
             .collect();
         users.sort_unstable();
         users.dedup();
-        crate::sync::outbox::overlay(&mut tx, org, &users).await?;
+        if page.changes.iter().any(|c| {
+            c.seq > position && matches!(c.entity, FeedEntity::Link | FeedEntity::Directory)
+        }) {
+            // Links and items written: every pending link (and the rest) laid over again.
+            crate::sync::outbox::overlay_all(&mut tx, org).await?;
+        } else {
+            crate::sync::outbox::overlay(&mut tx, org, &users).await?;
+        }
         contact(&mut tx, org, now).await?;
         tx.commit().await?;
         Ok(next)

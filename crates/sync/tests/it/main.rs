@@ -7,4 +7,5 @@ mod common;
 mod copy;
 mod dump;
 mod edits;
+mod offline_users;
 mod outbox;
