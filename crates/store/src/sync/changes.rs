@@ -111,6 +111,7 @@ impl Store {
         } else {
             crate::sync::outbox::overlay(&mut tx, org, &users).await?;
         }
+        crate::sync::outbox::fit_seats(&mut tx, org).await?;
         contact(&mut tx, org, now).await?;
         tx.commit().await?;
         Ok(next)
@@ -188,6 +189,9 @@ async fn finish(
     org_row: Option<OrgRecord>,
     next: i64,
 ) -> Result<()> {
+    if let Some(o) = &org_row {
+        crate::sync::outbox::server_seats(tx, org, o.seats_purchased).await?;
+    }
     let (seats, name, owner) = match org_row {
         Some(o) => (Some(o.seats_purchased), Some(o.name), Some(o.owner_email)),
         None => (None, None, None),

@@ -565,12 +565,15 @@ impl Store {
         };
         match server {
             Some(u) => {
-                let d = user(&mut tx, org, u.id, Some(&u), None, now.month_start().0).await?;
-                bump(&mut tx, org, d).await?;
+                if newer(&mut tx, org, &u).await? {
+                    let d = user(&mut tx, org, u.id, Some(&u), None, now.month_start().0).await?;
+                    bump(&mut tx, org, d).await?;
+                }
                 overlay(&mut tx, org, &[u.id]).await?;
             }
             None => overlay(&mut tx, org, &[target]).await?,
         }
+        fit_seats(&mut tx, org).await?;
         tx.commit().await
     }
 
@@ -601,6 +604,7 @@ impl Store {
                 }
             }
             overlay(&mut tx, e.org, &[e.edit.user()]).await?;
+            fit_seats(&mut tx, e.org).await?;
         }
         tx.commit().await
     }
@@ -614,6 +618,23 @@ impl Store {
                 .map_err(internal)?;
         row.map(|r| entry(split(r))).transpose()
     }
+}
+
+/// Whether `u` is newer than the copy's row of it. An answer sent again for a repeated key
+/// is the state of its first time: the feed may have brought a later one since (another
+/// administrator's change, a deletion), which it must not hide.
+async fn newer(tx: &mut WriteTx, org: Id, u: &User) -> Result<bool> {
+    let row: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT version, deleted_at FROM users WHERE id = $1 AND org_id = $2")
+            .bind(u.id)
+            .bind(org)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(internal)?;
+    Ok(match row {
+        None => true,
+        Some((v, deleted)) => v < u.version || (v == u.version && deleted.is_none()),
+    })
 }
 
 async fn mark_conflict(
@@ -813,6 +834,39 @@ async fn bump(tx: &mut WriteTx, org: Id, delta: Delta) -> Result<()> {
     .bind(delta.1)
     .bind(delta.0)
     .bind(delta.2)
+    .bind(org)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// Records the seats the server said `org` has (a snapshot, the organization's feed entry).
+pub(crate) async fn server_seats(tx: &mut WriteTx, org: Id, seats: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO copy_seats (org_id, seats) VALUES ($1, $2) \
+         ON CONFLICT (org_id) DO UPDATE SET seats = excluded.seats",
+    )
+    .bind(org)
+    .bind(seats)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// Sets the copy's seats back to the server's, or to its licensed users while more are shown
+/// (the `CHECK`): the seats a write raised to fit go back once the licenses settle.
+pub(crate) async fn fit_seats(tx: &mut WriteTx, org: Id) -> Result<()> {
+    let most = match crate::Backend::of(tx) {
+        crate::Backend::Sqlite => "MAX",
+        crate::Backend::Postgres => "GREATEST",
+    };
+    sqlx::query(&format!(
+        "UPDATE orgs SET seats_purchased = {most}(users_licensed, \
+         (SELECT seats FROM copy_seats WHERE org_id = $1)) \
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM copy_seats WHERE org_id = $1)"
+    ))
     .bind(org)
     .execute(&mut **tx)
     .await

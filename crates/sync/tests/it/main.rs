@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod converge;
 mod copy;
 mod dump;
 mod edits;
