@@ -376,7 +376,15 @@ async fn offline_edits_converge() {
     }
     let start = Instant::now();
     let mut kills = 0;
-    while start.elapsed() < CHAOS {
+    // At least CHAOS, and on a loaded machine (slow process starts) until the clients have
+    // queued enough edits, within a bound.
+    let queued_so_far = |clients: &[Client]| -> usize {
+        clients
+            .iter()
+            .map(|c| std::fs::read_to_string(&c.log).map_or(0, |t| t.lines().count()))
+            .sum()
+    };
+    while start.elapsed() < CHAOS || (queued_so_far(&clients) < 30 && start.elapsed() < CHAOS * 3) {
         tokio::time::sleep(Duration::from_millis(rng.gen_range(50..400))).await;
         let c = &mut clients[rng.gen_range(0..CLIENTS)];
         match rng.gen_range(0..10) {
