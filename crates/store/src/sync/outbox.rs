@@ -953,6 +953,7 @@ async fn apply_edit(
                     "A budget is above zero; remove the limit instead.",
                 ));
             }
+            live_user(tx, org, *user).await?;
             let mut was = Map::new();
             if let Some(role) = e.role {
                 was.insert("role".into(), set_role(tx, org, *user, role).await?);
@@ -974,9 +975,6 @@ async fn apply_edit(
                     .await
                     .map_err(internal)?;
                 was.insert("phone".into(), before.0.into());
-            }
-            if was.is_empty() {
-                live_user(tx, org, *user).await?;
             }
             Ok(Value::Object(was))
         }

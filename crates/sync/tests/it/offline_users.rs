@@ -94,6 +94,16 @@ async fn a_user_created_offline_with_edits_and_links_reaches_the_server_once() {
     assert_eq!(taken.unwrap_err().code, ErrorCode::AlreadyExists);
 
     let phone = Phone::parse(Some("1"), "2025550143").unwrap();
+    let nobody = OfflineEdit::EditUser {
+        user: 999_999,
+        edit: UserEdit {
+            phone: Some(Some(phone.clone())),
+            ..UserEdit::default()
+        },
+        based_on: 1,
+    };
+    let refused = copy.store.queue_edit(org, me, nobody, s.now()).await;
+    assert_eq!(refused.unwrap_err().code, ErrorCode::NotFound);
     for edit in [
         OfflineEdit::EditUser {
             user: cat,
