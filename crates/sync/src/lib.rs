@@ -182,7 +182,11 @@ impl Copy {
         for entry in entries.iter().filter(|e| e.state == EntryState::Pending) {
             // Its `based_on` may have moved since the list was read (an earlier entry sent).
             let current = self.store.outbox(self.org).await?;
-            let Some(entry) = current.into_iter().find(|e| e.id == entry.id) else {
+            // A conflict meanwhile (an edit on a user whose creation was refused) is not sent.
+            let Some(entry) = current
+                .into_iter()
+                .find(|e| e.id == entry.id && e.state == EntryState::Pending)
+            else {
                 continue;
             };
             if entry.edit.user() < 0 && !matches!(entry.edit, OfflineEdit::CreateUser { .. }) {
