@@ -2,7 +2,8 @@
 //! omni-server: shown at once under a provisional id, sent once in order, the provisional row
 //! replaced by the server's user (never shown twice, even when the feed brings it first), and
 //! a refused creation a conflict that takes the edits made on that user with it, saying why,
-//! without blocking the others.
+//! without blocking the others; and the copy's seats, raised for a moment to fit an offline
+//! license over the server's, back to the server's once it settles.
 
 use omni_core::model::{DirectoryKind, Role, User};
 use omni_core::{ErrorCode, Phone};
@@ -353,5 +354,47 @@ async fn unlinking_offline_and_taking_back_a_creation() {
         .await
         .unwrap()
         .is_empty());
+    assert_same(&s, &copy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seats_raised_to_fit_an_offline_license_come_back_to_the_servers() {
+    let s = Server::start(2).await;
+    let mut ids = Vec::new();
+    for name in ["ann", "bob", "cat"] {
+        let u = s
+            .store
+            .create_user(&s.owner, new_user(name), s.now())
+            .await
+            .unwrap();
+        ids.push(u);
+    }
+    s.store
+        .set_licensed(&s.owner, &[ids[0].id], true, s.now())
+        .await
+        .unwrap();
+    let copy = synced(&s).await;
+    let (org, me) = (s.org(), s.owner.user);
+    // Offline: bob takes the last seat in the copy; meanwhile cat takes it on the server.
+    let bob = OfflineEdit::SetLicensed {
+        user: ids[1].id,
+        licensed: true,
+        based_on: ids[1].version,
+    };
+    copy.store.queue_edit(org, me, bob, s.now()).await.unwrap();
+    s.store
+        .set_licensed(&s.owner, &[ids[2].id], true, s.now())
+        .await
+        .unwrap();
+    copy.refresh(&s.client(), no_progress(), s.now())
+        .await
+        .unwrap();
+    let shown = copy.store.summary(&s.owner).await.unwrap();
+    assert_eq!(shown.licensed, 3, "cat from the server, bob still pending");
+    // The server refuses bob: no seat. The copy's seats are the server's again.
+    let sent = copy.send_outbox(&s.client(), s.now()).await.unwrap();
+    assert_eq!((sent.sent, sent.conflicts), (0, 1));
+    let shown = copy.store.summary(&s.owner).await.unwrap();
+    assert_eq!((shown.licensed, shown.seats.purchased), (2, 2));
     assert_same(&s, &copy).await;
 }
