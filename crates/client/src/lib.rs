@@ -26,6 +26,6 @@ mod transport;
 
 pub use credentials::Credentials;
 pub use feed::LONGEST_POLL;
-pub use organization::{my_org, ServerOrganization};
+pub use organization::{my_org, SentEdit, ServerOrganization};
 pub use reqwest::Url;
 pub use transport::{http_client, CONNECT_TIMEOUT, REQUEST_TIMEOUT};

@@ -107,8 +107,87 @@ impl ServerOrganization {
 
     /// Sends an edit made offline: `If-Match` with the version it was based on, and the
     /// `Idempotency-Key` chosen when it was queued, so a send whose answer was lost and is
-    /// sent again changes nothing twice. Answers the user as the server changed it.
+    /// sent again changes nothing twice. Answers the user as the server changed it (a link
+    /// answers no user: see [`ServerOrganization::send_offline`]).
     pub async fn send_edit(&self, edit: &OfflineEdit, key: &str) -> Result<User> {
+        match self.send_offline(edit, key).await? {
+            SentEdit::User(u) => Ok(u),
+            SentEdit::Link { .. } => Err(Error::internal(
+                "A link's answer is not a user: send it with send_offline.",
+            )),
+        }
+    }
+
+    /// Sends any edit made offline, as [`ServerOrganization::send_edit`]: a new user
+    /// (`POST /users`, no `If-Match`: it has no version yet), an edit (`PATCH` with
+    /// `If-Match`), a link made or removed (`POST`/`DELETE /links`, idempotent). Every one
+    /// carries its entry's `Idempotency-Key`.
+    pub async fn send_offline(&self, edit: &OfflineEdit, key: &str) -> Result<SentEdit> {
+        let id = edit.user();
+        let based_on = Some(edit.based_on());
+        let user = match edit {
+            OfflineEdit::CreateUser { new, .. } => {
+                let body = CreateUserBody {
+                    email: new.email.as_str().to_string(),
+                    country_code: None,
+                    phone: new.phone.as_ref().map(|p| p.e164()),
+                    role: Some(new.role.as_str().to_string()),
+                };
+                self.conn
+                    .call_keyed(Method::POST, &self.at("/users"), &body, None, key)
+                    .await
+            }
+            OfflineEdit::EditUser { edit, .. } => self.patch_user(id, edit, based_on, key).await,
+            OfflineEdit::Link { link, a, b } | OfflineEdit::Unlink { link, a, b } => {
+                let method = match edit {
+                    OfflineEdit::Link { .. } => Method::POST,
+                    _ => Method::DELETE,
+                };
+                let body = LinkBody {
+                    kind: *link,
+                    a: *a,
+                    b: *b,
+                };
+                let c: Changed = self
+                    .conn
+                    .call_keyed(method, &self.at("/links"), &body, None, key)
+                    .await?;
+                return Ok(SentEdit::Link { changed: c.changed });
+            }
+            _ => self.send_field(edit, key).await,
+        }?;
+        Ok(SentEdit::User(user))
+    }
+
+    /// Whether user `user` is linked to the item at the link's other end, on the server now.
+    pub async fn linked(&self, link: LinkKind, a: Id, b: Id) -> Result<bool> {
+        let (user, item) = match link {
+            LinkKind::AgentUser => (b, a),
+            _ => (a, b),
+        };
+        let links: Vec<(LinkKind, DirectoryItem)> =
+            self.get(&format!("/users/{user}/links")).await?;
+        Ok(links.iter().any(|(k, i)| *k == link && i.id == item))
+    }
+
+    /// The live user with this email on the server, if any.
+    pub async fn user_with_email(&self, email: &str) -> Result<Option<User>> {
+        let query = UserQuery {
+            search: Some(email.to_string()),
+            limit: 50,
+            ..UserQuery::default()
+        };
+        let page: UserPage = self
+            .conn
+            .get(&self.at("/users"), &ListParams::of_query(&query))
+            .await?;
+        Ok(page
+            .users
+            .into_iter()
+            .find(|u| u.email.as_str().eq_ignore_ascii_case(email)))
+    }
+
+    async fn send_field(&self, edit: &OfflineEdit, key: &str) -> Result<User> {
         let id = edit.user();
         let based_on = Some(edit.based_on());
         match edit {
@@ -135,6 +214,7 @@ impl ServerOrganization {
                 };
                 self.patch_user(id, &edit, based_on, key).await
             }
+            _ => Err(Error::internal("Not an edit of one field.")),
         }
     }
 
@@ -151,6 +231,15 @@ impl ServerOrganization {
             .call_keyed(Method::PATCH, &path, &body, based_on, key)
             .await
     }
+}
+
+/// The server's answer to an edit made offline ([`ServerOrganization::send_offline`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentEdit {
+    /// The user as the server created or changed it.
+    User(User),
+    /// A link made or removed; `changed` is false when it was already so.
+    Link { changed: bool },
 }
 
 /// The server's path word for a kind of directory item.

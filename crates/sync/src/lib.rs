@@ -19,12 +19,12 @@
 
 use std::time::Duration;
 
-use omni_client::ServerOrganization;
+use omni_client::{SentEdit, ServerOrganization};
 use omni_core::error::Result;
-use omni_core::model::{Id, Timestamp};
+use omni_core::model::{Id, Timestamp, User};
 use omni_core::{Error, ErrorCode};
 use omni_requests::ProgressSink;
-use omni_store::sync::{Applied, CopyStatus, EntryState, Settled};
+use omni_store::sync::{Applied, CopyStatus, EntryState, OfflineEdit, Settled};
 use omni_store::{ChangePage, FeedEntity, Store};
 
 /// Every kind of data: what changed when the whole copy was (re)downloaded.
@@ -182,35 +182,38 @@ impl Copy {
         for entry in entries.iter().filter(|e| e.state == EntryState::Pending) {
             // Its `based_on` may have moved since the list was read (an earlier entry sent).
             let current = self.store.outbox(self.org).await?;
-            let Some(entry) = current.into_iter().find(|e| e.id == entry.id) else {
+            // A conflict meanwhile (an edit on a user whose creation was refused) is not sent.
+            let Some(entry) = current
+                .into_iter()
+                .find(|e| e.id == entry.id && e.state == EntryState::Pending)
+            else {
                 continue;
             };
-            let settled = match server.send_edit(&entry.edit, &entry.key).await {
-                Ok(user) => Settled::Sent { server: Some(user) },
+            if entry.edit.user() < 0 && !matches!(entry.edit, OfflineEdit::CreateUser { .. }) {
+                // On a user created offline whose creation is not settled (it comes first,
+                // so this cannot happen): the server does not know the provisional id.
+                continue;
+            }
+            let settled = match server.send_offline(&entry.edit, &entry.key).await {
+                Ok(SentEdit::User(user)) => Settled::Sent { server: Some(user) },
+                Ok(SentEdit::Link { .. }) => Settled::Sent { server: None },
                 Err(e) if no_answer(&e) => {
                     outcome.stopped_offline = true;
                     break;
                 }
                 Err(e) if e.code == ErrorCode::SignInRequired => return Err(e),
-                Err(error) => {
-                    let user = match server.user(entry.edit.user()).await {
-                        Ok(u) => Some(u),
-                        Err(e) if e.code == ErrorCode::NotFound => None,
-                        Err(e) if no_answer(&e) => {
-                            outcome.stopped_offline = true;
-                            break;
-                        }
-                        Err(e) => return Err(e),
-                    };
-                    let server_value = user
-                        .as_ref()
-                        .map_or(serde_json::Value::Null, |u| entry.edit.value_in(u));
-                    Settled::Conflict {
+                Err(error) => match server_state(server, &entry.edit).await {
+                    Ok((server_value, user)) => Settled::Conflict {
                         server_value,
                         error,
                         server: user,
+                    },
+                    Err(e) if no_answer(&e) => {
+                        outcome.stopped_offline = true;
+                        break;
                     }
-                }
+                    Err(e) => return Err(e),
+                },
             };
             match settled {
                 Settled::Sent { .. } => outcome.sent += 1,
@@ -268,6 +271,37 @@ impl Copy {
             ));
         }
         Ok(())
+    }
+}
+
+/// What the server holds now of what `edit` changes, after it refused it: the field's value
+/// (a creation: the server's user with that email; a link: whether linked) and the user to
+/// write into the copy, when there is one.
+async fn server_state(
+    server: &ServerOrganization,
+    edit: &OfflineEdit,
+) -> Result<(serde_json::Value, Option<User>)> {
+    let gone = |e: &Error| e.code == ErrorCode::NotFound;
+    match edit {
+        OfflineEdit::CreateUser { new, .. } => {
+            let user = server.user_with_email(new.email.as_str()).await?;
+            let value = user
+                .as_ref()
+                .map_or(serde_json::Value::Null, |u| edit.value_in(u));
+            Ok((value, user))
+        }
+        OfflineEdit::Link { link, a, b } | OfflineEdit::Unlink { link, a, b } => {
+            match server.linked(*link, *a, *b).await {
+                Ok(on) => Ok((serde_json::Value::Bool(on), None)),
+                Err(e) if gone(&e) => Ok((serde_json::Value::Bool(false), None)),
+                Err(e) => Err(e),
+            }
+        }
+        _ => match server.user(edit.user()).await {
+            Ok(u) => Ok((edit.value_in(&u), Some(u))),
+            Err(e) if gone(&e) => Ok((serde_json::Value::Null, None)),
+            Err(e) => Err(e),
+        },
     }
 }
 

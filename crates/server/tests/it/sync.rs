@@ -423,6 +423,80 @@ async fn the_same_key_twice_changes_once_and_answers_the_same() {
     );
 }
 
+/// What the desktop's outbox sends (issue 14, edits made offline): a link made and removed,
+/// and a user's edit at the version it was based on (`If-Match`), each sent twice with its
+/// key, change once and answer the first answer: not "already linked", not a 412.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_edits_sent_twice_change_once() {
+    let s = Server::start(5).await;
+    let group = s
+        .store
+        .create_item(
+            &s.owner,
+            omni_store::DirectoryKind::Group,
+            "Offline",
+            s.now(),
+        )
+        .await
+        .unwrap();
+    let links = format!("/v1/orgs/{}/links", s.org());
+    let body = json!({"kind": "user_group", "a": s.target, "b": group.id});
+    let position = |s: &Server| {
+        let (store, owner, now) = (s.store.clone(), s.owner, s.now());
+        async move { store.changes(&owner, 0, 10_000, now).await.unwrap().next }
+    };
+    for (method, key) in [("POST", "k-link"), ("DELETE", "k-unlink")] {
+        let at = position(&s).await;
+        let one = keyed(&s, method, &links, Some(body.clone()), Some(key), None).await;
+        let two = keyed(&s, method, &links, Some(body.clone()), Some(key), None).await;
+        assert_eq!(one.0, 200, "{}", one.2);
+        assert_eq!(one.2, r#"{"changed":true}"#);
+        assert_eq!((two.0, &two.2), (one.0, &one.2), "{method}");
+        assert_eq!(two.1["idempotent-replayed"], "true");
+        assert_eq!(position(&s).await, at + 1, "{method} changed once");
+    }
+    assert!(s
+        .store
+        .user_links(&s.owner, s.target)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let path = format!("/v1/orgs/{}/users/{}", s.org(), s.target);
+    let v = s
+        .store
+        .user(&s.owner, s.target, s.now())
+        .await
+        .unwrap()
+        .version;
+    let tag = format!("\"{v}\"");
+    let edit = json!({"phone": "+12025550143", "role": "collaborator"});
+    let one = keyed(
+        &s,
+        "PATCH",
+        &path,
+        Some(edit.clone()),
+        Some("k-edit"),
+        Some(&tag),
+    )
+    .await;
+    let two = keyed(
+        &s,
+        "PATCH",
+        &path,
+        Some(edit.clone()),
+        Some("k-edit"),
+        Some(&tag),
+    )
+    .await;
+    assert_eq!(one.0, 200, "{}", one.2);
+    assert_eq!((two.0, &two.2), (one.0, &one.2));
+    assert_eq!(two.1["etag"], format!("\"{}\"", v + 1).as_str());
+    // A new key at the old version is stale: the edit was based on what is no longer there.
+    let stale = keyed(&s, "PATCH", &path, Some(edit), Some("k-edit-2"), Some(&tag)).await;
+    assert_eq!(stale.0, 412, "{}", stale.2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_requests_with_one_key_change_once() {
     let s = std::sync::Arc::new(Server::start(10).await);

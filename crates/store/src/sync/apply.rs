@@ -88,6 +88,7 @@ impl Store {
             return Err(cut("its counts do not match"));
         }
         super::outbox::overlay_all(&mut tx, header.org).await?;
+        super::outbox::fit_seats(&mut tx, header.org).await?;
         tx.commit().await?;
         Ok(Applied {
             org: header.org,
@@ -168,6 +169,7 @@ async fn write(
                 .execute(&mut **tx)
                 .await
                 .map_err(internal)?;
+                super::outbox::server_seats(tx, o.id, o.seats_purchased).await?;
             }
             Record::User(u) => {
                 seen.users += 1;

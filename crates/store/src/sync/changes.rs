@@ -103,7 +103,15 @@ impl Store {
             .collect();
         users.sort_unstable();
         users.dedup();
-        crate::sync::outbox::overlay(&mut tx, org, &users).await?;
+        if page.changes.iter().any(|c| {
+            c.seq > position && matches!(c.entity, FeedEntity::Link | FeedEntity::Directory)
+        }) {
+            // Links and items written: every pending link (and the rest) laid over again.
+            crate::sync::outbox::overlay_all(&mut tx, org).await?;
+        } else {
+            crate::sync::outbox::overlay(&mut tx, org, &users).await?;
+        }
+        crate::sync::outbox::fit_seats(&mut tx, org).await?;
         contact(&mut tx, org, now).await?;
         tx.commit().await?;
         Ok(next)
@@ -181,6 +189,9 @@ async fn finish(
     org_row: Option<OrgRecord>,
     next: i64,
 ) -> Result<()> {
+    if let Some(o) = &org_row {
+        crate::sync::outbox::server_seats(tx, org, o.seats_purchased).await?;
+    }
     let (seats, name, owner) = match org_row {
         Some(o) => (Some(o.seats_purchased), Some(o.name), Some(o.owner_email)),
         None => (None, None, None),

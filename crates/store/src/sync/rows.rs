@@ -56,7 +56,28 @@ pub(crate) async fn user(
         }
         return Ok((0, 0, 0));
     };
+    let mut provisional = (0, 0, 0);
     if deleted.is_none() {
+        // A user created offline and not yet answered (provisional, negative id) gives way to
+        // the server's user with its email: the same user whose answer was lost, or another
+        // that will make its creation a conflict. Its entry stays pending either way.
+        let gone: Vec<(i64, String)> = sqlx::query_as(
+            "DELETE FROM users WHERE org_id = $1 AND email = $2 AND id < 0 \
+             AND deleted_at IS NULL RETURNING licensed, role",
+        )
+        .bind(org)
+        .bind(u.email.as_str())
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(internal)?;
+        for (l, r) in gone {
+            let w = weight(true, l != 0, r == "administrator");
+            provisional = (
+                provisional.0 - w.0,
+                provisional.1 - w.1,
+                provisional.2 - w.2,
+            );
+        }
         sqlx::query(
             "UPDATE users SET email = '~' || CAST(id AS TEXT) || '~' || email \
              WHERE org_id = $1 AND email = $2 AND id <> $3 AND deleted_at IS NULL",
@@ -104,7 +125,11 @@ pub(crate) async fn user(
         u.licensed,
         u.role == omni_core::model::Role::Administrator,
     );
-    Ok((after.0 - before.0, after.1 - before.1, after.2 - before.2))
+    Ok((
+        after.0 - before.0 + provisional.0,
+        after.1 - before.1 + provisional.1,
+        after.2 - before.2 + provisional.2,
+    ))
 }
 
 pub(crate) async fn upsert_item(

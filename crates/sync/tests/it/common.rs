@@ -160,6 +160,75 @@ impl Server {
     }
 }
 
+/// A fresh token of the owner, for a client in another process.
+pub async fn owner_token() -> String {
+    Owner::mint().await
+}
+
+/// A token given once (a client process's): sent as it is, and again when refused.
+pub struct Fixed(pub String);
+
+impl Credentials for Fixed {
+    fn token(&self) -> BoxFuture<'_, omni_core::error::Result<String>> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+
+    fn rejected(&self, _token: String) -> BoxFuture<'_, omni_core::error::Result<String>> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+}
+
+/// A TCP proxy in front of the server that the test can cut: while cut it hangs up on every
+/// new connection and has dropped the open ones (a request in flight may have reached the
+/// server, its answer lost), so the client behind it is offline.
+pub struct Cuttable {
+    pub url: Url,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl Cuttable {
+    pub async fn start(upstream: &Url) -> Cuttable {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+        let server = format!(
+            "{}:{}",
+            upstream.host_str().unwrap(),
+            upstream.port().unwrap()
+        );
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let (cut, _) = tokio::sync::watch::channel(0u64);
+        let (up2, cut2) = (up.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !up2.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
+                let mut cutting = cut2.subscribe();
+                let server = server.clone();
+                tokio::spawn(async move {
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(&server).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {}
+                        _ = cutting.changed() => {}
+                    }
+                });
+            }
+        });
+        Cuttable { url, up, cut }
+    }
+
+    /// Online (`true`) or cut.
+    pub fn set_up(&self, up: bool) {
+        self.up.store(up, std::sync::atomic::Ordering::SeqCst);
+        if !up {
+            self.cut.send_modify(|n| *n += 1);
+        }
+    }
+}
+
 pub fn no_progress() -> omni_requests::ProgressSink {
     Arc::new(|_| {})
 }

@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod converge;
 mod copy;
 mod dump;
 mod edits;
+mod offline_users;
 mod outbox;
