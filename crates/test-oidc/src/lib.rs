@@ -32,13 +32,22 @@ pub fn port() -> u16 {
             .current_dir(&dir)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
             .spawn()
             .expect("node");
         let out = child.stdout.take().unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(out).read_line(&mut line).unwrap();
-        let v: Value = serde_json::from_str(&line).unwrap();
+        // Bounded: a provider that never says its port fails the test instead of hanging it.
+        let (said, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
+            let _ = said.send(line);
+        });
+        let line = heard
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the test OpenID provider did not say its port within 60 s");
+        let v: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("the test OpenID provider said {line:?}: {e}"));
         // Kept open for the life of this process: closing stdin stops the provider.
         std::mem::forget(child.stdin.take());
         std::mem::forget(child);
