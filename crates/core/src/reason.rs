@@ -569,6 +569,7 @@ mod tests {
         ("sign_in_refused", "The sign-in was refused: access_denied."),
         ("sign_in_again", "Your session has ended: sign in again."),
         ("signed_out", "You are signed out: sign in to work on this organization."),
+        ("needs_server", "This change needs the server: reconnect and try again. Offline you can assign licenses, change roles and set budgets."),
     ];
 
     #[test]
