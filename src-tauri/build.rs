@@ -37,6 +37,10 @@ const COMMANDS: &[&str] = &[
     "cancel_sign_in",
     "sign_out",
     "use_place",
+    "outbox",
+    "pending_users",
+    "apply_again",
+    "discard",
 ];
 
 fn main() {

@@ -62,6 +62,7 @@ pub fn render() -> String {
     use crate::commands::org::{AppInfo, CallerInfo, OrgShown};
     use crate::commands::users::{DeletedUser, UserForm};
     use crate::handles::{ExportId, FileId, PreviewId};
+    use crate::outbox::{FieldValue, OutboxItem};
     use crate::places::{Account, PlaceKey, ServerShown, SyncShown, SyncState};
 
     let cfg = config();
@@ -69,7 +70,7 @@ pub fn render() -> String {
         serde_json::Value, Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, DirectoryKind, Reason, Error, Named, AccessPath,
         AgentAccess, UserReach, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
         ExportScope, DirectoryItem, LinkKind, AuditEntry, OrgShown, CallerInfo, PlaceKey, Account, ServerShown, SyncState, SyncShown, AppInfo, UserForm, DeletedUser,
-        LinkedItem, FileId, ChosenFile, PreviewId, ImportPreview, ExportId, ExportDone, ChangeKind, DataChanged,
+        LinkedItem, FileId, ChosenFile, PreviewId, ImportPreview, ExportId, ExportDone, ChangeKind, DataChanged, FieldValue, OutboxItem,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\

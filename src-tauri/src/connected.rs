@@ -3,12 +3,15 @@
 //! server is not), changed on the server (which decides every rule). After each change the copy
 //! catches up with the server's feed before the answer returns, so the next read shows it.
 //!
-//! Until the copy's first download is complete, reads go to the server.
+//! Until the copy's first download is complete, reads go to the server. When the server cannot
+//! be reached, a license, a role or a budget is changed in the copy and queued in its outbox
+//! ([`crate::outbox`]), sent once the server answers again.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crate::outbox::needs_server;
 use crate::state::now;
 use omni_client::ServerOrganization;
 use omni_core::access::{AgentAccess, UserReach};
@@ -16,6 +19,7 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Role, Timestamp, User};
 use omni_core::{Error, ErrorCode, Summary};
 use omni_requests::{Answer, Identity, LocalOrganization, Organization, ProgressSink, Staged};
+use omni_store::sync::OfflineEdit;
 use omni_store::{
     AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport, LinkKind,
     NewUser, UserEdit, UserPage, UserQuery,
@@ -29,6 +33,10 @@ pub struct ConnectedOrganization {
     pub reader: LocalOrganization,
     /// The copy has held a complete snapshot (see [`ConnectedOrganization::copy_complete`]).
     complete: AtomicBool,
+    /// One sending of the outbox at a time (the follower's, or a write's before its own).
+    sending: tokio::sync::Mutex<()>,
+    /// Rung when an edit was queued: the follower sends as soon as the server answers.
+    pub queued: tokio::sync::Notify,
 }
 
 fn no_progress() -> ProgressSink {
@@ -46,6 +54,8 @@ impl ConnectedOrganization {
             copy: Arc::new(copy),
             server,
             complete: AtomicBool::new(false),
+            sending: tokio::sync::Mutex::new(()),
+            queued: tokio::sync::Notify::new(),
         }
     }
 
@@ -71,6 +81,42 @@ impl ConnectedOrganization {
         } else {
             self.server.as_ref()
         }
+    }
+
+    /// Sends the outbox's waiting entries in order (one sending at a time).
+    pub async fn send_outbox(&self) -> Result<omni_sync::SendOutcome> {
+        let _one = self.sending.lock().await;
+        self.copy.send_outbox(&self.server, now()).await
+    }
+
+    /// Before a change goes to the server: the edits still waiting go first, so the server
+    /// sees them in the order they were made (a failure leaves them to the follower).
+    async fn before_write(&self) {
+        if matches!(self.copy.store.pending_users(self.copy.org).await, Ok(p) if !p.is_empty()) {
+            let _ = self.send_outbox().await;
+        }
+    }
+
+    /// Whether a change the server did not answer goes to the outbox: the server cannot be
+    /// reached and the copy is complete.
+    async fn queues<T>(&self, answer: &Result<T>) -> bool {
+        matches!(answer, Err(e) if offline(e)) && self.copy_complete().await
+    }
+
+    /// The copy's users after edits queued offline; the follower is told to send them.
+    fn queued_now(&self, queued: Result<Vec<User>>) -> Result<Vec<User>> {
+        if queued.is_ok() {
+            self.queued.notify_one();
+        }
+        queued
+    }
+
+    /// Offline, an edit the outbox cannot hold is refused with a sentence to reconnect.
+    async fn online_only<T>(&self, answer: Result<T>) -> Result<T> {
+        if self.queues(&answer).await {
+            return Err(needs_server());
+        }
+        self.wrote(answer).await
     }
 
     /// A change made on the server: the copy catches up before the answer returns (a failure
@@ -102,7 +148,7 @@ impl Organization for ConnectedOrganization {
         Box::pin(async move { self.reads().await.summary().await })
     }
     fn set_seats(&self, seats: i64) -> Answer<'_, Summary> {
-        Box::pin(async move { self.wrote(self.server.set_seats(seats).await).await })
+        Box::pin(async move { self.online_only(self.server.set_seats(seats).await).await })
     }
     fn audit(&self, limit: u32, before: Option<Id>) -> Answer<'_, Vec<AuditEntry>> {
         // The audit log is not in the copy.
@@ -112,49 +158,102 @@ impl Organization for ConnectedOrganization {
         Box::pin(async move { self.reads().await.list_users(query).await })
     }
     fn create_user(&self, new: NewUser) -> Answer<'_, User> {
-        Box::pin(async move { self.wrote(self.server.create_user(new).await).await })
+        Box::pin(async move { self.online_only(self.server.create_user(new).await).await })
     }
     fn edit_user(&self, id: Id, edit: UserEdit) -> Answer<'_, User> {
-        Box::pin(async move { self.wrote(self.server.edit_user(id, edit).await).await })
+        Box::pin(async move {
+            self.before_write().await;
+            let answer = self.server.edit_user(id, edit.clone()).await;
+            if !self.queues(&answer).await {
+                return self.wrote(answer).await;
+            }
+            let user = self.copy_user(id).await?;
+            let edits = crate::outbox::field(&user, &edit)?;
+            let queued = self.queue_each(&[id], |_| edits.clone()).await;
+            let mut users = self.queued_now(queued)?;
+            users
+                .pop()
+                .ok_or_else(|| Error::internal("The edited user is missing."))
+        })
     }
     fn set_role(&self, ids: Vec<Id>, role: Role) -> Answer<'_, Vec<User>> {
-        Box::pin(async move { self.wrote(self.server.set_role(ids, role).await).await })
+        Box::pin(async move {
+            self.before_write().await;
+            let answer = self.server.set_role(ids.clone(), role).await;
+            if !self.queues(&answer).await {
+                return self.wrote(answer).await;
+            }
+            let queued = self
+                .queue_each(&ids, |u| {
+                    let edit = OfflineEdit::SetRole {
+                        user: u.id,
+                        role,
+                        based_on: u.version,
+                    };
+                    (u.role != role).then_some(edit).into_iter().collect()
+                })
+                .await;
+            self.queued_now(queued)
+        })
     }
     fn set_licensed(&self, ids: Vec<Id>, licensed: bool) -> Answer<'_, Vec<User>> {
         Box::pin(async move {
-            self.wrote(self.server.set_licensed(ids, licensed).await)
-                .await
+            self.before_write().await;
+            let answer = self.server.set_licensed(ids.clone(), licensed).await;
+            if !self.queues(&answer).await {
+                return self.wrote(answer).await;
+            }
+            let queued = self
+                .queue_each(&ids, |u| {
+                    let edit = OfflineEdit::SetLicensed {
+                        user: u.id,
+                        licensed,
+                        based_on: u.version,
+                    };
+                    (u.licensed != licensed)
+                        .then_some(edit)
+                        .into_iter()
+                        .collect()
+                })
+                .await;
+            self.queued_now(queued)
         })
     }
     fn delete_users(&self, ids: Vec<Id>) -> Answer<'_, ()> {
-        Box::pin(async move { self.wrote(self.server.delete_users(ids).await).await })
+        Box::pin(async move { self.online_only(self.server.delete_users(ids).await).await })
     }
     fn deleted_users(&self) -> Answer<'_, Vec<(User, Timestamp)>> {
         Box::pin(async move { self.reads().await.deleted_users().await })
     }
     fn restore_user(&self, id: Id) -> Answer<'_, User> {
-        Box::pin(async move { self.wrote(self.server.restore_user(id).await).await })
+        Box::pin(async move { self.online_only(self.server.restore_user(id).await).await })
     }
     fn items(&self, kind: DirectoryKind) -> Answer<'_, Vec<DirectoryItem>> {
         Box::pin(async move { self.reads().await.items(kind).await })
     }
     fn create_item(&self, kind: DirectoryKind, name: String) -> Answer<'_, DirectoryItem> {
-        Box::pin(async move { self.wrote(self.server.create_item(kind, name).await).await })
+        Box::pin(async move {
+            self.online_only(self.server.create_item(kind, name).await)
+                .await
+        })
     }
     fn rename_item(&self, kind: DirectoryKind, id: Id, name: String) -> Answer<'_, DirectoryItem> {
         Box::pin(async move {
-            self.wrote(self.server.rename_item(kind, id, name).await)
+            self.online_only(self.server.rename_item(kind, id, name).await)
                 .await
         })
     }
     fn delete_item(&self, kind: DirectoryKind, id: Id) -> Answer<'_, ()> {
-        Box::pin(async move { self.wrote(self.server.delete_item(kind, id).await).await })
+        Box::pin(async move {
+            self.online_only(self.server.delete_item(kind, id).await)
+                .await
+        })
     }
     fn link(&self, kind: LinkKind, a: Id, b: Id) -> Answer<'_, bool> {
-        Box::pin(async move { self.wrote(self.server.link(kind, a, b).await).await })
+        Box::pin(async move { self.online_only(self.server.link(kind, a, b).await).await })
     }
     fn unlink(&self, kind: LinkKind, a: Id, b: Id) -> Answer<'_, bool> {
-        Box::pin(async move { self.wrote(self.server.unlink(kind, a, b).await).await })
+        Box::pin(async move { self.online_only(self.server.unlink(kind, a, b).await).await })
     }
     fn user_links(&self, user: Id) -> Answer<'_, Vec<(LinkKind, DirectoryItem)>> {
         Box::pin(async move { self.reads().await.user_links(user).await })
@@ -188,7 +287,7 @@ impl Organization for ConnectedOrganization {
                 .server
                 .import_commit(staged, options, progress, cancel)
                 .await;
-            self.wrote(committed).await
+            self.online_only(committed).await
         })
     }
     fn export(&self, scope: ExportScope, to: PathBuf, progress: ProgressSink) -> Answer<'_, u64> {

@@ -83,6 +83,7 @@ mod types {
     pub use crate::commands::org::AppInfo;
     pub use crate::commands::users::{DeletedUser, UserForm};
     pub use crate::handles::{ExportId, FileId, PreviewId};
+    pub use crate::outbox::OutboxItem;
     pub use crate::places::{PlaceKey, ServerShown};
     pub use omni_core::access::{AgentAccess, UserReach};
     pub use omni_core::csv::LineIssue;
@@ -132,6 +133,10 @@ command_table! {
     cancel_sign_in() -> ();
     sign_out() -> AppInfo;
     use_place(place: PlaceKey) -> AppInfo;
+    outbox() -> Vec<OutboxItem>;
+    pending_users() -> Vec<Id>;
+    apply_again(entry: i64) -> ();
+    discard(entry: i64) -> ();
 }
 
 /// `snake_case` as `camelCase` (Tauri's convention for command arguments).

@@ -16,6 +16,7 @@ mod footprint;
 pub mod handles;
 pub mod ipc;
 mod opener;
+mod outbox;
 pub mod places;
 pub mod state;
 
@@ -159,6 +160,10 @@ pub fn run() {
             commands::places::cancel_sign_in,
             commands::places::sign_out,
             commands::places::use_place,
+            commands::outbox::outbox,
+            commands::outbox::pending_users,
+            commands::outbox::apply_again,
+            commands::outbox::discard,
         ])
         .build(tauri::generate_context!());
     let app = match result {

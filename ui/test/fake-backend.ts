@@ -93,6 +93,10 @@ export function fakeBackend(users: User[] = []): FakeBackend {
     signOut: unused,
     usePlace: unused,
     onSignInRequired: () => undefined,
+    outbox: async () => [],
+    pendingUsers: async () => [],
+    applyAgain: unused,
+    discard: unused,
   };
   return fake;
 }

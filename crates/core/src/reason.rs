@@ -107,6 +107,8 @@ pub enum Reason {
     SignInRefused { detail: String },
     SignInAgain,
     SignedOut,
+    // Offline, an edit the outbox cannot hold (only licenses, roles and budgets wait there).
+    NeedsServer,
 }
 
 /// `'c'`, as Rust writes a character (the first of `s`).
@@ -178,6 +180,7 @@ impl Reason {
             SignInRefused { detail } => return format!("The sign-in was refused: {detail}."),
             SignInAgain => "Your session has ended: sign in again.",
             SignedOut => "You are signed out: sign in to work on this organization.",
+            NeedsServer => "This change needs the server: reconnect and try again. Offline you can assign licenses, change roles and set budgets.",
             // The reasons about one value: a sentence made of their clause.
             _ => {
                 return match (self.email_detail(), self.phone_detail(), self.value_detail()) {
@@ -464,6 +467,7 @@ impl Reason {
             },
             SignInAgain,
             SignedOut,
+            NeedsServer,
         ]
     }
 }
@@ -565,6 +569,7 @@ mod tests {
         ("sign_in_refused", "The sign-in was refused: access_denied."),
         ("sign_in_again", "Your session has ended: sign in again."),
         ("signed_out", "You are signed out: sign in to work on this organization."),
+        ("needs_server", "This change needs the server: reconnect and try again. Offline you can assign licenses, change roles and set budgets."),
     ];
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod directory;
 pub mod files;
 pub mod org;
+pub mod outbox;
 pub mod places;
 pub mod users;
 

@@ -160,10 +160,13 @@ impl Places {
         let (_, org) = self.followed().await?;
         let status = org.copy.status().await.ok().flatten();
         let online = self.online.load(Ordering::SeqCst);
+        let (waiting, needs_attention) = org.outbox_counts().await.unwrap_or_default();
         Some(match status {
             None => SyncShown {
                 state: SyncState::Downloading,
                 synced_at: None,
+                waiting,
+                needs_attention,
             },
             Some(s) => SyncShown {
                 state: if online {
@@ -172,6 +175,8 @@ impl Places {
                     SyncState::Offline
                 },
                 synced_at: s.synced_at,
+                waiting,
+                needs_attention,
             },
         })
     }

@@ -69,4 +69,8 @@ pub enum SyncState {
 pub struct SyncShown {
     pub state: SyncState,
     pub synced_at: Option<Timestamp>,
+    /// Edits made offline, waiting to be sent ("3 changes waiting").
+    pub waiting: u32,
+    /// Offline edits the server refused or found stale ("1 needs your attention").
+    pub needs_attention: u32,
 }

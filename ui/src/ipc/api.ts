@@ -26,6 +26,7 @@ import type {
   LineIssue,
   LinkedItem,
   LinkKind,
+  OutboxItem,
   PlaceKey,
   PreviewId,
   Progress,
@@ -86,6 +87,14 @@ export interface Backend {
   usePlace(place: PlaceKey): Promise<AppInfo>;
   /** Calls `handler` whenever a command is refused because the session has ended. */
   onSignInRequired(handler: () => void): void;
+  /** Connected: the edits made offline, waiting or needing attention (empty elsewhere). */
+  outbox(): Promise<OutboxItem[]>;
+  /** Connected: the users with an edit waiting to be sent. */
+  pendingUsers(): Promise<number[]>;
+  /** Makes a conflicting offline edit again, on the user as the server has them now. */
+  applyAgain(entry: number): Promise<void>;
+  /** Drops an offline edit (a conflict given up, or a waiting edit taken back). */
+  discard(entry: number): Promise<void>;
 }
 
 /** A refusal or failure as the backend reports it: `{code, message, field?, reason?}`. */
@@ -187,4 +196,8 @@ export const tauriBackend: Backend = {
   onSignInRequired: (handler) => {
     sessionEnded = handler;
   },
+  outbox: () => call(() => commands.outbox()),
+  pendingUsers: () => call(() => commands.pendingUsers()),
+  applyAgain: (entry) => call(async () => void (await commands.applyAgain(entry))),
+  discard: (entry) => call(async () => void (await commands.discard(entry))),
 };

@@ -37,7 +37,7 @@ export type ErrorCode = "permission_denied" | "invalid_input" | "not_found" | "a
 
 export type DirectoryKind = "group" | "workspace" | "agent";
 
-export type Reason = { "key": "role_is_user" } | { "key": "only_admin_creates_admin" } | { "key": "only_admin_edits_admin" } | { "key": "cannot_delete_self" } | { "key": "only_admin_deletes_admin" } | { "key": "only_admin_restores_admin" } | { "key": "cannot_change_own_role" } | { "key": "only_admin_grants_admin" } | { "key": "only_admin_changes_admin_role" } | { "key": "only_admin_manages_licenses" } | { "key": "only_admin_sets_seats" } | { "key": "only_admin_sets_budgets" } | { "key": "only_admin_imports_admins" } | { "key": "only_admin_imports_licenses" } | { "key": "not_registered" } | { "key": "last_administrator" } | { "key": "no_seats" } | { "key": "all_seats_assigned", purchased: number, count: number, } | { "key": "seats_negative" } | { "key": "seats_below_assigned", assigned: number, count: number, } | { "key": "stale_user", email: string, } | { "key": "no_user", id: number, } | { "key": "no_user_with_id", id: number, } | { "key": "no_deleted_user", id: number, } | { "key": "not_a_user", email: string, } | { "key": "restore_expired", email: string, days: number, } | { "key": "no_item", kind: DirectoryKind, id: number, } | { "key": "nothing_has_id", id: number, } | { "key": "no_item_named", kind: DirectoryKind, name: string, } | { "key": "not_initialized" } | { "key": "user_exists", email: string, } | { "key": "item_exists", kind: DirectoryKind, name: string, } | { "key": "restore_conflict", email: string, } | { "key": "org_exists" } | { "key": "email_empty" } | { "key": "email_too_long" } | { "key": "email_no_at" } | { "key": "email_nothing_before_at" } | { "key": "email_local_too_long" } | { "key": "email_bad_local_character", character: string, } | { "key": "email_misplaced_dot" } | { "key": "email_no_domain" } | { "key": "email_domain_no_dot", domain: string, } | { "key": "email_domain_empty_part", domain: string, } | { "key": "email_domain_part_too_long" } | { "key": "email_bad_domain_character", character: string, } | { "key": "email_domain_hyphen", domain: string, } | { "key": "email_bad_top_level_domain", domain: string, } | { "key": "phone_empty" } | { "key": "phone_bad_character", character: string, } | { "key": "phone_bad_country_code", text: string, } | { "key": "phone_unassigned_country_code", code: number, } | { "key": "phone_no_country_code" } | { "key": "phone_not_a_number", number: string, detail: string, } | { "key": "phone_country_code_differs", written: number, given: number, } | { "key": "phone_invalid_for_country", number: string, code: number, } | { "key": "phone_unformattable" } | { "key": "phone_not_e164", number: string, } | { "key": "bad_amount", text: string, } | { "key": "unknown_role", text: string, } | { "key": "org_name_missing" } | { "key": "item_name_missing", kind: DirectoryKind, } | { "key": "item_name_too_long", kind: DirectoryKind, } | { "key": "unknown_file", id: string, } | { "key": "unknown_preview", id: string, } | { "key": "unknown_export", id: string, } | { "key": "bad_location", detail: string, } | { "key": "cannot_read_file", path: string, detail: string, } | { "key": "cannot_open_file", path: string, detail: string, } | { "key": "cannot_create_file", path: string, detail: string, } | { "key": "cannot_write_file", path: string, detail: string, } | { "key": "import_cancelled" } | { "key": "server_address_invalid", address: string, } | { "key": "server_unreachable", address: string, detail: string, } | { "key": "server_certificate", address: string, detail: string, } | { "key": "not_an_omni_server", address: string, } | { "key": "server_unavailable", seconds: number, } | { "key": "sign_in_cancelled" } | { "key": "sign_in_timed_out", minutes: number, } | { "key": "sign_in_refused", detail: string, } | { "key": "sign_in_again" } | { "key": "signed_out" };
+export type Reason = { "key": "role_is_user" } | { "key": "only_admin_creates_admin" } | { "key": "only_admin_edits_admin" } | { "key": "cannot_delete_self" } | { "key": "only_admin_deletes_admin" } | { "key": "only_admin_restores_admin" } | { "key": "cannot_change_own_role" } | { "key": "only_admin_grants_admin" } | { "key": "only_admin_changes_admin_role" } | { "key": "only_admin_manages_licenses" } | { "key": "only_admin_sets_seats" } | { "key": "only_admin_sets_budgets" } | { "key": "only_admin_imports_admins" } | { "key": "only_admin_imports_licenses" } | { "key": "not_registered" } | { "key": "last_administrator" } | { "key": "no_seats" } | { "key": "all_seats_assigned", purchased: number, count: number, } | { "key": "seats_negative" } | { "key": "seats_below_assigned", assigned: number, count: number, } | { "key": "stale_user", email: string, } | { "key": "no_user", id: number, } | { "key": "no_user_with_id", id: number, } | { "key": "no_deleted_user", id: number, } | { "key": "not_a_user", email: string, } | { "key": "restore_expired", email: string, days: number, } | { "key": "no_item", kind: DirectoryKind, id: number, } | { "key": "nothing_has_id", id: number, } | { "key": "no_item_named", kind: DirectoryKind, name: string, } | { "key": "not_initialized" } | { "key": "user_exists", email: string, } | { "key": "item_exists", kind: DirectoryKind, name: string, } | { "key": "restore_conflict", email: string, } | { "key": "org_exists" } | { "key": "email_empty" } | { "key": "email_too_long" } | { "key": "email_no_at" } | { "key": "email_nothing_before_at" } | { "key": "email_local_too_long" } | { "key": "email_bad_local_character", character: string, } | { "key": "email_misplaced_dot" } | { "key": "email_no_domain" } | { "key": "email_domain_no_dot", domain: string, } | { "key": "email_domain_empty_part", domain: string, } | { "key": "email_domain_part_too_long" } | { "key": "email_bad_domain_character", character: string, } | { "key": "email_domain_hyphen", domain: string, } | { "key": "email_bad_top_level_domain", domain: string, } | { "key": "phone_empty" } | { "key": "phone_bad_character", character: string, } | { "key": "phone_bad_country_code", text: string, } | { "key": "phone_unassigned_country_code", code: number, } | { "key": "phone_no_country_code" } | { "key": "phone_not_a_number", number: string, detail: string, } | { "key": "phone_country_code_differs", written: number, given: number, } | { "key": "phone_invalid_for_country", number: string, code: number, } | { "key": "phone_unformattable" } | { "key": "phone_not_e164", number: string, } | { "key": "bad_amount", text: string, } | { "key": "unknown_role", text: string, } | { "key": "org_name_missing" } | { "key": "item_name_missing", kind: DirectoryKind, } | { "key": "item_name_too_long", kind: DirectoryKind, } | { "key": "unknown_file", id: string, } | { "key": "unknown_preview", id: string, } | { "key": "unknown_export", id: string, } | { "key": "bad_location", detail: string, } | { "key": "cannot_read_file", path: string, detail: string, } | { "key": "cannot_open_file", path: string, detail: string, } | { "key": "cannot_create_file", path: string, detail: string, } | { "key": "cannot_write_file", path: string, detail: string, } | { "key": "import_cancelled" } | { "key": "server_address_invalid", address: string, } | { "key": "server_unreachable", address: string, detail: string, } | { "key": "server_certificate", address: string, detail: string, } | { "key": "not_an_omni_server", address: string, } | { "key": "server_unavailable", seconds: number, } | { "key": "sign_in_cancelled" } | { "key": "sign_in_timed_out", minutes: number, } | { "key": "sign_in_refused", detail: string, } | { "key": "sign_in_again" } | { "key": "signed_out" } | { "key": "needs_server" };
 
 export type Error = { code: ErrorCode, message: string, 
 /**
@@ -162,7 +162,15 @@ account: Account | null, };
 
 export type SyncState = "downloading" | "up_to_date" | "offline";
 
-export type SyncShown = { state: SyncState, synced_at: Timestamp | null, };
+export type SyncShown = { state: SyncState, synced_at: Timestamp | null, 
+/**
+ * Edits made offline, waiting to be sent ("3 changes waiting").
+ */
+waiting: number, 
+/**
+ * Offline edits the server refused or found stale ("1 needs your attention").
+ */
+needs_attention: number, };
 
 export type AppInfo = { place: PlaceKey, 
 /**
@@ -219,6 +227,39 @@ export type ExportDone = { id: ExportId, file: string, rows: number, };
 export type ChangeKind = "users" | "directory" | "org";
 
 export type DataChanged = { kinds: Array<ChangeKind>, };
+
+export type FieldValue = { "field": "licensed", "value": boolean } | { "field": "role", "value": Role } | { "field": "budget", "value": Usd | null };
+
+export type OutboxItem = { 
+/**
+ * The entry (for `apply_again` and `discard`).
+ */
+id: number, user: number, 
+/**
+ * The user's email in the copy (None when the user is no longer there).
+ */
+email: Email | null, 
+/**
+ * The value set ("You set").
+ */
+value: FieldValue | null, 
+/**
+ * The value it was based on ("It was").
+ */
+was: FieldValue | null, 
+/**
+ * A conflict: the server's value when it answered ("Now on the server"; None when the
+ * user is gone there, or while the entry waits).
+ */
+server: FieldValue | null, 
+/**
+ * Waiting to be sent (false: refused or stale, it needs the person's attention).
+ */
+pending: boolean, 
+/**
+ * Why the server refused it.
+ */
+error: Error | null, };
 
 /** One reason of each kind (from `Reason::samples()` in Rust). */
 export const REASON_SAMPLES: Reason[] = [
@@ -304,4 +345,5 @@ export const REASON_SAMPLES: Reason[] = [
   {"key":"sign_in_refused","detail":"access_denied"},
   {"key":"sign_in_again"},
   {"key":"signed_out"},
+  {"key":"needs_server"},
 ];

@@ -2,7 +2,7 @@
 // run `UPDATE_BINDINGS=1 cargo test -p omni-admin` after changing a command.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AgentAccess, AppInfo, AuditEntry, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, LineIssue, LinkKind, LinkedItem, PlaceKey, PreviewId, Progress, Role, ServerShown, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
+import type { AgentAccess, AppInfo, AuditEntry, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, LineIssue, LinkKind, LinkedItem, OutboxItem, PlaceKey, PreviewId, Progress, Role, ServerShown, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
 
 /** The event the app emits after data changed (payload: DataChanged). */
 export const DATA_CHANGED = "data-changed";
@@ -44,4 +44,8 @@ export const commands = {
   cancelSignIn: () => invoke<null>("cancel_sign_in"),
   signOut: () => invoke<AppInfo>("sign_out"),
   usePlace: (place: PlaceKey) => invoke<AppInfo>("use_place", { place }),
+  outbox: () => invoke<Array<OutboxItem>>("outbox"),
+  pendingUsers: () => invoke<Array<number>>("pending_users"),
+  applyAgain: (entry: number) => invoke<null>("apply_again", { entry }),
+  discard: (entry: number) => invoke<null>("discard", { entry }),
 };

@@ -15,6 +15,8 @@ export class AppData {
   directoryVersion = $state(0);
   /** Moves with any change at all (the audit log shows every kind). */
   anyVersion = $state(0);
+  /** Connected: the users with an edit made offline still waiting to be sent. */
+  pending = $state<readonly number[]>([]);
   /** The last failure to refresh, for the screen that shows the summary. */
   error = $state<unknown>(null);
 
@@ -63,6 +65,8 @@ export class AppData {
           this.changed(["users", "directory", "org"]);
         }
         if (this.reachable) this.summary = await this.backend.summary();
+        const waiting = this.info.sync?.waiting ?? 0;
+        this.pending = waiting > 0 ? await this.backend.pendingUsers() : [];
         this.error = null;
       } while (this.again);
     } catch (e) {
