@@ -111,6 +111,29 @@ impl ConnectedOrganization {
         queued
     }
 
+    /// A link or unlink sent to the server; offline, a user's link is queued (links between
+    /// items need the server).
+    async fn link_or_queue(&self, sent: Answer<'_, bool>, edit: OfflineEdit) -> Result<bool> {
+        self.before_write().await;
+        let answer = sent.await;
+        if !self.queues(&answer).await {
+            return self.wrote(answer).await;
+        }
+        let user_link = matches!(
+            edit,
+            OfflineEdit::Link { link, .. } | OfflineEdit::Unlink { link, .. }
+                if matches!(link, LinkKind::UserGroup | LinkKind::UserWorkspace | LinkKind::AgentUser)
+        );
+        if !user_link {
+            return Err(needs_server());
+        }
+        let queued = self.queue_link(edit).await;
+        if queued.is_ok() {
+            self.queued.notify_one();
+        }
+        queued
+    }
+
     /// Offline, an edit the outbox cannot hold is refused with a sentence to reconnect.
     async fn online_only<T>(&self, answer: Result<T>) -> Result<T> {
         if self.queues(&answer).await {
@@ -158,7 +181,18 @@ impl Organization for ConnectedOrganization {
         Box::pin(async move { self.reads().await.list_users(query).await })
     }
     fn create_user(&self, new: NewUser) -> Answer<'_, User> {
-        Box::pin(async move { self.online_only(self.server.create_user(new).await).await })
+        Box::pin(async move {
+            self.before_write().await;
+            let answer = self.server.create_user(new.clone()).await;
+            if !self.queues(&answer).await {
+                return self.wrote(answer).await;
+            }
+            let queued = self.queue_create(new).await;
+            if queued.is_ok() {
+                self.queued.notify_one();
+            }
+            queued
+        })
     }
     fn edit_user(&self, id: Id, edit: UserEdit) -> Answer<'_, User> {
         Box::pin(async move {
@@ -168,7 +202,7 @@ impl Organization for ConnectedOrganization {
                 return self.wrote(answer).await;
             }
             let user = self.copy_user(id).await?;
-            let edits = crate::outbox::field(&user, &edit)?;
+            let edits = crate::outbox::field(&user, &edit);
             let queued = self.queue_each(&[id], |_| edits.clone()).await;
             let mut users = self.queued_now(queued)?;
             users
@@ -250,10 +284,17 @@ impl Organization for ConnectedOrganization {
         })
     }
     fn link(&self, kind: LinkKind, a: Id, b: Id) -> Answer<'_, bool> {
-        Box::pin(async move { self.online_only(self.server.link(kind, a, b).await).await })
+        Box::pin(async move {
+            let link = OfflineEdit::Link { link: kind, a, b };
+            self.link_or_queue(self.server.link(kind, a, b), link).await
+        })
     }
     fn unlink(&self, kind: LinkKind, a: Id, b: Id) -> Answer<'_, bool> {
-        Box::pin(async move { self.online_only(self.server.unlink(kind, a, b).await).await })
+        Box::pin(async move {
+            let unlink = OfflineEdit::Unlink { link: kind, a, b };
+            self.link_or_queue(self.server.unlink(kind, a, b), unlink)
+                .await
+        })
     }
     fn user_links(&self, user: Id) -> Answer<'_, Vec<(LinkKind, DirectoryItem)>> {
         Box::pin(async move { self.reads().await.user_links(user).await })

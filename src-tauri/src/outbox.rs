@@ -1,6 +1,6 @@
 //! Connected mode's offline edits, as the desktop app makes and shows them. When the server
 //! cannot be reached and the copy is complete, the edits the outbox can hold (a license, a role,
-//! a budget: `omni_store::sync::OfflineEdit`) are queued in the copy with their optimistic
+//! a budget, a phone, a new user, a user's link: `omni_store::sync::OfflineEdit`) are queued in the copy with their optimistic
 //! change (`Store::queue_edit`), and the answer is the copy's row as now shown; every other
 //! edit is refused with a sentence that says to reconnect. The follower ([`crate::follow`])
 //! sends the outbox once the server answers; the "Needs attention" list reads it here
@@ -8,11 +8,12 @@
 //! [`FieldValue::of`].
 
 use omni_core::error::Result;
+use omni_core::model::DirectoryKind;
 use omni_core::model::{Id, Role, Usd, User};
 use omni_core::policy::{authorize, Action, Actor};
 use omni_core::{Email, Error, ErrorCode, Reason};
 use omni_store::sync::{EntryState, OfflineEdit, OutboxEntry};
-use omni_store::UserEdit;
+use omni_store::{LinkKind, NewUser, UserEdit};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -32,6 +33,12 @@ pub enum FieldValue {
     Role(Role),
     /// `None`: no limit.
     Budget(Option<Usd>),
+    /// A phone in E.164; `None`: no phone.
+    Phone(Option<String>),
+    /// A user created offline, by email (on the server: the user who has that email).
+    Created(String),
+    /// Whether the user is linked to the entry's item.
+    Linked(bool),
 }
 
 impl FieldValue {
@@ -42,11 +49,33 @@ impl FieldValue {
             OfflineEdit::SetRole { .. } => {
                 FieldValue::Role(serde_json::from_value(value.clone()).ok()?)
             }
-            OfflineEdit::SetBudget { .. } => FieldValue::Budget(match value {
-                Value::Null => None,
-                v => Some(Usd(v.as_i64()?)),
-            }),
+            OfflineEdit::SetBudget { .. } => FieldValue::Budget(budget(value)?),
+            // The desktop queues an Edit dialog's phone alone (role and budget go as their
+            // own edits), but an edit of several fields reads as its first.
+            OfflineEdit::EditUser { .. } => {
+                if let Some(phone) = value.get("phone") {
+                    FieldValue::Phone(phone.as_str().map(str::to_owned))
+                } else if let Some(role) = value.get("role") {
+                    FieldValue::Role(serde_json::from_value(role.clone()).ok()?)
+                } else {
+                    FieldValue::Budget(budget(value.get("budget")?)?)
+                }
+            }
+            OfflineEdit::CreateUser { .. } => {
+                FieldValue::Created(value.get("email")?.as_str()?.to_owned())
+            }
+            OfflineEdit::Link { .. } | OfflineEdit::Unlink { .. } => {
+                FieldValue::Linked(value.as_bool()?)
+            }
         })
+    }
+}
+
+/// A budget as the outbox keeps it: micro-USD, or `null` for no limit.
+fn budget(value: &Value) -> Option<Option<Usd>> {
+    match value {
+        Value::Null => Some(None),
+        v => Some(Some(Usd(v.as_i64()?))),
     }
 }
 
@@ -65,6 +94,8 @@ pub struct OutboxItem {
     /// A conflict: the server's value when it answered ("Now on the server"; None when the
     /// user is gone there, or while the entry waits).
     pub server: Option<FieldValue>,
+    /// A link's item (group, workspace or agent), by name.
+    pub item: Option<String>,
     /// Waiting to be sent (false: refused or stale, it needs the person's attention).
     pub pending: bool,
     /// Why the server refused it.
@@ -72,7 +103,7 @@ pub struct OutboxItem {
 }
 
 impl OutboxItem {
-    fn of(e: &OutboxEntry, email: Option<Email>) -> OutboxItem {
+    fn of(e: &OutboxEntry, email: Option<Email>, item: Option<String>) -> OutboxItem {
         let (pending, server, error) = match &e.state {
             EntryState::Pending => (true, None, None),
             EntryState::Conflict {
@@ -88,6 +119,7 @@ impl OutboxItem {
             id: e.id,
             user: e.edit.user(),
             email,
+            item,
             value: FieldValue::of(&e.edit, &e.edit.value()),
             was: FieldValue::of(&e.edit, &e.was),
             server,
@@ -107,17 +139,34 @@ fn action(edit: &OfflineEdit, user: &User) -> Action {
             to: *role,
         },
         OfflineEdit::SetBudget { .. } => Action::SetBudget,
+        OfflineEdit::CreateUser { new, .. } => Action::CreateUser { role: new.role },
+        OfflineEdit::EditUser { edit, .. } => match edit.role {
+            Some(to) if to != user.role => Action::ChangeRole {
+                target_id: user.id,
+                from: user.role,
+                to,
+            },
+            _ => Action::EditUser { target: user.role },
+        },
+        OfflineEdit::Link { .. } | OfflineEdit::Unlink { .. } => Action::ManageDirectory,
     }
 }
 
-/// The offline edits that make `edit` of `user`, when the outbox can hold them: a role and a
-/// budget (each when it changes); a phone change needs the server.
-pub fn field(user: &User, edit: &UserEdit) -> Result<Vec<OfflineEdit>> {
+/// The offline edits that make `edit` of `user`: a phone, a role and a budget, each as its own
+/// entry when it changes (so a conflict names the one field the server disagrees on).
+pub fn field(user: &User, edit: &UserEdit) -> Vec<OfflineEdit> {
     let based_on = edit.expected_version.unwrap_or(user.version);
-    if edit.phone.as_ref().is_some_and(|p| *p != user.phone) {
-        return Err(needs_server());
-    }
     let mut edits = Vec::new();
+    if let Some(phone) = edit.phone.clone().filter(|p| *p != user.phone) {
+        edits.push(OfflineEdit::EditUser {
+            user: user.id,
+            edit: UserEdit {
+                phone: Some(phone),
+                ..UserEdit::default()
+            },
+            based_on,
+        });
+    }
     if let Some(role) = edit.role.filter(|r| *r != user.role) {
         edits.push(OfflineEdit::SetRole {
             user: user.id,
@@ -132,7 +181,7 @@ pub fn field(user: &User, edit: &UserEdit) -> Result<Vec<OfflineEdit>> {
             based_on,
         });
     }
-    Ok(edits)
+    edits
 }
 
 impl ConnectedOrganization {
@@ -150,12 +199,7 @@ impl ConnectedOrganization {
         ids: &[Id],
         make: impl Fn(&User) -> Vec<OfflineEdit>,
     ) -> Result<Vec<User>> {
-        let caller = self.reader.caller().await?;
-        let me = self.copy.store.whoami(&caller, now()).await?;
-        let actor = Actor {
-            id: me.id,
-            role: me.role,
-        };
+        let (caller, actor) = self.acting().await?;
         let mut queued = Vec::new();
         let mut refused = None;
         'users: for id in ids {
@@ -204,9 +248,26 @@ impl ConnectedOrganization {
         let mut items = Vec::with_capacity(entries.len());
         for e in &entries {
             let email = self.copy_user(e.edit.user()).await.ok().map(|u| u.email);
-            items.push(OutboxItem::of(e, email));
+            let item = self.linked_item(&e.edit).await;
+            items.push(OutboxItem::of(e, email, item));
         }
         Ok(items)
+    }
+
+    /// The name of the item a link edit links the user to (None for other edits).
+    async fn linked_item(&self, edit: &OfflineEdit) -> Option<String> {
+        let (OfflineEdit::Link { link, a, b } | OfflineEdit::Unlink { link, a, b }) = *edit else {
+            return None;
+        };
+        let (kind, id) = match link {
+            LinkKind::UserGroup => (DirectoryKind::Group, b),
+            LinkKind::UserWorkspace => (DirectoryKind::Workspace, b),
+            LinkKind::AgentUser => (DirectoryKind::Agent, a),
+            _ => return None,
+        };
+        let caller = self.reader.caller().await.ok()?;
+        let items = self.copy.store.items(&caller, kind).await.ok()?;
+        items.into_iter().find(|i| i.id == id).map(|i| i.name)
     }
 
     /// How many entries wait to be sent, and how many need the person's attention.
@@ -244,16 +305,72 @@ impl ConnectedOrganization {
                 self.set_role(vec![user], role).await?;
             }
             OfflineEdit::SetBudget { budget, .. } => {
-                let current = self.copy_user(user).await?;
                 let edit = UserEdit {
                     budget: Some(budget),
-                    expected_version: Some(current.version),
                     ..UserEdit::default()
                 };
-                self.edit_user(user, edit).await?;
+                self.edit_again(user, edit).await?;
+            }
+            OfflineEdit::EditUser { edit, .. } => self.edit_again(user, edit).await?,
+            OfflineEdit::CreateUser { new, .. } => {
+                // A creation refused leaves no row: the conflict goes before it is made again.
+                self.copy.store.discard(entry).await?;
+                self.create_user(new).await?;
+                return Ok(());
+            }
+            OfflineEdit::Link { link, a, b } => {
+                self.link(link, a, b).await?;
+            }
+            OfflineEdit::Unlink { link, a, b } => {
+                self.unlink(link, a, b).await?;
             }
         }
         self.copy.store.discard(entry).await
+    }
+
+    /// `edit` of `user` again, on the version the copy now shows (the server's).
+    async fn edit_again(&self, user: Id, mut edit: UserEdit) -> Result<()> {
+        use omni_requests::Organization;
+        edit.expected_version = Some(self.copy_user(user).await?.version);
+        self.edit_user(user, edit).await.map(|_| ())
+    }
+
+    /// Queues a user created offline (after the same policy check as online): answers its
+    /// provisional row in the copy.
+    pub async fn queue_create(&self, new: NewUser) -> Result<User> {
+        let (caller, actor) = self.acting().await?;
+        authorize(&actor, &Action::CreateUser { role: new.role })?;
+        let entry = self
+            .copy
+            .store
+            .queue_create_user(self.copy.org, caller.user, new, now())
+            .await?;
+        self.copy_user(entry.edit.user()).await
+    }
+
+    /// Queues a link or unlink of a user (the policy checked as online); other kinds of link
+    /// need the server.
+    pub async fn queue_link(&self, edit: OfflineEdit) -> Result<bool> {
+        let (caller, actor) = self.acting().await?;
+        authorize(&actor, &Action::ManageDirectory)?;
+        self.copy
+            .store
+            .queue_edit(self.copy.org, caller.user, edit, now())
+            .await?;
+        Ok(true)
+    }
+
+    /// Who acts on the copy, and as which actor the policy sees them.
+    async fn acting(&self) -> Result<(omni_store::Caller, Actor)> {
+        let caller = self.reader.caller().await?;
+        let me = self.copy.store.whoami(&caller, now()).await?;
+        Ok((
+            caller,
+            Actor {
+                id: me.id,
+                role: me.role,
+            },
+        ))
     }
 
     /// Drops an entry: a conflict given up, or a waiting edit taken back.
@@ -297,13 +414,13 @@ mod tests {
     #[test]
     fn an_edit_dialog_saved_offline_becomes_the_role_and_budget_edits_it_changes() {
         let user = bia();
-        assert_eq!(field(&user, &dialog(&user)).unwrap(), vec![]);
+        assert_eq!(field(&user, &dialog(&user)), vec![]);
 
         let mut edit = dialog(&user);
         edit.role = Some(Role::Collaborator);
         edit.budget = Some(Some(Usd(50_000_000)));
         assert_eq!(
-            field(&user, &edit).unwrap(),
+            field(&user, &edit),
             vec![
                 OfflineEdit::SetRole {
                     user: 7,
@@ -320,14 +437,34 @@ mod tests {
     }
 
     #[test]
-    fn a_phone_changed_offline_is_refused_with_the_sentence_to_reconnect() {
+    fn a_phone_changed_offline_is_an_edit_of_its_own_beside_the_role() {
         let user = bia();
         let mut edit = dialog(&user);
         edit.phone = Some(None);
         edit.role = Some(Role::Collaborator);
-        let e = field(&user, &edit).unwrap_err();
+        let edits = field(&user, &edit);
+        assert_eq!(edits.len(), 2, "{edits:?}");
+        let OfflineEdit::EditUser { edit: phone, .. } = &edits[0] else {
+            panic!("{edits:?}")
+        };
+        assert_eq!(phone.phone, Some(None));
+        assert_eq!(phone.role, None);
+        assert_eq!(
+            FieldValue::of(&edits[0], &edits[0].value()),
+            Some(FieldValue::Phone(None))
+        );
+        assert_eq!(
+            FieldValue::of(&edits[0], &edits[0].value_in(&user)),
+            Some(FieldValue::Phone(Some("+5511987654321".into())))
+        );
+    }
+
+    #[test]
+    fn the_sentence_to_reconnect_says_what_can_be_done_offline() {
+        let e = needs_server();
         assert_eq!(e.code, ErrorCode::Unreachable);
         assert!(e.message.contains("reconnect"), "{}", e.message);
+        assert!(e.message.contains("create"), "{}", e.message);
     }
 
     #[test]

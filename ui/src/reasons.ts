@@ -93,7 +93,7 @@ export const reasonsEn: ReasonTexts = {
   err_sign_in_refused: "The sign-in was refused: {detail}.",
   err_sign_in_again: "Your session has ended: sign in again.",
   err_signed_out: "You are signed out: sign in to work on this organization.",
-  err_needs_server: "This change needs the server: reconnect and try again. Offline you can assign licenses, change roles and set budgets.",
+  err_needs_server: "This change needs the server: reconnect and try again. Offline you can create and edit users, assign licenses, change roles, set budgets and add people to groups, workspaces and agents.",
 };
 
 export const reasonsPt: ReasonTexts = {
@@ -185,5 +185,5 @@ export const reasonsPt: ReasonTexts = {
   err_sign_in_refused: "O login foi recusado: {detail}.",
   err_sign_in_again: "A sua sessão terminou: entre de novo.",
   err_signed_out: "Você saiu: entre para trabalhar nesta organização.",
-  err_needs_server: "Esta alteração precisa do servidor: reconecte e tente de novo. Offline você pode atribuir licenças, mudar perfis e definir orçamentos.",
+  err_needs_server: "Esta alteração precisa do servidor: reconecte e tente de novo. Offline você pode criar e editar usuários, atribuir licenças, mudar perfis, definir orçamentos e adicionar pessoas a grupos, workspaces e agentes.",
 };

@@ -180,7 +180,7 @@ impl Reason {
             SignInRefused { detail } => return format!("The sign-in was refused: {detail}."),
             SignInAgain => "Your session has ended: sign in again.",
             SignedOut => "You are signed out: sign in to work on this organization.",
-            NeedsServer => "This change needs the server: reconnect and try again. Offline you can assign licenses, change roles and set budgets.",
+            NeedsServer => "This change needs the server: reconnect and try again. Offline you can create and edit users, assign licenses, change roles, set budgets and add people to groups, workspaces and agents.",
             // The reasons about one value: a sentence made of their clause.
             _ => {
                 return match (self.email_detail(), self.phone_detail(), self.value_detail()) {
@@ -569,7 +569,7 @@ mod tests {
         ("sign_in_refused", "The sign-in was refused: access_denied."),
         ("sign_in_again", "Your session has ended: sign in again."),
         ("signed_out", "You are signed out: sign in to work on this organization."),
-        ("needs_server", "This change needs the server: reconnect and try again. Offline you can assign licenses, change roles and set budgets."),
+        ("needs_server", "This change needs the server: reconnect and try again. Offline you can create and edit users, assign licenses, change roles, set budgets and add people to groups, workspaces and agents."),
     ];
 
     #[test]

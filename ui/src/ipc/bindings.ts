@@ -228,7 +228,7 @@ export type ChangeKind = "users" | "directory" | "org";
 
 export type DataChanged = { kinds: Array<ChangeKind>, };
 
-export type FieldValue = { "field": "licensed", "value": boolean } | { "field": "role", "value": Role } | { "field": "budget", "value": Usd | null };
+export type FieldValue = { "field": "licensed", "value": boolean } | { "field": "role", "value": Role } | { "field": "budget", "value": Usd | null } | { "field": "phone", "value": string | null } | { "field": "created", "value": string } | { "field": "linked", "value": boolean };
 
 export type OutboxItem = { 
 /**
@@ -252,6 +252,10 @@ was: FieldValue | null,
  * user is gone there, or while the entry waits).
  */
 server: FieldValue | null, 
+/**
+ * A link's item (group, workspace or agent), by name.
+ */
+item: string | null, 
 /**
  * Waiting to be sent (false: refused or stale, it needs the person's attention).
  */
