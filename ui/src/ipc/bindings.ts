@@ -134,6 +134,10 @@ export type LinkKind = "user_group" | "user_workspace" | "group_workspace" | "ag
 
 export type AuditEntry = { id: number, at: Timestamp, actor: string, action: string, target: string, before: JsonValue | null, after: JsonValue | null, };
 
+export type AuditQuery = { actor: string | null, action: string | null, target: string | null, from: Timestamp | null, until: Timestamp | null, before: number | null, limit: number, };
+
+export type AuditPage = { entries: Array<AuditEntry>, more: boolean, };
+
 export type OrgShown = { id: number, name: string, };
 
 export type CallerInfo = { id: number, 
