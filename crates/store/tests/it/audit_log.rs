@@ -3,7 +3,7 @@
 //! time; every filter served by an index; the CSV export of what a filter shows.
 
 use omni_core::model::{Role, Timestamp};
-use omni_store::{AuditEntry, AuditQuery, DirectoryKind, Progress};
+use omni_store::{AuditEntry, AuditQuery, DirectoryKind, Progress, AUDIT_ACTIONS};
 
 use crate::common::*;
 
@@ -150,6 +150,11 @@ fn audit_filters_by_who_what_target_and_time() {
             narrow,
             [e("bia@acme.com", "license.unassign", "ana@acme.com")]
         );
+        // Every action written is one the front ends know how to say.
+        let whole = s.audit(&db.owner, &AuditQuery::default()).await.unwrap();
+        for e in &whole.entries {
+            assert!(AUDIT_ACTIONS.contains(&e.action.as_str()), "{e:?}");
+        }
         // The seats' entry keeps the numbers a sentence needs.
         let seats = s
             .audit(
