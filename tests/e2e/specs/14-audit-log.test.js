@@ -13,13 +13,13 @@ async function sentences(app, table = LOG) {
   return (await app.query('row', null, { within: table })).slice(1).map((r) => r.text);
 }
 
-async function expectSentences(app, test, message, table = LOG) {
+async function expectSentences(app, test, message, table = LOG, timeout = 20_000) {
   let last = [];
   try {
     return await app.waitFor(async () => {
       last = await sentences(app, table);
       return test(last);
-    }, { message });
+    }, { message, timeout });
   } catch (e) {
     e.message += `; the table shows ${JSON.stringify(last)}`;
     throw e;
