@@ -43,25 +43,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn days_and_instants() {
+    fn days_and_instants() -> Result<()> {
         // 2026-11-30T12:00:00Z is 1_796_040_000_000.
+        assert_eq!(time_from("2026-11-30")?, Timestamp(1_795_996_800_000));
+        assert_eq!(time_until("2026-11-30")?, Timestamp(1_796_083_200_000));
         assert_eq!(
-            time_from("2026-11-30").unwrap(),
-            Timestamp(1_795_996_800_000)
-        );
-        assert_eq!(
-            time_until("2026-11-30").unwrap(),
-            Timestamp(1_796_083_200_000)
-        );
-        assert_eq!(
-            time_from("2026-11-30T12:00:00Z").unwrap(),
+            time_from("2026-11-30T12:00:00Z")?,
             Timestamp(1_796_040_000_000)
         );
         assert_eq!(
-            time_until("2026-11-30T09:00:00-03:00").unwrap(),
+            time_until("2026-11-30T09:00:00-03:00")?,
             Timestamp(1_796_040_000_000)
         );
         assert!(time_from("yesterday").is_err());
         assert!(time_until("2026-13-01").is_err());
+        Ok(())
     }
 }

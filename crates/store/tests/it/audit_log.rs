@@ -326,7 +326,7 @@ fn audit_export_writes_what_the_filter_shows_as_safe_csv() {
                 at(3).rfc3339()
             )
         );
-        let reports = reports.lock().unwrap();
+        let reports = reports.lock().unwrap().clone();
         assert_eq!(reports.first(), Some(&Progress { done: 0, total: n }));
         assert_eq!(reports.last(), Some(&Progress { done: n, total: n }));
 
