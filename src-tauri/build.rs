@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "cancel_import",
     "save_rejected",
     "export_users",
+    "export_audit",
     "reveal_export",
     "audit",
     "connect_server",

@@ -52,8 +52,9 @@ pub fn render() -> String {
     use omni_core::model::{BudgetState, Role, Seats, Summary, Timestamp, Usd, User};
     use omni_core::{Email, Error, ErrorCode, Phone, Reason};
     use omni_store::{
-        AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport,
-        LinkKind, PhoneChange, Progress, SortField, UserPage, UserQuery,
+        AuditEntry, AuditPage, AuditQuery, DirectoryItem, DirectoryKind, ExportScope,
+        ImportOptions, ImportReport, LinkKind, PhoneChange, Progress, SortField, UserPage,
+        UserQuery,
     };
 
     use crate::changes::{ChangeKind, DataChanged};
@@ -69,7 +70,7 @@ pub fn render() -> String {
     let decls = decls![&cfg;
         serde_json::Value, Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, DirectoryKind, Reason, Error, Named, AccessPath,
         AgentAccess, UserReach, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
-        ExportScope, DirectoryItem, LinkKind, AuditEntry, OrgShown, CallerInfo, PlaceKey, Account, ServerShown, SyncState, SyncShown, AppInfo, UserForm, DeletedUser,
+        ExportScope, DirectoryItem, LinkKind, AuditEntry, AuditQuery, AuditPage, OrgShown, CallerInfo, PlaceKey, Account, ServerShown, SyncState, SyncShown, AppInfo, UserForm, DeletedUser,
         LinkedItem, FileId, ChosenFile, PreviewId, ImportPreview, ExportId, ExportDone, ChangeKind, DataChanged, FieldValue, OutboxItem,
     ];
     let mut out = String::from(

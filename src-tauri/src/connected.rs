@@ -21,8 +21,8 @@ use omni_core::{Error, ErrorCode, Summary};
 use omni_requests::{Answer, Identity, LocalOrganization, Organization, ProgressSink, Staged};
 use omni_store::sync::OfflineEdit;
 use omni_store::{
-    AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport, LinkKind,
-    NewUser, UserEdit, UserPage, UserQuery,
+    AuditPage, AuditQuery, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport,
+    LinkKind, NewUser, UserEdit, UserPage, UserQuery,
 };
 
 /// Reads from the copy once it is complete, writes to the server.
@@ -173,9 +173,18 @@ impl Organization for ConnectedOrganization {
     fn set_seats(&self, seats: i64) -> Answer<'_, Summary> {
         Box::pin(async move { self.online_only(self.server.set_seats(seats).await).await })
     }
-    fn audit(&self, limit: u32, before: Option<Id>) -> Answer<'_, Vec<AuditEntry>> {
+    fn audit(&self, query: AuditQuery) -> Answer<'_, AuditPage> {
         // The audit log is not in the copy.
-        Box::pin(async move { self.server.audit(limit, before).await })
+        Box::pin(async move { self.server.audit(query).await })
+    }
+    fn export_audit(
+        &self,
+        query: AuditQuery,
+        to: PathBuf,
+        progress: ProgressSink,
+    ) -> Answer<'_, u64> {
+        // The audit log is not in the copy: the server's export.
+        Box::pin(async move { self.server.export_audit(query, to, progress).await })
     }
     fn list_users(&self, query: UserQuery) -> Answer<'_, UserPage> {
         Box::pin(async move { self.reads().await.list_users(query).await })

@@ -89,8 +89,8 @@ mod types {
     pub use omni_core::csv::LineIssue;
     pub use omni_core::model::{Id, Role, Summary, User};
     pub use omni_store::{
-        AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport,
-        LinkKind, Progress, UserPage, UserQuery,
+        AuditPage, AuditQuery, DirectoryItem, DirectoryKind, ExportScope, ImportOptions,
+        ImportReport, LinkKind, Progress, UserPage, UserQuery,
     };
 }
 use types::*;
@@ -102,7 +102,7 @@ command_table! {
     create_org(name: String, owner: String, seats: i64) -> Summary;
     summary() -> Summary;
     set_seats(seats: i64) -> Summary;
-    audit(limit: u32, before: Option<i64>) -> Vec<AuditEntry>;
+    audit(query: AuditQuery) -> AuditPage;
     list_users(query: UserQuery) -> UserPage;
     create_user(form: UserForm) -> User;
     edit_user(id: Id, form: UserForm) -> User;
@@ -127,6 +127,7 @@ command_table! {
     cancel_import(preview: PreviewId) -> ();
     save_rejected(issues: Vec<LineIssue>) -> Option<String>;
     export_users(scope: ExportScope, on_progress: Channel<Progress>) -> Option<ExportDone>;
+    export_audit(query: AuditQuery, on_progress: Channel<Progress>) -> Option<ExportDone>;
     reveal_export(id: ExportId) -> ();
     connect_server(address: String) -> ServerShown;
     sign_in(address: String) -> AppInfo;

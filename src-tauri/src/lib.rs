@@ -154,6 +154,7 @@ pub fn run() {
             commands::files::cancel_import,
             commands::files::save_rejected,
             commands::files::export_users,
+            commands::files::export_audit,
             commands::files::reveal_export,
             commands::places::connect_server,
             commands::places::sign_in,

@@ -87,6 +87,7 @@ export function fakeBackend(users: User[] = []): FakeBackend {
     exportUsers: unused,
     revealExport: unused,
     audit: unused,
+    exportAudit: unused,
     connectServer: unused,
     signIn: unused,
     cancelSignIn: unused,

@@ -76,10 +76,31 @@ pub enum Command {
     Agents(DirectoryCommand),
     /// The agents a user can reach, and the path that grants each.
     Access { email: String },
-    /// The audit log, newest first.
+    /// The audit log, newest first, filtered; or, with --csv, every entry the filters select.
     Audit {
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Who acted (their email).
+        #[arg(long)]
+        actor: Option<String>,
+        /// What was done: an action's code, e.g. license.assign, user.role, seats.set.
+        #[arg(long)]
+        action: Option<String>,
+        /// What it was done to: an email or a name.
+        #[arg(long)]
+        target: Option<String>,
+        /// From this day (2026-11-30, UTC) or time (RFC 3339) on.
+        #[arg(long)]
+        from: Option<String>,
+        /// Until this day (included) or time (excluded).
+        #[arg(long)]
+        until: Option<String>,
+        /// Entries older than this entry's id (the last one already shown).
+        #[arg(long)]
+        before: Option<i64>,
+        /// Write every entry the filters select as CSV to FILE (- for standard output).
+        #[arg(long, value_name = "FILE")]
+        csv: Option<String>,
     },
     /// Forget what has expired: users deleted more than 30 days ago (with their links),
     /// change-feed entries older than 30 days, usage events from before last month. The

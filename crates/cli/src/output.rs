@@ -4,7 +4,7 @@ use omni_core::access::{AgentAccess, UserReach};
 use omni_core::error::Result;
 use omni_core::model::{Summary, Timestamp, User};
 use omni_core::Error;
-use omni_store::{AuditEntry, ChangePage, DirectoryItem, Forgotten, ImportReport, UserPage};
+use omni_store::{AuditPage, ChangePage, DirectoryItem, Forgotten, ImportReport, UserPage};
 use serde::Serialize;
 use serde_json::json;
 
@@ -153,11 +153,11 @@ impl Out {
         Ok(())
     }
 
-    pub fn audit(&self, entries: &[AuditEntry]) -> Result<()> {
+    pub fn audit(&self, page: &AuditPage) -> Result<()> {
         if self.json {
-            return print_json(entries);
+            return print_json(page);
         }
-        for e in entries {
+        for e in &page.entries {
             let change = match (&e.before, &e.after) {
                 (Some(b), Some(a)) => format!("{b} → {a}"),
                 (None, Some(a)) => a.to_string(),
@@ -172,6 +172,9 @@ impl Out {
                 e.target,
                 change
             );
+        }
+        if let Some(last) = page.entries.last().filter(|_| page.more) {
+            println!("(older entries: --before {})", last.id);
         }
         Ok(())
     }

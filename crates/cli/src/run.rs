@@ -10,7 +10,7 @@ use omni_core::model::{Id, Timestamp};
 use omni_core::{Email, Error, ErrorCode, Phone, Reason};
 use omni_requests::ListRequest;
 use omni_store::{
-    Caller, DemoSpec, DirectoryKind, ImportOptions, LinkKind, Progress, Store, UserEdit,
+    AuditQuery, Caller, DemoSpec, DirectoryKind, ImportOptions, LinkKind, Progress, Store, UserEdit,
 };
 
 use crate::args::{
@@ -241,11 +241,81 @@ async fn dispatch(store: &Store, cli: &Cli, out: &Out) -> Result<()> {
             let id = uid(e).await?;
             out.access(e, &store.access(&c, id).await?)
         }
-        Command::Audit { limit } => out.audit(&store.audit(&c, *limit, None).await?),
+        Command::Audit {
+            limit,
+            actor,
+            action,
+            target,
+            from,
+            until,
+            before,
+            csv,
+        } => {
+            let query = AuditQuery {
+                actor: actor.clone(),
+                action: action.clone(),
+                target: target.clone(),
+                from: from.as_deref().map(omni_requests::time_from).transpose()?,
+                until: until
+                    .as_deref()
+                    .map(omni_requests::time_until)
+                    .transpose()?,
+                before: *before,
+                limit: *limit,
+            };
+            match csv {
+                None => out.audit(&store.audit(&c, &query).await?),
+                Some(file) => audit_csv(store, &c, out, &query, file).await,
+            }
+        }
         Command::Changes { after, limit } => {
             out.changes(&store.changes(&c, *after, *limit, now).await?)
         }
     }
+}
+
+/// `omni audit --csv FILE`: every entry the filters select, as the app's export writes them.
+async fn audit_csv(
+    store: &Store,
+    c: &Caller,
+    out: &Out,
+    query: &AuditQuery,
+    file: &str,
+) -> Result<()> {
+    let bar = progress_bar(out.json || file == "-", "Exporting");
+    let n = if file == "-" {
+        let stdout = BufWriter::with_capacity(1 << 20, std::io::stdout());
+        let (mut w, n) = store
+            .export_audit(c, query, stdout, &report_to(&bar))
+            .await?;
+        w.flush()
+            .map_err(|e| Error::internal(format!("Cannot write the export: {e}.")))?;
+        n
+    } else {
+        let f = File::create(file)
+            .map_err(|e| Error::invalid(format!("Cannot create {file}: {e}.")))?;
+        let (w, n) = store
+            .export_audit(
+                c,
+                query,
+                BufWriter::with_capacity(1 << 20, f),
+                &report_to(&bar),
+            )
+            .await?;
+        w.into_inner()
+            .map_err(|e| Error::internal(format!("Cannot write {file}: {e}.")))?;
+        n
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if file != "-" {
+        out.done(
+            &format!("Exported {n} audit entries to {file}."),
+            serde_json::json!({"exported": n, "file": file}),
+        )?;
+    }
+    Ok(())
 }
 
 async fn users(

@@ -13,7 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use omni_core::error::Result;
 use omni_core::{Error, ErrorCode, Reason};
-use omni_requests::wire::{ImportParams, ImportPreview, ListParams};
+use omni_requests::wire::{ImportParams, ImportPreview};
 use omni_requests::ProgressSink;
 use omni_store::Progress;
 use reqwest::{header, Method};
@@ -109,12 +109,12 @@ impl Records {
     }
 }
 
-/// Downloads the export at `path` (`GET /export?params`) into the new file `to`; answers how
+/// Downloads the export at `path` (`GET /export?params`, `GET /audit/export?params`) into the new file `to`; answers how
 /// many rows it holds. `total` is the view's count (0 when unknown).
-pub(crate) async fn download(
+pub(crate) async fn download<P: serde::Serialize + Sync>(
     conn: &Connection,
     path: &str,
-    params: &ListParams,
+    params: &P,
     to: &Path,
     total: u64,
     progress: ProgressSink,

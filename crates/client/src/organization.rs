@@ -19,8 +19,8 @@ use omni_requests::wire::{
 use omni_requests::{Answer, Identity, Organization, ProgressSink, Staged};
 use omni_store::sync::OfflineEdit;
 use omni_store::{
-    AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport, LinkKind,
-    NewUser, UserEdit, UserPage, UserQuery,
+    AuditPage, AuditQuery, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport,
+    LinkKind, NewUser, UserEdit, UserPage, UserQuery,
 };
 use reqwest::{Method, Url};
 
@@ -285,13 +285,36 @@ impl Organization for ServerOrganization {
         })
     }
 
-    fn audit(&self, limit: u32, before: Option<Id>) -> Answer<'_, Vec<AuditEntry>> {
+    fn audit(&self, query: AuditQuery) -> Answer<'_, AuditPage> {
         Box::pin(async move {
-            let params = AuditParams {
-                limit: Some(limit),
-                before,
-            };
+            let params = AuditParams::of_query(&query);
             self.conn.get(&self.at("/audit"), &params).await
+        })
+    }
+
+    fn export_audit(
+        &self,
+        query: AuditQuery,
+        to: PathBuf,
+        progress: ProgressSink,
+    ) -> Answer<'_, u64> {
+        Box::pin(async move {
+            // Every page: the export reads the filters only. The server streams without a
+            // count, so the progress counts rows with no total.
+            let params = AuditParams {
+                limit: None,
+                before: None,
+                ..AuditParams::of_query(&query)
+            };
+            files::download(
+                &self.conn,
+                &self.at("/audit/export"),
+                &params,
+                &to,
+                0,
+                progress,
+            )
+            .await
         })
     }
 

@@ -16,12 +16,14 @@
 //! [`omni_core::Error`]s with their `reason` (the desktop app says them in the person's
 //! language) and, for a form, the `field` at fault.
 
+mod audit;
 mod fields;
 mod list;
 mod org;
 mod organization;
 pub mod wire;
 
+pub use audit::{time_from, time_until};
 pub use fields::{budget, email, phone, role, role_or_user};
 pub use list::ListRequest;
 pub use org::create_local_org;

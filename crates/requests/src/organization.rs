@@ -20,8 +20,8 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Role, Timestamp, User};
 use omni_core::{Error, ErrorCode, Reason, Summary};
 use omni_store::{
-    AuditEntry, Caller, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport,
-    LinkKind, NewUser, Progress, Store, UserEdit, UserPage, UserQuery,
+    AuditPage, AuditQuery, Caller, DirectoryItem, DirectoryKind, ExportScope, ImportOptions,
+    ImportReport, LinkKind, NewUser, Progress, Store, UserEdit, UserPage, UserQuery,
 };
 use serde::{Deserialize, Serialize};
 
@@ -54,8 +54,17 @@ pub trait Organization: Send + Sync {
     fn summary(&self) -> Answer<'_, Summary>;
     /// Sets the purchased seats; answers the new counters.
     fn set_seats(&self, seats: i64) -> Answer<'_, Summary>;
-    /// Newest first; `before` is the id of the last entry already shown.
-    fn audit(&self, limit: u32, before: Option<Id>) -> Answer<'_, Vec<AuditEntry>>;
+    /// A page of the audit log, newest first: the entries `query` filters, older than
+    /// `query.before` (the id of the last entry already shown) when given.
+    fn audit(&self, query: AuditQuery) -> Answer<'_, AuditPage>;
+    /// Writes every entry `query` filters (not only a page) as CSV into the new file `to`;
+    /// answers how many.
+    fn export_audit(
+        &self,
+        query: AuditQuery,
+        to: PathBuf,
+        progress: ProgressSink,
+    ) -> Answer<'_, u64>;
 
     fn list_users(&self, query: UserQuery) -> Answer<'_, UserPage>;
     fn create_user(&self, new: NewUser) -> Answer<'_, User>;
@@ -176,6 +185,28 @@ fn open(path: &std::path::Path) -> Result<(std::io::BufReader<std::fs::File>, u6
     Ok((std::io::BufReader::with_capacity(1 << 20, file), bytes))
 }
 
+/// The new file an export writes into.
+fn create(to: &std::path::Path) -> Result<std::io::BufWriter<std::fs::File>> {
+    let file = std::fs::File::create(to).map_err(|e| {
+        cannot(Reason::CannotCreateFile {
+            path: to.display().to_string(),
+            detail: e.to_string(),
+        })
+    })?;
+    Ok(std::io::BufWriter::with_capacity(1 << 20, file))
+}
+
+/// Writes out what an export left in its buffer.
+fn finish(writer: std::io::BufWriter<std::fs::File>, to: &std::path::Path) -> Result<()> {
+    writer.into_inner().map_err(|e| {
+        cannot(Reason::CannotWriteFile {
+            path: to.display().to_string(),
+            detail: e.to_string(),
+        })
+    })?;
+    Ok(())
+}
+
 impl Organization for LocalOrganization {
     fn whoami(&self) -> Answer<'_, Identity> {
         Box::pin(async move {
@@ -210,10 +241,28 @@ impl Organization for LocalOrganization {
         })
     }
 
-    fn audit(&self, limit: u32, before: Option<Id>) -> Answer<'_, Vec<AuditEntry>> {
+    fn audit(&self, query: AuditQuery) -> Answer<'_, AuditPage> {
         Box::pin(async move {
             let caller = self.caller().await?;
-            self.store.audit(&caller, limit, before).await
+            self.store.audit(&caller, &query).await
+        })
+    }
+
+    fn export_audit(
+        &self,
+        query: AuditQuery,
+        to: PathBuf,
+        progress: ProgressSink,
+    ) -> Answer<'_, u64> {
+        Box::pin(async move {
+            let caller = self.caller().await?;
+            let out = create(&to)?;
+            let (writer, rows) = self
+                .store
+                .export_audit(&caller, &query, out, &*progress)
+                .await?;
+            finish(writer, &to)?;
+            Ok(rows)
         })
     }
 
@@ -385,23 +434,12 @@ impl Organization for LocalOrganization {
     fn export(&self, scope: ExportScope, to: PathBuf, progress: ProgressSink) -> Answer<'_, u64> {
         Box::pin(async move {
             let caller = self.caller().await?;
-            let file = std::fs::File::create(&to).map_err(|e| {
-                cannot(Reason::CannotCreateFile {
-                    path: to.display().to_string(),
-                    detail: e.to_string(),
-                })
-            })?;
-            let out = std::io::BufWriter::with_capacity(1 << 20, file);
+            let out = create(&to)?;
             let (writer, rows) = self
                 .store
                 .export(&caller, &scope, out, &*progress, self.now())
                 .await?;
-            writer.into_inner().map_err(|e| {
-                cannot(Reason::CannotWriteFile {
-                    path: to.display().to_string(),
-                    detail: e.to_string(),
-                })
-            })?;
+            finish(writer, &to)?;
             Ok(rows)
         })
     }

@@ -7,9 +7,11 @@
 //! like every other front end. With the `openapi` feature (the server's) each type also
 //! describes itself for the OpenAPI document (utoipa).
 
-use omni_core::model::{Id, Role, Usd, User};
+use omni_core::model::{Id, Role, Timestamp, Usd, User};
 use omni_core::Reason;
-use omni_store::{ImportOptions, ImportReport, LinkKind, SortField, UserEdit, UserQuery};
+use omni_store::{
+    AuditQuery, ImportOptions, ImportReport, LinkKind, SortField, UserEdit, UserQuery,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::list::ListRequest;
@@ -245,19 +247,64 @@ pub struct SeatsBody {
     pub seats: i64,
 }
 
-/// A page of the audit log (`GET /audit`), newest first.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A page of the audit log (`GET /audit`), newest first, and what its export writes
+/// (`GET /audit/export`, which reads the filters only). Every filter is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "openapi",
     derive(utoipa::IntoParams),
     into_params(parameter_in = Query)
 )]
 pub struct AuditParams {
+    /// Entries per page (default 100, at most 10,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
-    /// The id of the last entry already shown.
+    /// The id of the last entry already shown: the page holds older ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Id>,
+    /// Who acted: their email, exactly (any case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// What was done: one action's code, e.g. `license.assign`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// What it was done to: an email (any case) or a name, exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// From this time on (milliseconds since the Unix epoch, inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<i64>,
+    /// Before this time (milliseconds since the Unix epoch, exclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
+}
+
+impl AuditParams {
+    /// The store's query these parameters ask for.
+    pub fn query(self) -> AuditQuery {
+        AuditQuery {
+            actor: self.actor,
+            action: self.action,
+            target: self.target,
+            from: self.from.map(Timestamp),
+            until: self.until.map(Timestamp),
+            before: self.before,
+            limit: self.limit.unwrap_or(100),
+        }
+    }
+
+    /// The parameters that ask for `q` (what [`AuditParams::query`] reads back into it).
+    pub fn of_query(q: &AuditQuery) -> AuditParams {
+        AuditParams {
+            limit: Some(q.limit),
+            before: q.before,
+            actor: q.actor.clone(),
+            action: q.action.clone(),
+            target: q.target.clone(),
+            from: q.from.map(|t| t.0),
+            until: q.until.map(|t| t.0),
+        }
+    }
 }
 
 /// What an upload's users are created as (`POST /imports`).
@@ -415,6 +462,16 @@ mod tests {
         for sort in SortField::ALL {
             assert_eq!(sort_name(sort).parse::<SortField>().unwrap(), sort);
         }
+        let a = AuditQuery {
+            actor: Some("ana@acme.com".into()),
+            action: Some("license.assign".into()),
+            target: Some("Sales".into()),
+            from: Some(Timestamp(1)),
+            until: Some(Timestamp(2)),
+            before: Some(7),
+            limit: 50,
+        };
+        assert_eq!(AuditParams::of_query(&a).query(), a);
     }
 
     #[test]

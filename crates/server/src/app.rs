@@ -462,6 +462,7 @@ pub fn router(state: AppState) -> App {
         (org("/imports"), post(api::import_upload)),
         (org("/imports/{upload}/commit"), post(api::import_commit)),
         (org("/export"), get(api::export)),
+        (org("/audit/export"), get(api::export_audit)),
         (org("/usage"), post(api::record_usage)),
     ];
     let mut templates = RouteTemplates::default();

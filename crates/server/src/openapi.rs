@@ -17,7 +17,7 @@ use crate::{api, app, error};
         api::edit_user, api::delete_user, api::set_license, api::restore_user, api::deleted_users,
         api::bulk_license, api::bulk_role, api::delete_users, api::access, api::user_links, api::items, api::create_item,
         api::rename_item, api::delete_item, api::item_links, api::agent_reach, api::link, api::unlink, api::changes, api::snapshot, api::audit,
-        api::import_upload, api::import_commit, api::export, api::record_usage,
+        api::import_upload, api::import_commit, api::export, api::export_audit, api::record_usage,
     ),
     components(schemas(error::ErrorBody)),
     modifiers(&Bearer, &Outage, &Idempotent),

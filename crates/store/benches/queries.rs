@@ -1,6 +1,6 @@
 //! Table and dashboard latency on a large organization: pages of 100 rows (search, filters,
-//! sorts, deep offsets) and the summary, each through the store API and, side by side, the same
-//! SQL run bare through sqlx (the floor the API's own work sits on).
+//! sorts, deep offsets), the summary and pages of the audit log, each through the store API
+//! and, side by side, the same SQL run bare through sqlx (the floor the API's own work sits on).
 //!
 //! `OMNI_BENCH_DB=path/to/omni.db cargo bench -p omni-store --bench queries` on a database made
 //! by `omni demo --users N` (bench/run does both). Prints median and p95 in milliseconds.
@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use omni_core::model::{Role, Timestamp};
-use omni_store::{SortField, Store, UserQuery};
+use omni_store::{AuditQuery, SortField, Store, UserQuery};
 
 const RUNS: usize = 200;
 
@@ -173,6 +173,37 @@ fn main() {
         }
         let (med, p95) = stats(times);
         println!("{:<28} {med:>10.3} {p95:>10.3}", "summary (counters)");
+        // The audit log's pages: the newest, one kind of change, and a page from the middle
+        // (keyset: after an entry half way down the ids), each through its index.
+        let newest = store.audit(&owner, &AuditQuery::default()).await.unwrap();
+        let middle = newest.entries.first().map(|e| e.id / 2);
+        let audits = [
+            ("audit: newest 100", AuditQuery::default()),
+            (
+                "audit: licenses assigned",
+                AuditQuery {
+                    action: Some("license.assign".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "audit: a page half way",
+                AuditQuery {
+                    before: middle,
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (name, query) in audits {
+            let mut times = Vec::with_capacity(RUNS);
+            for _ in 0..RUNS {
+                let t = Instant::now();
+                std::hint::black_box(store.audit(&owner, &query).await.unwrap());
+                times.push(t.elapsed());
+            }
+            let (med, p95) = stats(times);
+            println!("{name:<28} {med:>10.3} {p95:>10.3}");
+        }
         // Baseline: what the dashboard would cost if it counted rows instead of keeping counters.
         let mut times = Vec::with_capacity(10);
         for _ in 0..10 {

@@ -42,7 +42,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use sqlx::Executor;
 
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, AuditPage, AuditQuery, ACTIONS as AUDIT_ACTIONS};
 pub use demo::DemoSpec;
 pub use dialect::Backend;
 pub use directory::{DirectoryItem, DirectoryKind, LinkKind};

@@ -1,7 +1,8 @@
-//! CSV import and export through native dialogs opened from Rust: the web view asks to choose a
-//! file and gets back a handle with its name and size; it previews that file (getting a preview
-//! handle), commits or cancels that preview, and shows a finished export by its handle. Progress
-//! arrives over a channel; an import can be cancelled (nothing is written then).
+//! CSV import, and the users' and the audit log's exports, through native dialogs opened from
+//! Rust: the web view asks to choose a file and gets back a handle with its name and size; it
+//! previews that file (getting a preview handle), commits or cancels that preview, and shows a
+//! finished export by its handle. Progress arrives over a channel; an import can be cancelled
+//! (nothing is written then).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use omni_core::csv::LineIssue;
 use omni_core::{Error, ErrorCode, Reason};
 use omni_requests::ProgressSink;
-use omni_store::{ExportScope, ImportOptions, ImportReport, Progress};
+use omni_store::{AuditQuery, ExportScope, ImportOptions, ImportReport, Progress};
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
@@ -211,6 +212,25 @@ pub async fn export_users(
     };
     let rows = org
         .export(scope, path.clone(), forward(on_progress))
+        .await?;
+    let file = path.display().to_string();
+    let id = AppState::lock(&state.exports)?.insert(path);
+    Ok(Some(ExportDone { id, file, rows }))
+}
+
+#[tauri::command]
+pub async fn export_audit(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    query: AuditQuery,
+    on_progress: Channel<Progress>,
+) -> Reply<Option<ExportDone>> {
+    let org = state.org().await?;
+    let Some(path) = ask_save_path(&app, "Export audit log", "audit.csv").await? else {
+        return Ok(None);
+    };
+    let rows = org
+        .export_audit(query, path.clone(), forward(on_progress))
         .await?;
     let file = path.display().to_string();
     let id = AppState::lock(&state.exports)?.insert(path);

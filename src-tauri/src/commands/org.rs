@@ -2,7 +2,7 @@
 
 use omni_core::model::{Id, Role};
 use omni_core::{Email, ErrorCode, Summary};
-use omni_store::AuditEntry;
+use omni_store::{AuditPage, AuditQuery};
 use serde::Serialize;
 use tauri::State;
 
@@ -134,10 +134,6 @@ pub async fn set_seats(state: State<'_, AppState>, seats: i64) -> Reply<Summary>
 }
 
 #[tauri::command]
-pub async fn audit(
-    state: State<'_, AppState>,
-    limit: u32,
-    before: Option<i64>,
-) -> Reply<Vec<AuditEntry>> {
-    state.org().await?.audit(limit, before).await
+pub async fn audit(state: State<'_, AppState>, query: AuditQuery) -> Reply<AuditPage> {
+    state.org().await?.audit(query).await
 }

@@ -8,7 +8,8 @@ import { commands, DATA_CHANGED } from "./commands";
 import type {
   AgentAccess,
   AppInfo,
-  AuditEntry,
+  AuditPage,
+  AuditQuery,
   ChangeKind,
   ChosenFile,
   DataChanged,
@@ -72,7 +73,10 @@ export interface Backend {
   saveRejected(issues: LineIssue[]): Promise<string | null>;
   exportUsers(scope: ExportScope, progress: (p: Progress) => void): Promise<ExportDone | null>;
   revealExport(id: ExportId): Promise<void>;
-  audit(limit: number, before: number | null): Promise<AuditEntry[]>;
+  /** A page of the audit log, newest first, as `query` filters it (after `query.before`). */
+  audit(query: AuditQuery): Promise<AuditPage>;
+  /** Every entry `query` filters, as CSV, to a file chosen in the native save dialog. */
+  exportAudit(query: AuditQuery, progress: (p: Progress) => void): Promise<ExportDone | null>;
   /** Calls `handler` whenever the data changes, whoever changed it; returns the unsubscribe. */
   onDataChanged(handler: (kinds: ChangeKind[]) => void): Promise<() => void>;
   /** Reads what the omni-server at `address` says about signing in, and remembers it. */
@@ -182,7 +186,8 @@ export const tauriBackend: Backend = {
   saveRejected: (issues) => call(() => commands.saveRejected(issues)),
   exportUsers: (scope, progress) => call(() => commands.exportUsers(scope, channel(progress))),
   revealExport: (id) => call(async () => void (await commands.revealExport(id))),
-  audit: (limit, before) => call(() => commands.audit(limit, before)),
+  audit: (query) => call(() => commands.audit(query)),
+  exportAudit: (query, progress) => call(() => commands.exportAudit(query, channel(progress))),
   onDataChanged: (handler) =>
     listen<DataChanged>(DATA_CHANGED, (event) => {
       recorded(event.payload);

@@ -132,7 +132,55 @@ export type DirectoryItem = { id: number, kind: DirectoryKind, name: string, ver
 
 export type LinkKind = "user_group" | "user_workspace" | "group_workspace" | "agent_workspace" | "agent_user" | "agent_group";
 
-export type AuditEntry = { id: number, at: Timestamp, actor: string, action: string, target: string, before: JsonValue | null, after: JsonValue | null, };
+export type AuditEntry = { id: number, at: Timestamp, 
+/**
+ * The email of who acted (empty when their account is gone).
+ */
+actor: string, 
+/**
+ * What was done: `user.create`, `license.assign`, `group.rename`, ... (see [`ACTIONS`]).
+ */
+action: string, 
+/**
+ * What it was done to: an email, an item's name, `a → b` for a link.
+ */
+target: string, before: JsonValue | null, after: JsonValue | null, };
+
+export type AuditQuery = { 
+/**
+ * Who acted: their email, exactly (any case).
+ */
+actor: string | null, 
+/**
+ * What was done: one action's code (`license.assign`).
+ */
+action: string | null, 
+/**
+ * What it was done to: an email (any case) or a name, exactly.
+ */
+target: string | null, 
+/**
+ * From this time on (inclusive).
+ */
+from: Timestamp | null, 
+/**
+ * Before this time (exclusive).
+ */
+until: Timestamp | null, 
+/**
+ * Older than this entry: the id of the last entry already shown.
+ */
+before: number | null, 
+/**
+ * At most this many entries (1 to [`AuditQuery::MAX_LIMIT`]; 0 reads as 100).
+ */
+limit: number, };
+
+export type AuditPage = { entries: Array<AuditEntry>, 
+/**
+ * Whether older entries match too (ask again with `before` = the last entry's id).
+ */
+more: boolean, };
 
 export type OrgShown = { id: number, name: string, };
 

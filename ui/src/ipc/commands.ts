@@ -2,7 +2,7 @@
 // run `UPDATE_BINDINGS=1 cargo test -p omni-admin` after changing a command.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AgentAccess, AppInfo, AuditEntry, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, LineIssue, LinkKind, LinkedItem, OutboxItem, PlaceKey, PreviewId, Progress, Role, ServerShown, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
+import type { AgentAccess, AppInfo, AuditPage, AuditQuery, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, LineIssue, LinkKind, LinkedItem, OutboxItem, PlaceKey, PreviewId, Progress, Role, ServerShown, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
 
 /** The event the app emits after data changed (payload: DataChanged). */
 export const DATA_CHANGED = "data-changed";
@@ -13,7 +13,7 @@ export const commands = {
   createOrg: (name: string, owner: string, seats: number) => invoke<Summary>("create_org", { name, owner, seats }),
   summary: () => invoke<Summary>("summary"),
   setSeats: (seats: number) => invoke<Summary>("set_seats", { seats }),
-  audit: (limit: number, before: number | null) => invoke<Array<AuditEntry>>("audit", { limit, before }),
+  audit: (query: AuditQuery) => invoke<AuditPage>("audit", { query }),
   listUsers: (query: UserQuery) => invoke<UserPage>("list_users", { query }),
   createUser: (form: UserForm) => invoke<User>("create_user", { form }),
   editUser: (id: number, form: UserForm) => invoke<User>("edit_user", { id, form }),
@@ -38,6 +38,7 @@ export const commands = {
   cancelImport: (preview: PreviewId) => invoke<null>("cancel_import", { preview }),
   saveRejected: (issues: Array<LineIssue>) => invoke<string | null>("save_rejected", { issues }),
   exportUsers: (scope: ExportScope, onProgress: Channel<Progress>) => invoke<ExportDone | null>("export_users", { scope, onProgress }),
+  exportAudit: (query: AuditQuery, onProgress: Channel<Progress>) => invoke<ExportDone | null>("export_audit", { query, onProgress }),
   revealExport: (id: ExportId) => invoke<null>("reveal_export", { id }),
   connectServer: (address: string) => invoke<ServerShown>("connect_server", { address }),
   signIn: (address: string) => invoke<AppInfo>("sign_in", { address }),

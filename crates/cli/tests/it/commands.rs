@@ -129,13 +129,47 @@ fn delete_restore_and_audit() {
     let (_, u) = o.json(&["users", "restore", "ana@acme.com"]);
     assert_eq!(u["licensed"], false);
     let (_, log) = o.json(&["audit", "--limit", "3"]);
-    let actions: Vec<&str> = log
+    let actions: Vec<&str> = log["entries"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["user.restore", "user.delete", "license.assign"]);
+    assert_eq!(log["more"], true);
+
+    // Filters, and the next page after the last entry shown.
+    let (_, mine) = o.json(&[
+        "audit",
+        "--target",
+        "ANA@acme.com",
+        "--action",
+        "user.delete",
+    ]);
+    assert_eq!(mine["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["more"], false);
+    let last = log["entries"][2]["id"].as_i64().unwrap().to_string();
+    let (_, older) = o.json(&["audit", "--limit", "1", "--before", &last]);
+    assert_eq!(older["entries"][0]["action"], "user.create");
+    let (_, today) = o.json(&["audit", "--from", "2000-01-01", "--until", "2000-01-02"]);
+    assert_eq!(
+        today["entries"].as_array().unwrap().len(),
+        0,
+        "nothing in 2000"
+    );
+    let (code, refused) = o.json(&["audit", "--from", "yesterday"]);
+    assert_eq!(code, 4, "{refused}");
+    assert!(refused.to_string().contains("not a date"), "{refused}");
+
+    // --csv: the app's export of the same filters.
+    let csv = o.ok(&["audit", "--target", "ana@acme.com", "--csv", "-"]);
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
+    assert_eq!(lines[0], "time,actor,action,target,before,after");
+    assert_eq!(lines.len(), 2 + 4, "{csv}");
+    assert!(
+        lines[1].contains(",owner@acme.com,user.restore,ana@acme.com,,"),
+        "{csv}"
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use omni_core::model::{Role, Usd};
 use omni_core::{ErrorCode, Phone};
 use omni_requests::Organization;
-use omni_store::{DirectoryKind, LinkKind, NewUser, UserEdit, UserQuery};
+use omni_store::{AuditQuery, DirectoryKind, LinkKind, NewUser, UserEdit, UserQuery};
 
 use crate::common::*;
 
@@ -31,10 +31,65 @@ async fn the_organization_and_its_users() {
     let after = org.set_seats(20).await.unwrap();
     assert_eq!(after.seats.purchased, 20);
 
-    let audit = org.audit(10, None).await.unwrap();
-    assert!(!audit.is_empty(), "the seat change is audited");
-    let older = org.audit(10, Some(audit[0].id)).await.unwrap();
-    assert!(older.iter().all(|e| e.id < audit[0].id), "{older:?}");
+    let page = |q: AuditQuery| {
+        let org = &org;
+        async move { org.audit(q).await.unwrap() }
+    };
+    let audit = page(AuditQuery {
+        limit: 2,
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(
+        audit.entries[0].action, "seats.set",
+        "the seat change is audited"
+    );
+    assert!(audit.more);
+    let older = page(AuditQuery {
+        limit: 100,
+        before: Some(audit.entries[1].id),
+        ..AuditQuery::default()
+    })
+    .await;
+    assert!(
+        older.entries.iter().all(|e| e.id < audit.entries[1].id),
+        "{older:?}"
+    );
+    // The filters reach the server: the seat change alone.
+    let seats = page(AuditQuery {
+        action: Some("seats.set".into()),
+        actor: Some("Owner@A.example".into()),
+        from: Some(audit.entries[0].at),
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(seats.entries.len(), 1, "{seats:?}");
+    assert_eq!(seats.entries[0].after.as_ref().unwrap()["seats"], 20);
+    // The export downloads every entry the filters select.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("audit.csv");
+    let rows = org
+        .export_audit(
+            AuditQuery {
+                action: Some("seats.set".into()),
+                limit: 1,
+                ..AuditQuery::default()
+            },
+            file.clone(),
+            std::sync::Arc::new(|_| {}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("\u{feff}time,actor,action,target,before,after\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(",owner@a.example,seats.set,license pool,"),
+        "{text}"
+    );
 
     let new = NewUser {
         email: email("nova@a.example"),

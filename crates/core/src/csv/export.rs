@@ -104,6 +104,71 @@ impl<W: Write> ExportWriter<W> {
     }
 }
 
+/// The header row of an audit log export, in column order.
+pub const AUDIT_HEADER: [&str; 6] = ["time", "actor", "action", "target", "before", "after"];
+
+/// One audit entry as exported: its time (ISO 8601, UTC), who acted, the action's code, what
+/// it was done to, and the state before and after as compact JSON (empty when none).
+#[derive(Debug, Clone, Copy)]
+pub struct AuditRecord<'a> {
+    pub at: Timestamp,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+}
+
+/// Writes an audit log export with the users export's rules (BOM, header, CRLF, RFC 4180
+/// quoting, formula-looking cells neutralised): actors, targets and names are typed by people,
+/// so a group named `=HYPERLINK(…)` stays text in Excel.
+pub struct AuditWriter<W: Write> {
+    out: BufWriter<W>,
+    line: Vec<u8>,
+}
+
+impl<W: Write> AuditWriter<W> {
+    /// Writes the BOM and the header row.
+    pub fn new(w: W) -> io::Result<Self> {
+        let mut out = BufWriter::with_capacity(64 * 1024, w);
+        out.write_all(UTF8_BOM)?;
+        out.write_all(AUDIT_HEADER.join(",").as_bytes())?;
+        out.write_all(b"\r\n")?;
+        Ok(AuditWriter {
+            out,
+            line: Vec::with_capacity(256),
+        })
+    }
+
+    /// Writes one entry.
+    pub fn write(&mut self, r: &AuditRecord<'_>) -> io::Result<()> {
+        let line = &mut self.line;
+        line.clear();
+        push_timestamp(line, r.at);
+        for cell in [
+            Some(r.actor),
+            Some(r.action),
+            Some(r.target),
+            r.before,
+            r.after,
+        ] {
+            line.push(b',');
+            if let Some(cell) = cell {
+                push_cell(line, cell.as_bytes());
+            }
+        }
+        line.extend_from_slice(b"\r\n");
+        self.out.write_all(line)
+    }
+
+    /// Flushes everything written and returns the underlying writer.
+    pub fn finish(self) -> io::Result<W> {
+        self.out
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
+    }
+}
+
 /// Writes one CSV row of arbitrary cells with the export's rules (neutralised, RFC 4180 quoted,
 /// CRLF), e.g. for a report of rejected import lines. Write [`UTF8_BOM`] first for Excel.
 pub fn write_row<W: Write>(w: &mut W, cells: &[&str]) -> io::Result<()> {
@@ -277,6 +342,29 @@ mod tests {
         let mut v = Vec::new();
         push_timestamp(&mut v, t);
         String::from_utf8_lossy(&v).into_owned()
+    }
+
+    #[test]
+    fn audit_rows_are_neutralised_and_quoted() -> io::Result<()> {
+        let mut w = AuditWriter::new(Vec::new())?;
+        w.write(&AuditRecord {
+            at: Timestamp(1_796_047_451_007),
+            actor: "owner@acme.com",
+            action: "group.create",
+            target: "=HYPERLINK(\"x\")",
+            before: None,
+            after: Some(r#"{"name":"=HYPERLINK(\"x\")"}"#),
+        })?;
+        let bytes = w.finish()?;
+        assert_eq!(&bytes[..3], UTF8_BOM);
+        let text = String::from_utf8_lossy(&bytes[3..]);
+        assert_eq!(
+            text.as_ref(),
+            "time,actor,action,target,before,after\r\n\
+             2026-11-30T14:04:11.007Z,owner@acme.com,group.create,\"'=HYPERLINK(\"\"x\"\")\",,\
+             \"{\"\"name\"\":\"\"=HYPERLINK(\\\"\"x\\\"\")\"\"}\"\r\n"
+        );
+        Ok(())
     }
 
     #[test]

@@ -15,5 +15,8 @@ mod export;
 mod import;
 mod tokenize;
 
-pub use export::{write_rejected, write_row, ExportRecord, ExportWriter, EXPORT_HEADER, UTF8_BOM};
+pub use export::{
+    write_rejected, write_row, AuditRecord, AuditWriter, ExportRecord, ExportWriter, AUDIT_HEADER,
+    EXPORT_HEADER, UTF8_BOM,
+};
 pub use import::{CsvError, DetectedFormat, ImportReader, ImportRecord, ImportRow, LineIssue};

@@ -1,11 +1,11 @@
-//! The users' export, streamed as CSV while the store writes it.
+//! The users' export and the audit log's, streamed as CSV while the store writes them.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use omni_requests::wire::ListParams;
+use omni_requests::wire::{AuditParams, ListParams};
 
 use crate::app::{AppState, Ctx};
 use crate::error::{ApiResult, ErrorBody};
@@ -78,28 +78,22 @@ fn forward(
     }
 }
 
-#[utoipa::path(get, path = "/v1/orgs/{org}/export", tag = "export", params(("org" = i64, Path), ListParams),
-    responses((status = 200, description = "CSV (UTF-8 with BOM), streamed", content_type = "text/csv"), (status = 403, body = ErrorBody)))]
-pub async fn export(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Query(p): Query<ListParams>,
-) -> ApiResult<Response> {
-    let scope = p.request().export_scope()?;
-    // Refuse before streaming starts, so a denial is a proper 403 rather than a cut stream.
-    s.store.may_export(&ctx.caller).await?;
+/// Streams what `write` writes (on a blocking thread, where it may wait for the client) as a
+/// CSV attachment named `file`.
+fn stream<F, Fut>(file: &'static str, write: F) -> Response
+where
+    F: FnOnce(ChannelWriter) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = omni_core::error::Result<(ChannelWriter, u64)>>,
+{
     let (tx, pieces) = std::sync::mpsc::sync_channel::<Piece>(8);
     let (body, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
-    let store = s.store.clone();
     let handle = tokio::runtime::Handle::current();
-    // The store writes synchronously; on a blocking thread the writer may wait for the client.
     tokio::task::spawn_blocking(move || {
         let writer = ChannelWriter {
             buf: Vec::with_capacity(ChannelWriter::CHUNK),
             tx: tx.clone(),
         };
-        let result = handle.block_on(store.export(&ctx.caller, &scope, writer, &|_| {}, ctx.now));
-        match result {
+        match handle.block_on(write(writer)) {
             Ok((mut w, _)) => {
                 if std::io::Write::flush(&mut w).is_ok() {
                     let _ = tx.send(Piece::Done);
@@ -116,9 +110,39 @@ pub async fn export(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"users.csv\""),
-    );
-    Ok(res)
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(file));
+    res
+}
+
+#[utoipa::path(get, path = "/v1/orgs/{org}/export", tag = "export", params(("org" = i64, Path), ListParams),
+    responses((status = 200, description = "CSV (UTF-8 with BOM), streamed", content_type = "text/csv"), (status = 403, body = ErrorBody)))]
+pub async fn export(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Response> {
+    let scope = p.request().export_scope()?;
+    // Refuse before streaming starts, so a denial is a proper 403 rather than a cut stream.
+    s.store.may_export(&ctx.caller).await?;
+    let store = s.store.clone();
+    Ok(stream(
+        "attachment; filename=\"users.csv\"",
+        move |w| async move { store.export(&ctx.caller, &scope, w, &|_| {}, ctx.now).await },
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/orgs/{org}/audit/export", tag = "export", params(("org" = i64, Path), AuditParams),
+    responses((status = 200, description = "The audit entries the filters select (every page), newest first, as CSV (UTF-8 with BOM; time, actor, action, target, before, after), streamed", content_type = "text/csv"), (status = 403, body = ErrorBody)))]
+pub async fn export_audit(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<AuditParams>,
+) -> ApiResult<Response> {
+    let query = p.query();
+    s.store.may_export(&ctx.caller).await?;
+    let store = s.store.clone();
+    Ok(stream(
+        "attachment; filename=\"audit.csv\"",
+        move |w| async move { store.export_audit(&ctx.caller, &query, w, &|_| {}).await },
+    ))
 }

@@ -70,16 +70,11 @@ pub async fn set_seats(
 }
 
 #[utoipa::path(get, path = "/v1/orgs/{org}/audit", tag = "users", params(("org" = i64, Path), AuditParams),
-    responses((status = 200, description = "Newest audit entries first"), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "A page of the audit entries the filters select, newest first (by time, then id); `more` when older ones match too"), (status = 403, body = ErrorBody)))]
 pub async fn audit(
     State(s): State<AppState>,
     ctx: Ctx,
     Query(p): Query<AuditParams>,
 ) -> ApiResult<Response> {
-    Ok(Json(
-        s.store
-            .audit(&ctx.caller, p.limit.unwrap_or(100), p.before)
-            .await?,
-    )
-    .into_response())
+    Ok(Json(s.store.audit(&ctx.caller, &p.query()).await?).into_response())
 }

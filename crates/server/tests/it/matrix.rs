@@ -265,6 +265,27 @@ fn cases() -> Vec<Case> {
             expect: [200, 200, R, 401, R],
         },
         Case {
+            name: "audit, filtered",
+            method: "GET",
+            path: |s| {
+                format!(
+                    "{}/audit?actor=owner%40a.example&action=user.create&limit=2",
+                    o(s)
+                )
+            },
+            body: none,
+            if_match: false,
+            expect: [200, 200, R, 401, R],
+        },
+        Case {
+            name: "audit export",
+            method: "GET",
+            path: |s| format!("{}/audit/export?target=Sales", o(s)),
+            body: none,
+            if_match: false,
+            expect: [200, 200, R, 401, R],
+        },
+        Case {
             name: "export",
             method: "GET",
             path: |s| format!("{}/export", o(s)),

@@ -144,7 +144,18 @@ fn audit_records_who_what_before_and_after() {
             .set_licensed(&db.owner, &[a], true, NOW)
             .await
             .unwrap();
-        let log = db.store.audit(&db.owner, 10, None).await.unwrap();
+        let log = db
+            .store
+            .audit(
+                &db.owner,
+                &omni_store::AuditQuery {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .entries;
         let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,

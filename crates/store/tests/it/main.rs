@@ -2,6 +2,7 @@
 //! PostgreSQL schema with `OMNI_TEST_BACKEND=postgres`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit_log;
 mod common;
 mod feed_audit;
 mod identity;

@@ -533,7 +533,19 @@ async fn license_burst(concurrent: bool) -> String {
         .await
         .unwrap()
         .next;
-    let audit_before = db.store.audit(&db.owner, 10_000, None).await.unwrap().len();
+    let audit_before = db
+        .store
+        .audit(
+            &db.owner,
+            &omni_store::AuditQuery {
+                limit: 10_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .entries
+        .len();
     let asks = [
         Ask::Assign(&[0]),
         Ask::AssignAsMember(1),
@@ -592,7 +604,20 @@ async fn license_burst(concurrent: bool) -> String {
         .unwrap()
         .next
         - feed_before;
-    let audit = db.store.audit(&db.owner, 10_000, None).await.unwrap().len() - audit_before;
+    let audit = db
+        .store
+        .audit(
+            &db.owner,
+            &omni_store::AuditQuery {
+                limit: 10_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .entries
+        .len()
+        - audit_before;
     format!("{outcomes:?}\nflags {flags:?}\nlicensed {licensed} feed +{feed} audit +{audit}")
 }
 
@@ -782,7 +807,17 @@ fn a_bulk_license_over_more_users_than_one_statement_writes_is_whole() {
         }
         assert_eq!(seqs.len() as i64, n);
         assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "consecutive");
-        let log = s.audit(&db.owner, 10_000, None).await.unwrap();
+        let log = s
+            .audit(
+                &db.owner,
+                &omni_store::AuditQuery {
+                    limit: 10_000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .entries;
         assert!(log.iter().all(|e| e.action == "license.assign"));
         assert_eq!(log.len(), 10_000, "the newest 10,000 of {n}");
     });

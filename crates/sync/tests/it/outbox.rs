@@ -138,9 +138,16 @@ async fn an_offline_edit_shows_at_once_and_reaches_the_server_once() {
     assert_eq!(a.version, ann.version + 2, "the license was changed once");
     let licenses = s
         .store
-        .audit(&s.owner, 100, None)
+        .audit(
+            &s.owner,
+            &omni_store::AuditQuery {
+                limit: 100,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
+        .entries
         .into_iter()
         .filter(|e| e.target.starts_with("ann@") && e.action.contains("licen"))
         .count();
