@@ -17,8 +17,9 @@ use omni_core::model::{Id, Role, Timestamp, User};
 use omni_core::{Error, ErrorCode, Summary};
 use omni_requests::{Answer, Identity, LocalOrganization, Organization, ProgressSink, Staged};
 use omni_store::{
-    AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport, LinkKind,
-    NewUser, UserEdit, UserPage, UserQuery,
+    AuditEntry, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery, ExportScope,
+    ImportOptions, ImportReport, ItemPage, ItemQuery, LinkKind, NewUser, UserEdit, UserPage,
+    UserQuery,
 };
 
 /// Reads from the copy once it is complete, writes to the server.
@@ -193,5 +194,14 @@ impl Organization for ConnectedOrganization {
     }
     fn export(&self, scope: ExportScope, to: PathBuf, progress: ProgressSink) -> Answer<'_, u64> {
         Box::pin(async move { self.reads().await.export(scope, to, progress).await })
+    }
+    fn user(&self, id: Id) -> Answer<'_, User> {
+        Box::pin(async move { self.reads().await.user(id).await })
+    }
+    fn directory_page(&self, query: DirectoryQuery) -> Answer<'_, DirectoryPage> {
+        Box::pin(async move { self.reads().await.directory_page(query).await })
+    }
+    fn item_page(&self, query: ItemQuery) -> Answer<'_, ItemPage> {
+        Box::pin(async move { self.reads().await.item_page(query).await })
     }
 }

@@ -442,13 +442,16 @@ pub fn router(state: AppState) -> App {
         ),
         (org("/licenses"), post(api::bulk_license)),
         (org("/roles"), post(api::bulk_role)),
+        (org("/directory"), get(api::directory_page)),
         (
             org("/directory/{kind}"),
             get(api::items).post(api::create_item),
         ),
         (
             org("/directory/{kind}/{id}"),
-            patch(api::rename_item).delete(api::delete_item),
+            get(api::item_page)
+                .patch(api::rename_item)
+                .delete(api::delete_item),
         ),
         (org("/directory/{kind}/{id}/reach"), get(api::agent_reach)),
         (

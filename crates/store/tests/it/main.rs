@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod directory_pages;
 mod feed_audit;
 mod identity;
 mod import_export;

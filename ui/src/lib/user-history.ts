@@ -1,0 +1,28 @@
+// A user's recent history, for their page: the audit log's newest entries that name them,
+// read a few pages back at most. Kept apart (and small) so that a filtered audit query can
+// replace it without touching the page.
+import type { Backend } from "../ipc/api";
+import type { AuditEntry } from "../ipc/bindings";
+
+const PAGE = 200;
+const PAGES = 5;
+
+/** Whether `entry` is about the user with `email` (as its target, or one end of a link). */
+export function isAbout(entry: AuditEntry, email: string): boolean {
+  const target = entry.target.toLowerCase();
+  const e = email.toLowerCase();
+  return target === e || target.startsWith(`${e} →`) || target.endsWith(`→ ${e}`) || target.split(/[\s,;]+/).includes(e);
+}
+
+/** Up to `limit` entries about `email`, newest first, from the last 1,000 entries of the log. */
+export async function userHistory(backend: Pick<Backend, "audit">, email: string, limit: number): Promise<AuditEntry[]> {
+  const found: AuditEntry[] = [];
+  let before: number | null = null;
+  for (let i = 0; i < PAGES && found.length < limit; i++) {
+    const page = await backend.audit(PAGE, before);
+    for (const entry of page) if (isAbout(entry, email)) found.push(entry);
+    if (page.length < PAGE) break;
+    before = page[page.length - 1]!.id;
+  }
+  return found.slice(0, limit);
+}
