@@ -30,6 +30,11 @@ async function directoryData(app) {
   await app.omni('groups', 'link', 'Sales', '--user', BO);
 }
 
+/** Waits for a note (role "note") reading `text`. */
+const noteSays = (app, text) =>
+  app.waitFor(async () => (await app.query('note', null)).some((n) => n.text.replace(/\s+/g, ' ').trim() === text),
+    { message: `a note saying "${text}"` });
+
 const cellsOf = async (app, table, row) =>
   (await app.query('cell', null, { within: [['table', table], ['row', row]] })).map((c) => c.text.trim());
 
@@ -96,7 +101,7 @@ e2e('a user\'s page shows their access, license, history and actions, and says a
   await app.click('button', ANA, { within: inRow(ANA) });
   await app.find('heading', ANA);
   await app.find('listitem', 'Sales Coach — group Sales', { within: ['list', 'Agents they reach'] });
-  await app.find('note', `Without a license, ${ANA} cannot use any agent. These are the agents they would reach once licensed.`);
+  await noteSays(app, `Without a license, ${ANA} cannot use any agent. These are the agents they would reach once licensed.`);
   await app.find('button', /^Sales/, { within: ['list', 'Groups and workspaces'] });
   await app.waitFor(async () => (await app.query('row', null, { within: ['table', 'Recent history'] })).some((r) => r.text.includes('link.add')),
     { message: 'the link to Sales in the history' });
@@ -104,7 +109,8 @@ e2e('a user\'s page shows their access, license, history and actions, and says a
 
   await app.click('button', 'Assign license');
   await app.find('button', 'Unassign license');
-  await app.gone('note', /Without a license/);
+  await app.waitFor(async () => !(await app.query('note', null)).some((n) => n.text.includes('Without a license')),
+    { message: 'the note about the license to go' });
   await app.waitFor(async () => (await app.query('row', null, { within: ['table', 'Recent history'] })).some((r) => r.text.includes('license.assign')),
     { message: 'the license in the history' });
   await docShot(app, 'user');
@@ -147,7 +153,7 @@ e2e('in Portuguese, the Directory pages and a user\'s page read in Portuguese', 
     const row = [['grid', 'Usuários'], ['row', BO]];
     await app.click('button', BO, { within: row });
     await app.find('heading', BO);
-    await app.find('note', `Sem licença, ${BO} não pode usar nenhum agente. Estes são os agentes que alcançaria com uma licença.`);
+    await noteSays(app, `Sem licença, ${BO} não pode usar nenhum agente. Estes são os agentes que alcançaria com uma licença.`);
     await app.find('listitem', 'Sales Coach — grupo Sales', { within: ['list', 'Agentes que alcança'] });
     await app.find('button', 'Atribuir licença');
     await app.shot('portuguese-user');
