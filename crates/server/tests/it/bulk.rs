@@ -305,7 +305,8 @@ async fn the_directorys_pages_list_counts_and_an_items_members() {
         .iter()
         .map(|l| l["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(linked, vec!["agent_group", "group_workspace"]);
+    // By the other item's name: the workspace "Field …", then the agent "Helper".
+    assert_eq!(linked, vec!["group_workspace", "agent_group"]);
     // Another kind's path finds no item with that id.
     let (st, body) = get(format!("{}/directory/agents/{}", o(&s), s.group)).await;
     assert_eq!((st, body["code"].as_str()), (404, Some("not_found")));
