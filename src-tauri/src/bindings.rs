@@ -52,8 +52,9 @@ pub fn render() -> String {
     use omni_core::model::{BudgetState, Role, Seats, Summary, Timestamp, Usd, User};
     use omni_core::{Email, Error, ErrorCode, Phone, Reason};
     use omni_store::{
-        AuditEntry, AuditPage, AuditQuery, DirectoryItem, DirectoryKind, ExportScope,
-        ImportOptions, ImportReport, LinkKind, PhoneChange, Progress, SortField, UserPage,
+        AuditEntry, AuditPage, AuditQuery, DirectoryEntry, DirectoryItem, DirectoryKind,
+        DirectoryPage, DirectoryQuery, ExportScope, ImportOptions, ImportReport, ItemLink,
+        ItemPage, ItemQuery, LinkKind, Member, PhoneChange, Progress, SortField, UserPage,
         UserQuery,
     };
 
@@ -72,6 +73,7 @@ pub fn render() -> String {
         AgentAccess, UserReach, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
         ExportScope, DirectoryItem, LinkKind, AuditEntry, AuditQuery, AuditPage, OrgShown, CallerInfo, PlaceKey, Account, ServerShown, SyncState, SyncShown, AppInfo, UserForm, DeletedUser,
         LinkedItem, FileId, ChosenFile, PreviewId, ImportPreview, ExportId, ExportDone, ChangeKind, DataChanged, FieldValue, OutboxItem,
+        DirectoryQuery, DirectoryEntry, DirectoryPage, ItemQuery, ItemLink, Member, ItemPage,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\

@@ -21,8 +21,9 @@ use omni_core::{Error, ErrorCode, Summary};
 use omni_requests::{Answer, Identity, LocalOrganization, Organization, ProgressSink, Staged};
 use omni_store::sync::OfflineEdit;
 use omni_store::{
-    AuditPage, AuditQuery, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport,
-    LinkKind, NewUser, UserEdit, UserPage, UserQuery,
+    AuditPage, AuditQuery, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery,
+    ExportScope, ImportOptions, ImportReport, ItemPage, ItemQuery, LinkKind, NewUser, UserEdit,
+    UserPage, UserQuery,
 };
 
 /// Reads from the copy once it is complete, writes to the server.
@@ -342,5 +343,14 @@ impl Organization for ConnectedOrganization {
     }
     fn export(&self, scope: ExportScope, to: PathBuf, progress: ProgressSink) -> Answer<'_, u64> {
         Box::pin(async move { self.reads().await.export(scope, to, progress).await })
+    }
+    fn user(&self, id: Id) -> Answer<'_, User> {
+        Box::pin(async move { self.reads().await.user(id).await })
+    }
+    fn directory_page(&self, query: DirectoryQuery) -> Answer<'_, DirectoryPage> {
+        Box::pin(async move { self.reads().await.directory_page(query).await })
+    }
+    fn item_page(&self, query: ItemQuery) -> Answer<'_, ItemPage> {
+        Box::pin(async move { self.reads().await.item_page(query).await })
     }
 }

@@ -89,8 +89,9 @@ mod types {
     pub use omni_core::csv::LineIssue;
     pub use omni_core::model::{Id, Role, Summary, User};
     pub use omni_store::{
-        AuditPage, AuditQuery, DirectoryItem, DirectoryKind, ExportScope, ImportOptions,
-        ImportReport, LinkKind, Progress, UserPage, UserQuery,
+        AuditPage, AuditQuery, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery,
+        ExportScope, ImportOptions, ImportReport, ItemPage, ItemQuery, LinkKind, Progress,
+        UserPage, UserQuery,
     };
 }
 use types::*;
@@ -121,6 +122,9 @@ command_table! {
     item_links(item: Id) -> Vec<LinkedItem>;
     access(user: Id) -> Vec<AgentAccess>;
     agent_reach(agent: Id) -> Vec<UserReach>;
+    directory_page(query: DirectoryQuery) -> DirectoryPage;
+    item_page(query: ItemQuery) -> ItemPage;
+    user(id: Id) -> User;
     choose_import_file() -> Option<ChosenFile>;
     import_preview(file: FileId, options: ImportOptions, on_progress: Channel<Progress>) -> ImportPreview;
     import_commit(preview: PreviewId, options: ImportOptions, on_progress: Channel<Progress>) -> ImportReport;

@@ -13,14 +13,15 @@ use omni_core::model::{Id, Role, Seats, Timestamp, User};
 use omni_core::{Error, ErrorCode, Summary};
 use omni_requests::wire::{
     AuditParams, BulkLicenseBody, BulkRoleBody, Changed, CommitParams, CreateUserBody,
-    EditUserBody, IdsBody, ImportParams, LicenseBody, LinkBody, LinksParams, ListParams, Me, MyOrg,
-    NameBody, SeatsBody,
+    DirectoryParams, EditUserBody, IdsBody, ImportParams, LicenseBody, LinkBody, LinksParams,
+    ListParams, Me, MembersParams, MyOrg, NameBody, SeatsBody,
 };
 use omni_requests::{Answer, Identity, Organization, ProgressSink, Staged};
 use omni_store::sync::OfflineEdit;
 use omni_store::{
-    AuditPage, AuditQuery, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport,
-    LinkKind, NewUser, UserEdit, UserPage, UserQuery,
+    AuditPage, AuditQuery, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery,
+    ExportScope, ImportOptions, ImportReport, ItemPage, ItemQuery, LinkKind, NewUser, UserEdit,
+    UserPage, UserQuery,
 };
 use reqwest::{Method, Url};
 
@@ -557,6 +558,38 @@ impl Organization for ServerOrganization {
                 progress,
             )
             .await
+        })
+    }
+
+    fn user(&self, id: Id) -> Answer<'_, User> {
+        Box::pin(async move { self.user_now(id).await })
+    }
+
+    fn directory_page(&self, query: DirectoryQuery) -> Answer<'_, DirectoryPage> {
+        Box::pin(async move {
+            let params = DirectoryParams {
+                kind: kind_word(query.kind).to_string(),
+                search: query.search,
+                offset: query.offset,
+                limit: Some(query.limit),
+            };
+            self.conn.get(&self.at("/directory"), &params).await
+        })
+    }
+
+    fn item_page(&self, query: ItemQuery) -> Answer<'_, ItemPage> {
+        Box::pin(async move {
+            let path = self.at(&format!(
+                "/directory/{}/{}",
+                kind_word(query.kind),
+                query.id
+            ));
+            let params = MembersParams {
+                search: query.search,
+                offset: query.offset,
+                limit: Some(query.limit),
+            };
+            self.conn.get(&path, &params).await
         })
     }
 }

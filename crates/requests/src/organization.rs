@@ -20,8 +20,9 @@ use omni_core::error::Result;
 use omni_core::model::{Id, Role, Timestamp, User};
 use omni_core::{Error, ErrorCode, Reason, Summary};
 use omni_store::{
-    AuditPage, AuditQuery, Caller, DirectoryItem, DirectoryKind, ExportScope, ImportOptions,
-    ImportReport, LinkKind, NewUser, Progress, Store, UserEdit, UserPage, UserQuery,
+    AuditPage, AuditQuery, Caller, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery,
+    ExportScope, ImportOptions, ImportReport, ItemPage, ItemQuery, LinkKind, NewUser, Progress,
+    Store, UserEdit, UserPage, UserQuery,
 };
 use serde::{Deserialize, Serialize};
 
@@ -106,6 +107,13 @@ pub trait Organization: Send + Sync {
     ) -> Answer<'_, ImportReport>;
     /// Writes the users of `scope` as CSV into the new file `to`; answers how many rows.
     fn export(&self, scope: ExportScope, to: PathBuf, progress: ProgressSink) -> Answer<'_, u64>;
+
+    /// One user, as the users table shows them (a user's page).
+    fn user(&self, id: Id) -> Answer<'_, User>;
+    /// One page of the groups, workspaces or agents, each with what it holds.
+    fn directory_page(&self, query: DirectoryQuery) -> Answer<'_, DirectoryPage>;
+    /// An item's page: the items linked to it and a page of its members.
+    fn item_page(&self, query: ItemQuery) -> Answer<'_, ItemPage>;
 }
 
 /// The organization of a local database, acted on by its owner (or, once the owner's account
@@ -441,6 +449,27 @@ impl Organization for LocalOrganization {
                 .await?;
             finish(writer, &to)?;
             Ok(rows)
+        })
+    }
+
+    fn user(&self, id: Id) -> Answer<'_, User> {
+        Box::pin(async move {
+            let caller = self.caller().await?;
+            self.store.user(&caller, id, self.now()).await
+        })
+    }
+
+    fn directory_page(&self, query: DirectoryQuery) -> Answer<'_, DirectoryPage> {
+        Box::pin(async move {
+            let caller = self.caller().await?;
+            self.store.directory_page(&caller, &query).await
+        })
+    }
+
+    fn item_page(&self, query: ItemQuery) -> Answer<'_, ItemPage> {
+        Box::pin(async move {
+            let caller = self.caller().await?;
+            self.store.item_page(&caller, &query).await
         })
     }
 }

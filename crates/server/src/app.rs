@@ -15,7 +15,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put, MethodRouter};
+use axum::routing::{get, post, put, MethodRouter};
 use axum::{Json, Router};
 use omni_core::model::{Id, Timestamp};
 use omni_core::Email;
@@ -442,13 +442,16 @@ pub fn router(state: AppState) -> App {
         ),
         (org("/licenses"), post(api::bulk_license)),
         (org("/roles"), post(api::bulk_role)),
+        (org("/directory"), get(api::directory_page)),
         (
             org("/directory/{kind}"),
             get(api::items).post(api::create_item),
         ),
         (
             org("/directory/{kind}/{id}"),
-            patch(api::rename_item).delete(api::delete_item),
+            get(api::item_page)
+                .patch(api::rename_item)
+                .delete(api::delete_item),
         ),
         (org("/directory/{kind}/{id}/reach"), get(api::agent_reach)),
         (

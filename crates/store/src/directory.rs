@@ -61,7 +61,7 @@ impl LinkKind {
             LinkKind::AgentGroup => "agent_group",
         }
     }
-    fn parse(s: &str) -> Option<LinkKind> {
+    pub(crate) fn parse(s: &str) -> Option<LinkKind> {
         Some(match s {
             "user_group" => LinkKind::UserGroup,
             "user_workspace" => LinkKind::UserWorkspace,

@@ -15,6 +15,7 @@ mod db;
 mod demo;
 mod dialect;
 mod directory;
+mod directory_pages;
 mod engine;
 mod export;
 mod feed;
@@ -46,6 +47,9 @@ pub use audit::{AuditEntry, AuditPage, AuditQuery, ACTIONS as AUDIT_ACTIONS};
 pub use demo::DemoSpec;
 pub use dialect::Backend;
 pub use directory::{DirectoryItem, DirectoryKind, LinkKind};
+pub use directory_pages::{
+    DirectoryEntry, DirectoryPage, DirectoryQuery, ItemLink, ItemPage, ItemQuery, Member,
+};
 pub use export::ExportScope;
 pub use feed::{Change, ChangeOp, ChangePage, FeedEntity};
 pub use identity::{Identity, SignIn};

@@ -2,7 +2,9 @@
 
 use omni_core::access::{AgentAccess, UserReach};
 use omni_core::model::Id;
-use omni_store::{DirectoryItem, DirectoryKind, LinkKind};
+use omni_store::{
+    DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery, ItemPage, ItemQuery, LinkKind,
+};
 use serde::Serialize;
 use tauri::State;
 
@@ -83,4 +85,19 @@ pub async fn access(state: State<'_, AppState>, user: Id) -> Reply<Vec<AgentAcce
 #[tauri::command]
 pub async fn agent_reach(state: State<'_, AppState>, agent: Id) -> Reply<Vec<UserReach>> {
     state.org().await?.agent_reach(agent).await
+}
+
+/// One page of the Directory's list of groups, workspaces or agents, with their counts.
+#[tauri::command]
+pub async fn directory_page(
+    state: State<'_, AppState>,
+    query: DirectoryQuery,
+) -> Reply<DirectoryPage> {
+    state.org().await?.directory_page(query).await
+}
+
+/// A group's, workspace's or agent's own page.
+#[tauri::command]
+pub async fn item_page(state: State<'_, AppState>, query: ItemQuery) -> Reply<ItemPage> {
+    state.org().await?.item_page(query).await
 }

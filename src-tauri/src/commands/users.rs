@@ -32,6 +32,12 @@ pub async fn list_users(state: State<'_, AppState>, query: UserQuery) -> Reply<U
     state.org().await?.list_users(query).await
 }
 
+/// One user, for the user's page.
+#[tauri::command]
+pub async fn user(state: State<'_, AppState>, id: Id) -> Reply<User> {
+    state.org().await?.user(id).await
+}
+
 #[tauri::command]
 pub async fn create_user(state: State<'_, AppState>, form: UserForm) -> Reply<User> {
     let org = state.org().await?;

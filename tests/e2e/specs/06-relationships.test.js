@@ -14,17 +14,19 @@ e2e('link a user to a group that has an agent and see it in effective access', {
   await navigate(app, 'Directory');
   await app.fill('textbox', 'New group name', 'Sales');
   await app.click('button', 'Add group');
-  await app.find('listitem', /^Sales\b/, { within: ['list', 'Groups'] });
+  await app.find('button', 'Sales', { within: ['table', 'Groups'] });
+  await app.click('tab', 'Agents');
   await app.fill('textbox', 'New agent name', 'Sales Coach');
   await app.click('button', 'Add agent');
-  await app.find('listitem', /^Sales Coach\b/, { within: ['list', 'Agents'] });
-  await app.click('button', 'Share Sales Coach');
-  const share = ['dialog', 'Share Sales Coach'];
-  await app.click('checkbox', 'Sales', { within: [share, ['group', 'Groups']] });
+  await app.click('button', 'Sales Coach', { within: ['table', 'Agents'] });
+  await app.find('heading', 'Sales Coach');
+  await app.choose('Choose a group', 'Sales');
+  await app.click('button', 'Link group');
+  await app.find('button', 'Sales', { within: ['list', 'Groups'] });
   await app.shot('share-agent');
-  assert.equal(await app.checkedOf('checkbox', 'Sales', { within: [share, ['group', 'Groups']] }), true);
-  await app.click('button', 'Close', { within: share });
-  await app.gone('dialog', 'Share Sales Coach');
+  await app.click('button', 'Back to Directory');
+  await app.waitFor(async () => JSON.stringify((await app.query('cell', null, { within: [['table', 'Agents'], ['row', /^Sales Coach/]] })).map((c) => c.text.trim())) === '["0","1","0"]',
+    { message: 'Sales Coach shared with 1 group' });
   await app.shot('directory');
 
   await navigate(app, 'Users');

@@ -16,6 +16,8 @@ import type {
   DeletedUser,
   DirectoryItem,
   DirectoryKind,
+  DirectoryPage,
+  DirectoryQuery,
   Error as IpcError,
   ExportDone,
   ExportId,
@@ -24,6 +26,8 @@ import type {
   ImportOptions,
   ImportPreview,
   ImportReport,
+  ItemPage,
+  ItemQuery,
   LineIssue,
   LinkedItem,
   LinkKind,
@@ -65,6 +69,12 @@ export interface Backend {
   itemLinks(item: number): Promise<LinkedItem[]>;
   access(user: number): Promise<AgentAccess[]>;
   agentReach(agent: number): Promise<UserReach[]>;
+  /** One page of the groups, workspaces or agents, with their counts. */
+  directoryPage(query: DirectoryQuery): Promise<DirectoryPage>;
+  /** An item's page: its links and a page of its members. */
+  itemPage(query: ItemQuery): Promise<ItemPage>;
+  /** One user, for their page. */
+  user(id: number): Promise<User>;
   /** Asks the person for a file to import; `null` when they cancel. */
   chooseImportFile(): Promise<ChosenFile | null>;
   importPreview(file: FileId, options: ImportOptions, progress: (p: Progress) => void): Promise<ImportPreview>;
@@ -179,6 +189,9 @@ export const tauriBackend: Backend = {
   itemLinks: (item) => call(() => commands.itemLinks(item)),
   access: (user) => call(() => commands.access(user)),
   agentReach: (agent) => call(() => commands.agentReach(agent)),
+  directoryPage: (query) => call(() => commands.directoryPage(query)),
+  itemPage: (query) => call(() => commands.itemPage(query)),
+  user: (id) => call(() => commands.user(id)),
   chooseImportFile: () => call(() => commands.chooseImportFile()),
   importPreview: (file, options, progress) => call(() => commands.importPreview(file, options, channel(progress))),
   importCommit: (preview, options, progress) => call(() => commands.importCommit(preview, options, channel(progress))),

@@ -313,6 +313,66 @@ pending: boolean,
  */
 error: Error | null, };
 
+export type DirectoryQuery = { kind: DirectoryKind, 
+/**
+ * Part of the name, in any case.
+ */
+search: string | null, offset: number, limit: number, };
+
+export type DirectoryEntry = { item: DirectoryItem, 
+/**
+ * Users linked directly: a group's or workspace's members, the users an agent is shared
+ * with. Deleted users do not count.
+ */
+users: number, 
+/**
+ * A workspace's groups; the groups an agent is shared with.
+ */
+groups: number, 
+/**
+ * The workspaces a group or agent is in.
+ */
+workspaces: number, 
+/**
+ * The agents shared with a group or in a workspace.
+ */
+agents: number, };
+
+export type DirectoryPage = { entries: Array<DirectoryEntry>, 
+/**
+ * Items matching the query.
+ */
+total: number, };
+
+export type ItemQuery = { kind: DirectoryKind, id: number, 
+/**
+ * The start of a member's email, as in the users table.
+ */
+search: string | null, offset: number, limit: number, };
+
+export type ItemLink = { kind: LinkKind, item: DirectoryItem, };
+
+export type Member = { id: number, email: string, role: Role, licensed: boolean, };
+
+export type ItemPage = { item: DirectoryItem, 
+/**
+ * Every item linked to this one (either end), by name.
+ */
+links: Array<ItemLink>, 
+/**
+ * The link kind that makes a user a member of this item (`user_group`, `user_workspace`,
+ * `agent_user`).
+ */
+member_link: LinkKind, 
+/**
+ * One page of the users linked directly, by email.
+ */
+members: Array<Member>, 
+/**
+ * Members matching the search.
+ */
+members_total: number, };
+
 /** One reason of each kind (from `Reason::samples()` in Rust). */
 export const REASON_SAMPLES: Reason[] = [
   {"key":"role_is_user"},

@@ -2,7 +2,7 @@
 // run `UPDATE_BINDINGS=1 cargo test -p omni-admin` after changing a command.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AgentAccess, AppInfo, AuditPage, AuditQuery, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, LineIssue, LinkKind, LinkedItem, OutboxItem, PlaceKey, PreviewId, Progress, Role, ServerShown, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
+import type { AgentAccess, AppInfo, AuditPage, AuditQuery, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, ItemPage, ItemQuery, LineIssue, LinkKind, LinkedItem, OutboxItem, PlaceKey, PreviewId, Progress, Role, ServerShown, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
 
 /** The event the app emits after data changed (payload: DataChanged). */
 export const DATA_CHANGED = "data-changed";
@@ -32,6 +32,9 @@ export const commands = {
   itemLinks: (item: number) => invoke<Array<LinkedItem>>("item_links", { item }),
   access: (user: number) => invoke<Array<AgentAccess>>("access", { user }),
   agentReach: (agent: number) => invoke<Array<UserReach>>("agent_reach", { agent }),
+  directoryPage: (query: DirectoryQuery) => invoke<DirectoryPage>("directory_page", { query }),
+  itemPage: (query: ItemQuery) => invoke<ItemPage>("item_page", { query }),
+  user: (id: number) => invoke<User>("user", { id }),
   chooseImportFile: () => invoke<ChosenFile | null>("choose_import_file"),
   importPreview: (file: FileId, options: ImportOptions, onProgress: Channel<Progress>) => invoke<ImportPreview>("import_preview", { file, options, onProgress }),
   importCommit: (preview: PreviewId, options: ImportOptions, onProgress: Channel<Progress>) => invoke<ImportReport>("import_commit", { preview, options, onProgress }),

@@ -4,7 +4,9 @@
 use omni_core::model::{Role, Usd};
 use omni_core::{ErrorCode, Phone};
 use omni_requests::Organization;
-use omni_store::{AuditQuery, DirectoryKind, LinkKind, NewUser, UserEdit, UserQuery};
+use omni_store::{
+    AuditQuery, DirectoryKind, DirectoryQuery, ItemQuery, LinkKind, NewUser, UserEdit, UserQuery,
+};
 
 use crate::common::*;
 
@@ -236,6 +238,36 @@ async fn the_directory_its_links_and_access() {
     let reach = org.agent_reach(agent.id).await.unwrap();
     assert!(reach.iter().any(|r| r.user.id == s.user), "{reach:?}");
     assert!(!reach.iter().any(|r| r.user.id == s.target), "{reach:?}");
+
+    // The Directory's pages, and a user's: the same answers as a local organization's.
+    let page = org
+        .directory_page(DirectoryQuery {
+            kind: DirectoryKind::Workspace,
+            search: Some("fie".into()),
+            offset: 0,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    let e = &page.entries[0];
+    assert_eq!((e.item.id, e.groups, e.agents), (ws.id, 1, 1));
+    let group = org
+        .item_page(ItemQuery {
+            kind: DirectoryKind::Group,
+            id: s.group,
+            search: None,
+            offset: 0,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        group.members.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![s.user]
+    );
+    assert_eq!(group.links.len(), 1);
+    assert_eq!(org.user(s.user).await.unwrap().id, s.user);
 
     assert!(org
         .unlink(LinkKind::UserGroup, s.user, s.group)

@@ -5,8 +5,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use omni_core::model::Id;
-use omni_requests::wire::{Changed, LinkBody, LinksParams, NameBody};
-use omni_store::DirectoryKind;
+use omni_requests::wire::{
+    Changed, DirectoryParams, LinkBody, LinksParams, MembersParams, NameBody,
+};
+use omni_store::{DirectoryKind, DirectoryQuery, ItemQuery};
 
 use super::Resp;
 use crate::app::{AppState, Ctx};
@@ -131,4 +133,44 @@ pub async fn agent_reach(
         ));
     }
     Ok(Json(s.store.agent_reach(&ctx.caller, id).await?).into_response())
+}
+
+/// One page of a directory list, by name, with each item's counts: what the console's
+/// directory pages show.
+#[utoipa::path(get, path = "/v1/orgs/{org}/directory", tag = "directory", params(("org" = i64, Path), DirectoryParams),
+    responses((status = 200, description = "One page of the items of the kind, each with its counts (users, groups, workspaces, agents), and how many match"),
+        (status = 403, body = ErrorBody), (status = 404, description = "No such kind", body = ErrorBody)))]
+pub async fn directory_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<DirectoryParams>,
+) -> ApiResult<Response> {
+    let query = DirectoryQuery {
+        kind: parse_kind(&p.kind)?,
+        search: p.search,
+        offset: p.offset,
+        limit: p.limit.unwrap_or(100),
+    };
+    Ok(Json(s.store.directory_page(&ctx.caller, &query).await?).into_response())
+}
+
+/// An item's page: the items linked to it (either end) and a page of its members by email.
+#[utoipa::path(get, path = "/v1/orgs/{org}/directory/{kind}/{id}", tag = "directory",
+    params(("org" = i64, Path), ("kind" = String, Path), ("id" = i64, Path), MembersParams),
+    responses((status = 200, description = "The item, its links, and one page of its members"), (status = 403, body = ErrorBody),
+        (status = 404, description = "No item of that kind has that id", body = ErrorBody)))]
+pub async fn item_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((_, kind, id)): Path<(Id, String, Id)>,
+    Query(p): Query<MembersParams>,
+) -> ApiResult<Response> {
+    let query = ItemQuery {
+        kind: parse_kind(&kind)?,
+        id,
+        search: p.search,
+        offset: p.offset,
+        limit: p.limit.unwrap_or(100),
+    };
+    Ok(Json(s.store.item_page(&ctx.caller, &query).await?).into_response())
 }

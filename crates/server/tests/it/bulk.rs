@@ -242,6 +242,89 @@ async fn an_items_links_and_whom_an_agent_reaches() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directorys_pages_list_counts_and_an_items_members() {
+    let s = Server::start(10).await;
+    let t = cached_token(&admin_a()).await;
+    let ws = create(
+        &s,
+        &t,
+        "workspaces",
+        "Field Sales and Customer Success, Southern Europe",
+    )
+    .await;
+    let agent = create(&s, &t, "agents", "Helper").await;
+    link(&s, &t, "group_workspace", s.group, ws).await;
+    link(&s, &t, "user_group", s.target, s.group).await;
+    link(&s, &t, "agent_group", agent, s.group).await;
+
+    let get = |path: String| {
+        let s = &s;
+        let t = &t;
+        async move {
+            let (st, _, body) = s.call("GET", &path, Some(t), None, None).await;
+            (st, body)
+        }
+    };
+    let (st, page) = get(format!("{}/directory?kind=groups&limit=10", o(&s))).await;
+    assert_eq!(st, 200, "{page}");
+    let entry = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["item"]["id"] == json!(s.group))
+        .unwrap_or_else(|| panic!("the group in {page}"))
+        .clone();
+    assert_eq!(
+        (&entry["users"], &entry["workspaces"], &entry["agents"]),
+        (&json!(1), &json!(1), &json!(1)),
+        "{entry}"
+    );
+    // The whole name, searched by any part of it in any case.
+    let (st, found) = get(format!(
+        "{}/directory?kind=workspaces&search=SOUTHERN",
+        o(&s)
+    ))
+    .await;
+    assert_eq!(st, 200, "{found}");
+    assert_eq!(found["total"], 1);
+    assert_eq!(
+        found["entries"][0]["item"]["name"],
+        "Field Sales and Customer Success, Southern Europe"
+    );
+    let (st, _) = get(format!("{}/directory?kind=people", o(&s))).await;
+    assert_eq!(st, 404);
+
+    let (st, item) = get(format!("{}/directory/groups/{}?limit=5", o(&s), s.group)).await;
+    assert_eq!(st, 200, "{item}");
+    assert_eq!(item["member_link"], "user_group");
+    assert_eq!(item["members_total"], 1);
+    assert_eq!(item["members"][0]["email"], "target@a.example");
+    let linked: Vec<&str> = item["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    // By the other item's name: the workspace "Field …", then the agent "Helper".
+    assert_eq!(linked, vec!["group_workspace", "agent_group"]);
+    // Another kind's path finds no item with that id.
+    let (st, body) = get(format!("{}/directory/agents/{}", o(&s), s.group)).await;
+    assert_eq!((st, body["code"].as_str()), (404, Some("not_found")));
+    // A User sees no directory.
+    let u = cached_token(&user_a()).await;
+    let (st, _, _) = s
+        .call(
+            "GET",
+            &format!("{}/directory?kind=groups", o(&s)),
+            Some(&u),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(st, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_carries_its_reason_and_field_and_a_plain_one_neither() {
     let s = Server::start(10).await;
     let t = cached_token(&admin_a()).await;

@@ -4,6 +4,7 @@
 
 mod audit_log;
 mod common;
+mod directory_pages;
 mod feed_audit;
 mod identity;
 mod import_export;
