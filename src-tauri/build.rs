@@ -37,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "cancel_sign_in",
     "sign_out",
     "use_place",
+    "save_example_csv",
 ];
 
 fn main() {

@@ -81,7 +81,7 @@ mod types {
     pub use crate::commands::directory::LinkedItem;
     pub use crate::commands::files::{ChosenFile, ExportDone, ImportPreview};
     pub use crate::commands::org::AppInfo;
-    pub use crate::commands::users::{DeletedUser, UserForm};
+    pub use crate::commands::users::{Created, DeletedUser, ShownPage, UserForm};
     pub use crate::handles::{ExportId, FileId, PreviewId};
     pub use crate::places::{PlaceKey, ServerShown};
     pub use omni_core::access::{AgentAccess, UserReach};
@@ -89,7 +89,7 @@ mod types {
     pub use omni_core::model::{Id, Role, Summary, User};
     pub use omni_store::{
         AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport,
-        LinkKind, Progress, UserPage, UserQuery,
+        LinkKind, Progress, UserQuery,
     };
 }
 use types::*;
@@ -102,8 +102,8 @@ command_table! {
     summary() -> Summary;
     set_seats(seats: i64) -> Summary;
     audit(limit: u32, before: Option<i64>) -> Vec<AuditEntry>;
-    list_users(query: UserQuery) -> UserPage;
-    create_user(form: UserForm) -> User;
+    list_users(query: UserQuery) -> ShownPage;
+    create_user(form: UserForm) -> Created;
     edit_user(id: Id, form: UserForm) -> User;
     set_role(ids: Vec<Id>, role: Role) -> Vec<User>;
     set_licensed(ids: Vec<Id>, licensed: bool) -> Vec<User>;
@@ -132,6 +132,7 @@ command_table! {
     cancel_sign_in() -> ();
     sign_out() -> AppInfo;
     use_place(place: PlaceKey) -> AppInfo;
+    save_example_csv() -> Option<String>;
 }
 
 /// `snake_case` as `camelCase` (Tauri's convention for command arguments).
@@ -200,6 +201,11 @@ pub fn render_commands(declared: &BTreeSet<String>) -> String {
         "/** The event the app emits after data changed (payload: DataChanged). */\n\
          export const DATA_CHANGED = \"{}\";\n\n",
         crate::changes::DATA_CHANGED
+    ));
+    out.push_str(&format!(
+        "/** The event the app emits when a file is dropped on the window (payload: ChosenFile). */\n\
+         export const FILE_DROPPED = \"{}\";\n\n",
+        crate::commands::files::FILE_DROPPED
     ));
     out.push_str("/** Every command of the app, typed. */\nexport const commands = {\n");
     for l in lines {
