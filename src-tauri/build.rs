@@ -45,6 +45,7 @@ const COMMANDS: &[&str] = &[
     "pending_users",
     "apply_again",
     "discard",
+    "save_example_csv",
 ];
 
 fn main() {

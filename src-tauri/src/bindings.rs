@@ -68,13 +68,17 @@ pub fn render() -> String {
     use crate::places::{Account, PlaceKey, ServerShown, SyncShown, SyncState};
 
     let cfg = config();
-    let decls = decls![&cfg;
+    let mut decls = decls![&cfg;
         serde_json::Value, Email, Phone, Usd, Timestamp, Role, User, BudgetState, Seats, Summary, ErrorCode, DirectoryKind, Reason, Error, Named, AccessPath,
         AgentAccess, UserReach, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
         ExportScope, DirectoryItem, LinkKind, AuditEntry, AuditQuery, AuditPage, OrgShown, CallerInfo, PlaceKey, Account, ServerShown, SyncState, SyncShown, AppInfo, UserForm, DeletedUser,
         LinkedItem, FileId, ChosenFile, PreviewId, ImportPreview, ExportId, ExportDone, ChangeKind, DataChanged, FieldValue, OutboxItem,
         DirectoryQuery, DirectoryEntry, DirectoryPage, ItemQuery, ItemLink, Member, ItemPage,
     ];
+    {
+        use crate::commands::users::{Created, ShownPage, ShownUser};
+        decls.extend(decls![&cfg; ShownUser, ShownPage, Created]);
+    }
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\
          // run `UPDATE_BINDINGS=1 cargo test -p omni-admin` after changing a payload type.\n\n",

@@ -81,7 +81,7 @@ mod types {
     pub use crate::commands::directory::LinkedItem;
     pub use crate::commands::files::{ChosenFile, ExportDone, ImportPreview};
     pub use crate::commands::org::AppInfo;
-    pub use crate::commands::users::{DeletedUser, UserForm};
+    pub use crate::commands::users::{Created, DeletedUser, ShownPage, UserForm};
     pub use crate::handles::{ExportId, FileId, PreviewId};
     pub use crate::outbox::OutboxItem;
     pub use crate::places::{PlaceKey, ServerShown};
@@ -91,7 +91,7 @@ mod types {
     pub use omni_store::{
         AuditPage, AuditQuery, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery,
         ExportScope, ImportOptions, ImportReport, ItemPage, ItemQuery, LinkKind, Progress,
-        UserPage, UserQuery,
+        UserQuery,
     };
 }
 use types::*;
@@ -104,8 +104,8 @@ command_table! {
     summary() -> Summary;
     set_seats(seats: i64) -> Summary;
     audit(query: AuditQuery) -> AuditPage;
-    list_users(query: UserQuery) -> UserPage;
-    create_user(form: UserForm) -> User;
+    list_users(query: UserQuery) -> ShownPage;
+    create_user(form: UserForm) -> Created;
     edit_user(id: Id, form: UserForm) -> User;
     set_role(ids: Vec<Id>, role: Role) -> Vec<User>;
     set_licensed(ids: Vec<Id>, licensed: bool) -> Vec<User>;
@@ -142,6 +142,7 @@ command_table! {
     pending_users() -> Vec<Id>;
     apply_again(entry: i64) -> ();
     discard(entry: i64) -> ();
+    save_example_csv() -> Option<String>;
 }
 
 /// `snake_case` as `camelCase` (Tauri's convention for command arguments).
@@ -210,6 +211,11 @@ pub fn render_commands(declared: &BTreeSet<String>) -> String {
         "/** The event the app emits after data changed (payload: DataChanged). */\n\
          export const DATA_CHANGED = \"{}\";\n\n",
         crate::changes::DATA_CHANGED
+    ));
+    out.push_str(&format!(
+        "/** The event the app emits when a file is dropped on the window (payload: ChosenFile). */\n\
+         export const FILE_DROPPED = \"{}\";\n\n",
+        crate::commands::files::FILE_DROPPED
     ));
     out.push_str("/** Every command of the app, typed. */\nexport const commands = {\n");
     for l in lines {

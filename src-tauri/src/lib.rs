@@ -94,6 +94,19 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(AppState::new(store, path.clone(), places))
+        .on_window_event(|window, event| {
+            // A file dropped on the window: imported like one chosen in the open dialog.
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                let handle = window.app_handle();
+                match commands::files::dropped(&handle.state::<AppState>(), paths) {
+                    Ok(Some(file)) => {
+                        let _ = handle.emit(commands::files::FILE_DROPPED, file);
+                    }
+                    Ok(None) => {}
+                    Err(e) => eprintln!("warning: cannot take the dropped file: {}", e.message),
+                }
+            }
+        })
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {
                 footprint::tune_webview(&window)?;
@@ -168,6 +181,7 @@ pub fn run() {
             commands::outbox::pending_users,
             commands::outbox::apply_again,
             commands::outbox::discard,
+            commands::files::save_example_csv,
         ])
         .build(tauri::generate_context!());
     let app = match result {

@@ -65,3 +65,23 @@ export function dateTime(ms: number): string {
 export function count(n: number): string {
   return new Intl.NumberFormat(language()).format(n);
 }
+
+/** A phone as the Edit dialog shows it: the country code and the national number as people
+ * write them, from the table's `+55 11 98765-4321` (the Rust side formats it). Without that, the
+ * E.164 value alone, whole in the number field (which reads its own `+55`), never an empty
+ * country code beside a national number. */
+export function phoneParts(e164: string | null, shown: string | null): { countryCode: string; national: string } {
+  const m = shown === null ? null : /^\+(\d{1,3}) (.+)$/.exec(shown);
+  if (m) return { countryCode: m[1]!, national: m[2]! };
+  return { countryCode: "", national: e164 ?? "" };
+}
+
+export type SeatLevel = "ok" | "near" | "out";
+
+/** How close the seat pool is to running out: none left, near full (3 or fewer left, or 90 %
+ * assigned), or fine. */
+export function seatLevel(seats: { purchased: number; assigned: number; available: number }): SeatLevel {
+  if (seats.available <= 0) return "out";
+  if (seats.available <= 3 || seats.assigned * 10 >= seats.purchased * 9) return "near";
+  return "ok";
+}

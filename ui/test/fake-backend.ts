@@ -54,7 +54,7 @@ export function fakeBackend(users: User[] = []): FakeBackend {
     listUsers: async (q: UserQuery) => {
       fake.calls.push(`list ${q.offset}`);
       const rows = [...fake.users].sort((a, b) => a.email.localeCompare(b.email));
-      return { users: rows.slice(q.offset, q.offset + q.limit), total: rows.length, total_capped: false };
+      return { users: rows.slice(q.offset, q.offset + q.limit).map((u) => ({ ...u, phone_shown: u.phone })), total: rows.length, total_capped: false };
     },
     setLicensed: async (ids, licensed) => {
       fake.users = fake.users.map((u) => (ids.includes(u.id) ? { ...u, licensed, version: u.version + 1 } : u));
@@ -87,6 +87,8 @@ export function fakeBackend(users: User[] = []): FakeBackend {
     importCommit: unused,
     cancelImport: unused,
     saveRejected: unused,
+    saveExampleCsv: unused,
+    onFileDropped: async () => () => undefined,
     exportUsers: unused,
     revealExport: unused,
     audit: unused,

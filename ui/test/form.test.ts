@@ -16,7 +16,7 @@ describe("a refused form", () => {
     let sent: UserForm | null = null;
     backend.createUser = async (form) => {
       sent = form;
-      if (form.email.includes("@")) return user(7, form.email);
+      if (form.email.includes("@")) return { user: { ...user(7, form.email), phone_shown: null }, not_done: null };
       throw new BackendError("invalid_input", "Invalid email", "email", reason);
     };
     render(FormHarness, { backend });
@@ -40,13 +40,12 @@ describe("a refused form", () => {
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
   });
 
-  it("announces a field's hint with it, and marks nothing invalid before a refusal", () => {
+  it("shows the budget set, not No limit, and marks nothing invalid before a refusal", () => {
     setLanguage("en");
     render(FormHarness, { backend: fakeBackend(), user: user(3, "bia@acme.com", { budget: 50_000_000 }) });
     const budget = screen.getByRole("textbox", { name: "Monthly budget (USD)" });
     expect((budget as HTMLInputElement).value).toBe("50");
-    const described = (budget.getAttribute("aria-describedby") ?? "").split(" ").map((id) => document.getElementById(id)?.textContent);
-    expect(described).toContain("Empty or 0 means no limit.");
+    expect((screen.getByRole("checkbox", { name: "No limit" }) as HTMLInputElement).checked).toBe(false);
     expect(budget.getAttribute("aria-invalid")).toBeNull();
   });
 });

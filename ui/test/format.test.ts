@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { budgetFill, budgetInput, budgetLevel, budgetText, count, usd, usdCents } from "../src/format";
+import { budgetFill, budgetInput, budgetLevel, budgetText, count, phoneParts, seatLevel, usd, usdCents } from "../src/format";
 import { setLanguage } from "../src/i18n";
 
 describe("money", () => {
@@ -49,5 +49,25 @@ describe("budget", () => {
     expect(budgetText({ budget: null, usage: 0 }).replace(/\s/g, " ")).toBe("US$ 0,00 / sem limite");
     expect(budgetText({ budget: 50_000_000, usage: 12_400_000 }).replace(/\s/g, " ")).toBe("US$ 12,40 / US$ 50,00");
     setLanguage("en");
+  });
+});
+
+describe("seats", () => {
+  it("warns near full and says when none are left", () => {
+    expect(seatLevel({ purchased: 100, assigned: 50, available: 50 })).toBe("ok");
+    expect(seatLevel({ purchased: 100, assigned: 90, available: 10 })).toBe("near");
+    expect(seatLevel({ purchased: 10, assigned: 7, available: 3 })).toBe("near");
+    expect(seatLevel({ purchased: 10, assigned: 10, available: 0 })).toBe("out");
+    expect(seatLevel({ purchased: 0, assigned: 0, available: 0 })).toBe("out");
+  });
+});
+
+describe("phones", () => {
+  it("splits the shown phone into its country code and national number for Edit", () => {
+    expect(phoneParts("+5511987654321", "+55 11 98765-4321")).toEqual({ countryCode: "55", national: "11 98765-4321" });
+    expect(phoneParts("+447911123456", "+44 7911 123456")).toEqual({ countryCode: "44", national: "7911 123456" });
+    // Without the shown form the whole E.164 value goes in the number field, never beside an empty code alone.
+    expect(phoneParts("+5511987654321", null)).toEqual({ countryCode: "", national: "+5511987654321" });
+    expect(phoneParts(null, null)).toEqual({ countryCode: "", national: "" });
   });
 });

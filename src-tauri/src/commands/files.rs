@@ -102,6 +102,57 @@ fn forward(channel: Channel<Progress>) -> ProgressSink {
     })
 }
 
+/// The example file the Import dialog offers: the format of docs/product.md (no header row;
+/// email, then optionally the country calling code and the phone number).
+pub const EXAMPLE_CSV: &str = "ana@acme.com,55,11987654321\r\n\
+bia@acme.com,1,2125552368\r\n\
+carlos.souza@acme.com\r\n";
+
+/// The event the app emits when a file is dropped on the window (payload: ChosenFile): the
+/// Users screen opens the import of it. The web view never names a path: the dropped file
+/// becomes a handle here, as a file chosen in the open dialog does.
+pub const FILE_DROPPED: &str = "file-dropped";
+
+/// The first dropped path that is a file, kept as a handle (the web view gets its name and
+/// size); `None` when only folders were dropped.
+pub fn dropped(state: &AppState, paths: &[PathBuf]) -> Reply<Option<ChosenFile>> {
+    let Some(path) = paths.iter().find(|p| p.is_file()) else {
+        return Ok(None);
+    };
+    chosen(state, path.clone()).map(Some)
+}
+
+/// Keeps `path` as a handle for the import.
+fn chosen(state: &AppState, path: PathBuf) -> Reply<ChosenFile> {
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).map_err(|e| {
+        invalid(Reason::CannotReadFile {
+            path: shown(&path),
+            detail: e.to_string(),
+        })
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let id = AppState::lock(&state.files)?.insert(path);
+    Ok(ChosenFile { id, name, bytes })
+}
+
+/// Saves [`EXAMPLE_CSV`] where the person chooses; the path, or `None` when they cancel.
+#[tauri::command]
+pub async fn save_example_csv(app: AppHandle) -> Reply<Option<String>> {
+    let Some(path) = ask_save_path(&app, "Save example file", "users-example.csv").await? else {
+        return Ok(None);
+    };
+    std::fs::write(&path, EXAMPLE_CSV).map_err(|e| {
+        invalid(Reason::CannotWriteFile {
+            path: shown(&path),
+            detail: e.to_string(),
+        })
+    })?;
+    Ok(Some(path.display().to_string()))
+}
+
 #[tauri::command]
 pub async fn choose_import_file(
     app: AppHandle,
@@ -115,18 +166,7 @@ pub async fn choose_import_file(
     let Some(path) = ask(dialog, Ask::Open).await? else {
         return Ok(None);
     };
-    let bytes = std::fs::metadata(&path).map(|m| m.len()).map_err(|e| {
-        invalid(Reason::CannotReadFile {
-            path: shown(&path),
-            detail: e.to_string(),
-        })
-    })?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let id = AppState::lock(&state.files)?.insert(path);
-    Ok(Some(ChosenFile { id, name, bytes }))
+    chosen(&state, path).map(Some)
 }
 
 #[tauri::command]

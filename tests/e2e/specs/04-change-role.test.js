@@ -15,7 +15,10 @@ e2e('change a role through Edit', {
 
   await app.click('button', `Edit ${BIA}`);
   const dialog = ['dialog', 'Edit user'];
-  for (const name of ['Phone', 'Country code', 'Monthly budget (USD)']) await app.find('textbox', name, { within: dialog });
+  for (const name of ['Phone', 'Country code']) await app.find('textbox', name, { within: dialog });
+  // No budget yet: "No limit" is ticked; the amount appears once it is unticked.
+  assert.equal(await app.checkedOf('checkbox', 'No limit', { within: dialog }), true);
+  await app.click('checkbox', 'No limit', { within: dialog });
   await app.find('button', 'Cancel', { within: dialog });
   await app.choose('Role', 'Administrator', { within: dialog });
   await app.fill('textbox', 'Monthly budget (USD)', '50', { within: dialog });

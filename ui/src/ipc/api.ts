@@ -4,7 +4,7 @@
 // same interface can be served by omni-server later, which already works by upload id.
 import { Channel } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import { commands, DATA_CHANGED } from "./commands";
+import { commands, DATA_CHANGED, FILE_DROPPED } from "./commands";
 import type {
   AgentAccess,
   AppInfo,
@@ -12,6 +12,7 @@ import type {
   AuditQuery,
   ChangeKind,
   ChosenFile,
+  Created,
   DataChanged,
   DeletedUser,
   DirectoryItem,
@@ -38,10 +39,10 @@ import type {
   Reason,
   Role,
   ServerShown,
+  ShownPage,
   Summary,
   User,
   UserForm,
-  UserPage,
   UserQuery,
   UserReach,
 } from "./bindings";
@@ -51,8 +52,9 @@ export interface Backend {
   createOrg(name: string, owner: string, seats: number): Promise<Summary>;
   summary(): Promise<Summary>;
   setSeats(seats: number): Promise<Summary>;
-  listUsers(query: UserQuery): Promise<UserPage>;
-  createUser(form: UserForm): Promise<User>;
+  listUsers(query: UserQuery): Promise<ShownPage>;
+  /** Creates the user, then sets the budget and the license the form asks for. */
+  createUser(form: UserForm): Promise<Created>;
   editUser(id: number, form: UserForm): Promise<User>;
   setRole(ids: number[], role: Role): Promise<User[]>;
   setLicensed(ids: number[], licensed: boolean): Promise<User[]>;
@@ -81,6 +83,10 @@ export interface Backend {
   importCommit(preview: PreviewId, options: ImportOptions, progress: (p: Progress) => void): Promise<ImportReport>;
   cancelImport(preview: PreviewId): Promise<void>;
   saveRejected(issues: LineIssue[]): Promise<string | null>;
+  /** Saves the example import file where the person chooses; `null` when they cancel. */
+  saveExampleCsv(): Promise<string | null>;
+  /** Calls `handler` with each file dropped on the window; returns the unsubscribe. */
+  onFileDropped(handler: (file: ChosenFile) => void): Promise<() => void>;
   exportUsers(scope: ExportScope, progress: (p: Progress) => void): Promise<ExportDone | null>;
   revealExport(id: ExportId): Promise<void>;
   /** A page of the audit log, newest first, as `query` filters it (after `query.before`). */
@@ -197,6 +203,8 @@ export const tauriBackend: Backend = {
   importCommit: (preview, options, progress) => call(() => commands.importCommit(preview, options, channel(progress))),
   cancelImport: (preview) => call(async () => void (await commands.cancelImport(preview))),
   saveRejected: (issues) => call(() => commands.saveRejected(issues)),
+  saveExampleCsv: () => call(() => commands.saveExampleCsv()),
+  onFileDropped: (handler) => listen<ChosenFile>(FILE_DROPPED, (event) => handler(event.payload)),
   exportUsers: (scope, progress) => call(() => commands.exportUsers(scope, channel(progress))),
   revealExport: (id) => call(async () => void (await commands.revealExport(id))),
   audit: (query) => call(() => commands.audit(query)),

@@ -252,6 +252,10 @@ export type UserForm = { email: string, country_code: string, phone: string, rol
  */
 budget: string, 
 /**
+ * Create only: give the new user a license (Edit leaves the license as it is).
+ */
+licensed: boolean, 
+/**
  * The version the dialog was opened with (Edit only).
  */
 version: number | null, };
@@ -372,6 +376,33 @@ members: Array<Member>,
  * Members matching the search.
  */
 members_total: number, };
+
+export type ShownUser = { 
+/**
+ * `+55 11 98765-4321`: the international format of the number's country (always `+`, the
+ * calling code and a space first, so Edit can show the two apart).
+ */
+phone_shown: string | null, id: number, email: Email, phone: Phone | null, role: Role, licensed: boolean, 
+/**
+ * Monthly budget; `None` means no limit.
+ */
+budget: Usd | null, 
+/**
+ * Spend in the current calendar month.
+ */
+usage: Usd, created_at: Timestamp, updated_at: Timestamp, 
+/**
+ * Bumped on every change; writers must present the version they read.
+ */
+version: number, };
+
+export type ShownPage = { users: Array<ShownUser>, 
+/**
+ * Users matching the query; at most the store's count cap when `total_capped`.
+ */
+total: number, total_capped: boolean, };
+
+export type Created = { user: ShownUser, not_done: Error | null, };
 
 /** One reason of each kind (from `Reason::samples()` in Rust). */
 export const REASON_SAMPLES: Reason[] = [

@@ -2,10 +2,13 @@
 // run `UPDATE_BINDINGS=1 cargo test -p omni-admin` after changing a command.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AgentAccess, AppInfo, AuditPage, AuditQuery, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, ItemPage, ItemQuery, LineIssue, LinkKind, LinkedItem, OutboxItem, PlaceKey, PreviewId, Progress, Role, ServerShown, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
+import type { AgentAccess, AppInfo, AuditPage, AuditQuery, ChosenFile, Created, DeletedUser, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, ItemPage, ItemQuery, LineIssue, LinkKind, LinkedItem, OutboxItem, PlaceKey, PreviewId, Progress, Role, ServerShown, ShownPage, Summary, User, UserForm, UserQuery, UserReach } from "./bindings";
 
 /** The event the app emits after data changed (payload: DataChanged). */
 export const DATA_CHANGED = "data-changed";
+
+/** The event the app emits when a file is dropped on the window (payload: ChosenFile). */
+export const FILE_DROPPED = "file-dropped";
 
 /** Every command of the app, typed. */
 export const commands = {
@@ -14,8 +17,8 @@ export const commands = {
   summary: () => invoke<Summary>("summary"),
   setSeats: (seats: number) => invoke<Summary>("set_seats", { seats }),
   audit: (query: AuditQuery) => invoke<AuditPage>("audit", { query }),
-  listUsers: (query: UserQuery) => invoke<UserPage>("list_users", { query }),
-  createUser: (form: UserForm) => invoke<User>("create_user", { form }),
+  listUsers: (query: UserQuery) => invoke<ShownPage>("list_users", { query }),
+  createUser: (form: UserForm) => invoke<Created>("create_user", { form }),
   editUser: (id: number, form: UserForm) => invoke<User>("edit_user", { id, form }),
   setRole: (ids: Array<number>, role: Role) => invoke<Array<User>>("set_role", { ids, role }),
   setLicensed: (ids: Array<number>, licensed: boolean) => invoke<Array<User>>("set_licensed", { ids, licensed }),
@@ -52,4 +55,5 @@ export const commands = {
   pendingUsers: () => invoke<Array<number>>("pending_users"),
   applyAgain: (entry: number) => invoke<null>("apply_again", { entry }),
   discard: (entry: number) => invoke<null>("discard", { entry }),
+  saveExampleCsv: () => invoke<string | null>("save_example_csv"),
 };

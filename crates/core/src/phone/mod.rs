@@ -6,6 +6,7 @@
 //! the country calling code is known, and the stored form is always `+<cc><national>`.
 
 mod digits;
+mod display;
 mod validity;
 
 use std::fmt;
@@ -192,6 +193,12 @@ impl Phone {
     /// The national significant number, digits only (leading zeros kept where they belong).
     pub fn national(&self) -> &str {
         &self.national
+    }
+
+    /// `+55 11 98765-4321`: the international format of the number's country, as people write
+    /// it (always `+`, the calling code and a space first, so the national part follows it).
+    pub fn international(&self) -> String {
+        display::international(self.country_code, &self.national)
     }
 
     /// `+5511987654321`.
