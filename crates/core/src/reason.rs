@@ -32,6 +32,7 @@ pub enum Reason {
     OnlyAdminSetsBudgets,
     OnlyAdminImportsAdmins,
     OnlyAdminImportsLicenses,
+    OnlyAdminManagesProvisioning,
     NotRegistered,
     // The invariants every write keeps.
     LastAdministrator,
@@ -136,6 +137,7 @@ impl Reason {
             OnlyAdminSetsBudgets => "Only an Administrator can set budgets.",
             OnlyAdminImportsAdmins => "Only an Administrator can import users as Administrators; choose User or Collaborator.",
             OnlyAdminImportsLicenses => "Only an Administrator can assign licenses during an import; import without licenses.",
+            OnlyAdminManagesProvisioning => "Only an Administrator can manage provisioning (SCIM) tokens and settings.",
             NotRegistered => "Your account is not a registered user of this organization (it may have been deleted).",
             LastAdministrator => "This is the organization's last Administrator: make someone else an Administrator first.",
             NoSeats => "No license seat available: the organization has 0 seats. Add seats first.",
@@ -317,6 +319,7 @@ impl Reason {
             OnlyAdminSetsBudgets,
             OnlyAdminImportsAdmins,
             OnlyAdminImportsLicenses,
+            OnlyAdminManagesProvisioning,
             NotRegistered,
             LastAdministrator,
             NoSeats,
