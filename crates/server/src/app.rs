@@ -464,6 +464,10 @@ pub fn router(state: AppState) -> App {
         (org("/export"), get(api::export)),
         (org("/usage"), post(api::record_usage)),
     ];
+    let routes: Vec<_> = routes
+        .into_iter()
+        .chain(crate::scim::routes::routes())
+        .collect();
     let mut templates = RouteTemplates::default();
     let mut router = Router::new();
     for (path, methods) in routes {
