@@ -127,8 +127,19 @@ pub struct ScimFilter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScimGroup {
     pub group: DirectoryItem,
+    /// The identity provider's id for it.
+    pub external_id: Option<String>,
     /// Members: (user id, email), by id.
     pub members: Vec<(Id, String)>,
+}
+
+/// How a `PATCH` or `PUT` changes a group; `None`: leave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupChange {
+    pub name: Option<String>,
+    /// `Some(None)` clears it.
+    pub external_id: Option<Option<String>>,
+    pub members: Members,
 }
 
 /// How a `PATCH` or `PUT` changes a group's members.
@@ -773,11 +784,8 @@ impl Store {
     ) -> Result<(i64, Vec<ScimGroup>)> {
         let mut conn = self.pool().acquire().await.map_err(internal)?;
         policy::authorize(&actor(&mut conn, caller).await?, &Action::ViewUsers)?;
-        if filter.external_id.is_some() {
-            return Ok((0, Vec::new()));
-        }
-        let rows: Vec<(Id, String)> = sqlx::query_as(
-            "SELECT id, name FROM directory WHERE org_id = $1 AND kind = 'group' ORDER BY id",
+        let rows: Vec<(Id, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, name, external_id FROM directory WHERE org_id = $1 AND kind = 'group' ORDER BY id",
         )
         .bind(caller.org)
         .fetch_all(&mut *conn)
@@ -785,10 +793,15 @@ impl Store {
         .map_err(internal)?;
         let chosen: Vec<Id> = rows
             .into_iter()
-            .filter(|(id, name)| {
-                filter.id.is_none_or(|f| f == *id) && filter.name.as_ref().is_none_or(|n| n == name)
+            .filter(|(id, name, external)| {
+                filter.id.is_none_or(|f| f == *id)
+                    && filter.name.as_ref().is_none_or(|n| n == name)
+                    && filter
+                        .external_id
+                        .as_ref()
+                        .is_none_or(|x| external.as_ref() == Some(x))
             })
-            .map(|(id, _)| id)
+            .map(|(id, _, _)| id)
             .collect();
         let total = chosen.len() as i64;
         let mut out = Vec::new();
@@ -802,26 +815,31 @@ impl Store {
         Ok((total, out))
     }
 
-    /// Creates a group with these members.
+    /// Creates a group with these members. (Two transactions: a group left without its
+    /// members by a failure in between is found by its name when the identity provider tries
+    /// again, and given them.)
     pub async fn scim_create_group(
         &self,
         caller: &Caller,
         name: &str,
+        external_id: Option<String>,
         members: &[Id],
         now: Timestamp,
     ) -> Result<ScimGroup> {
         let item = self
             .create_item(caller, omni_core::model::DirectoryKind::Group, name, now)
-            .await;
-        let item = item?;
-        if members.is_empty() {
+            .await?;
+        if members.is_empty() && external_id.is_none() {
             return self.scim_group(caller, item.id).await;
         }
         self.scim_update_group(
             caller,
             item.id,
-            None,
-            Members::Set(members.to_vec()),
+            GroupChange {
+                name: None,
+                external_id: Some(external_id),
+                members: Members::Set(members.to_vec()),
+            },
             None,
             now,
         )
@@ -834,11 +852,15 @@ impl Store {
         &self,
         caller: &Caller,
         id: Id,
-        name: Option<&str>,
-        members: Members,
+        change: GroupChange,
         expected_version: Option<i64>,
         now: Timestamp,
     ) -> Result<ScimGroup> {
+        let GroupChange {
+            name,
+            external_id,
+            members,
+        } = change;
         let mut w = self.write(caller, now).await?;
         w.authorize(&Action::ManageDirectory)?;
         let before = group_of(&mut w.tx, caller.org, id).await?;
@@ -860,7 +882,16 @@ impl Store {
             Members::Change { add, remove } => (add, remove),
         };
         let mut changed = false;
-        if let Some(name) = name.map(str::trim).filter(|n| *n != before.group.name) {
+        if let Some(external_id) = external_id.filter(|x| *x != before.external_id) {
+            sqlx::query("UPDATE directory SET external_id = $1 WHERE id = $2")
+                .bind(external_id)
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await
+                .map_err(internal)?;
+            changed = true;
+        }
+        if let Some(name) = name.as_deref().map(str::trim).filter(|n| *n != before.group.name) {
             if name.is_empty() {
                 return Err(Error::because(
                     ErrorCode::InvalidInput,
@@ -970,10 +1001,11 @@ impl Store {
     }
 }
 
-/// A user a group may list: live, of this organization.
+/// A user a group may list: one provisioning sees (active or deactivated: a deactivated
+/// member keeps their groups, as a deleted user keeps their links until restored).
 async fn live_user(w: &mut Write, user: Id) -> Result<()> {
     let row: Option<(Id,)> = sqlx::query_as(
-        "SELECT id FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
+        "SELECT id FROM users WHERE id = $1 AND org_id = $2 AND (deleted_at IS NULL OR scim_deleted = 0)",
     )
     .bind(user)
     .bind(w.caller.org)
@@ -997,16 +1029,27 @@ async fn group_of(conn: &mut AnyConnection, org: Id, id: Id) -> Result<ScimGroup
                 },
             )
         })?;
+    let (external_id,): (Option<String>,) =
+        sqlx::query_as("SELECT external_id FROM directory WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(internal)?;
     let members: Vec<(Id, String)> = sqlx::query_as(
         "SELECT u.id, u.email FROM links l JOIN users u ON u.id = l.a_id \
-         WHERE l.org_id = $1 AND l.kind = 'user_group' AND l.b_id = $2 AND u.deleted_at IS NULL ORDER BY u.id",
+         WHERE l.org_id = $1 AND l.kind = 'user_group' AND l.b_id = $2 \
+         AND (u.deleted_at IS NULL OR u.scim_deleted = 0) ORDER BY u.id",
     )
     .bind(org)
     .bind(id)
     .fetch_all(&mut *conn)
     .await
     .map_err(internal)?;
-    Ok(ScimGroup { group, members })
+    Ok(ScimGroup {
+        group,
+        external_id,
+        members,
+    })
 }
 
 /// Compares two byte strings in time that depends on their length only.

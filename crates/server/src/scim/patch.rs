@@ -101,6 +101,15 @@ fn one(resource: &mut Value, op: &Value, extensions: &[&str]) -> ScimResult<()> 
 }
 
 fn resolve(path: &str, extensions: &[&str]) -> ScimResult<Target> {
+    // An extension's whole object (its URN has dots: never read as `attr.sub`).
+    if let Some(ext) = extensions.iter().find(|e| e.eq_ignore_ascii_case(path.trim())) {
+        return Ok(Target {
+            extension: None,
+            attr: (*ext).to_string(),
+            filter: None,
+            sub: None,
+        });
+    }
     let mut rest = path.trim().to_string();
     let mut extension = None;
     for ext in extensions {
@@ -343,7 +352,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const EXT: &str = "urn:example:ext:2.0:User";
+    const EXT: &str = "urn:example:params:scim:schemas:extension:x:2.0:User";
 
     fn patch(ops: Value) -> Value {
         json!({"schemas": [PATCH_SCHEMA], "Operations": ops})
@@ -394,6 +403,9 @@ mod tests {
         apply(&mut r, &body, &[EXT]).unwrap();
         assert_eq!(r[EXT], json!({"role": "collaborator", "budget": "50"}));
         assert_eq!(r["externalId"], json!("x"));
+        let body = patch(json!([{"op": "replace", "path": EXT, "value": {"budget": "60"}}]));
+        apply(&mut r, &body, &[EXT]).unwrap();
+        assert_eq!(r[EXT], json!({"role": "collaborator", "budget": "60"}));
     }
 
     #[test]

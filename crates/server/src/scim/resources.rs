@@ -5,7 +5,7 @@
 //! A user's `userName` is their email (read by the same rule as everywhere: [`Email::parse`]);
 //! their phone is the first (or primary) of `phoneNumbers`, in E.164 ([`Phone::parse`]);
 //! `active` may come as a string (Entra ID sends `"False"`). The product's own attributes
-//! (role, license, budget; usage read-only) live in [`EXTENSION`].
+//! (role, license, budget) live in [`EXTENSION`].
 
 use omni_core::model::{Role, Usd};
 use omni_core::{Email, Phone};
@@ -55,7 +55,6 @@ pub fn user_json(u: &ScimUser, base: &str) -> Value {
             "role": user.role.as_str(),
             "licensed": user.licensed,
             "budget": user.budget.map(Usd::decimal),
-            "usage": user.usage.decimal(),
         },
         "meta": meta("User", base, user.id, user.created_at.rfc3339(), user.updated_at.rfc3339(), user.version),
     });
@@ -63,7 +62,8 @@ pub fn user_json(u: &ScimUser, base: &str) -> Value {
         out["externalId"] = json!(x);
     }
     if let Some(p) = &user.phone {
-        out["phoneNumbers"] = json!([{"value": p.e164(), "type": "work", "primary": true}]);
+        // Only the number is kept: its type and primary flag are not.
+        out["phoneNumbers"] = json!([{ "value": p.e164() }]);
     }
     out
 }
@@ -74,11 +74,13 @@ pub fn group_json(g: &ScimGroup, base: &str) -> Value {
         .members
         .iter()
         .map(|(id, email)| {
-            json!({"value": id.to_string(), "display": email, "type": "User", "$ref": format!("{base}/Users/{id}")})
+            // Only what a request can state: a member's email and type are not stated back.
+            let _ = email;
+            json!({"value": id.to_string(), "$ref": format!("{base}/Users/{id}")})
         })
         .collect();
     // A group's times are not kept apart from its version: the version says it changed.
-    json!({
+    let mut out = json!({
         "schemas": [GROUP_SCHEMA],
         "id": g.group.id.to_string(),
         "displayName": g.group.name,
@@ -88,7 +90,11 @@ pub fn group_json(g: &ScimGroup, base: &str) -> Value {
             "location": format!("{base}/Groups/{}", g.group.id),
             "version": etag(g.group.version),
         },
-    })
+    });
+    if let Some(x) = &g.external_id {
+        out["externalId"] = json!(x);
+    }
+    out
 }
 
 /// The value of attribute `name` of `obj`, its name compared without regard to case.
@@ -114,8 +120,10 @@ fn invalid(e: impl Into<omni_core::Error>) -> ScimError {
     ScimError::bad("invalidValue", e.into().message)
 }
 
-/// The user a request states (`POST`, `PUT`, or a `PATCH` applied).
-pub fn user_state(body: &Value) -> ScimResult<ScimUserState> {
+/// The user a request states (`POST`, `PUT`, or a `PATCH` applied: `patched`, where what is
+/// missing was removed by the PATCH: `active`, `role` and `licensed` cannot be, and a budget
+/// removed is cleared).
+pub fn user_state(body: &Value, patched: bool) -> ScimResult<ScimUserState> {
     if !body.is_object() {
         return Err(ScimError::bad("invalidSyntax", "The body must be a JSON object."));
     }
@@ -123,13 +131,10 @@ pub fn user_state(body: &Value) -> ScimResult<ScimUserState> {
         .and_then(Value::as_str)
         .ok_or_else(|| ScimError::bad("invalidValue", "userName (the person's email) is required."))?;
     let email = Email::parse(name).map_err(invalid)?;
-    let external_id = match get(body, "externalId") {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => Some(other.to_string()),
-        None => None,
-    };
+    let external_id = external_id(body);
     let active = match get(body, "active") {
         Some(v) => boolean(v, "active")?,
+        None if patched => return Err(cannot_remove("active")),
         None => true,
     };
     let phone = match get(body, "phoneNumbers") {
@@ -150,7 +155,8 @@ pub fn user_state(body: &Value) -> ScimResult<ScimUserState> {
         None => None,
     };
     let extension = match get(body, EXTENSION) {
-        Some(ext) => extension(ext)?,
+        Some(ext) => extension(ext, patched)?,
+        None if patched => return Err(cannot_remove(EXTENSION)),
         None => ScimExtension::default(),
     };
     Ok(ScimUserState {
@@ -162,14 +168,27 @@ pub fn user_state(body: &Value) -> ScimResult<ScimUserState> {
     })
 }
 
-fn extension(ext: &Value) -> ScimResult<ScimExtension> {
+fn cannot_remove(attr: &str) -> ScimError {
+    ScimError::bad(
+        "mutability",
+        format!("{attr} always has a value: replace it rather than remove it."),
+    )
+}
+
+fn extension(ext: &Value, patched: bool) -> ScimResult<ScimExtension> {
     let role = match get(ext, "role") {
         Some(Value::String(s)) => Some(s.trim().to_ascii_lowercase().parse::<Role>().map_err(invalid)?),
         Some(_) => return Err(ScimError::bad("invalidValue", "role must be a string.")),
+        None if patched => return Err(cannot_remove("role")),
         None => None,
     };
-    let licensed = get(ext, "licensed").map(|v| boolean(v, "licensed")).transpose()?;
+    let licensed = match get(ext, "licensed") {
+        Some(v) => Some(boolean(v, "licensed")?),
+        None if patched => return Err(cannot_remove("licensed")),
+        None => None,
+    };
     let budget = match ext.as_object().and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("budget"))) {
+        None if patched => Some(None),
         None => None,
         Some((_, Value::Null)) => Some(None),
         Some((_, Value::String(s))) if s.trim().is_empty() => Some(None),
@@ -206,6 +225,14 @@ pub fn member_ids(group: &Value) -> ScimResult<Vec<i64>> {
         }
     }
     Ok(out)
+}
+
+/// A resource's `externalId`.
+pub fn external_id(body: &Value) -> Option<String> {
+    match get(body, "externalId")? {
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
 }
 
 /// A group's `displayName`.
@@ -291,7 +318,7 @@ pub fn resource_types(base: &str) -> Vec<Value> {
             "id": "User", "name": "User", "endpoint": "/Users",
             "description": "A person of the organization",
             "schema": USER_SCHEMA,
-            "schemaExtensions": [{"schema": EXTENSION, "required": false}],
+            "schemaExtensions": [{"schema": EXTENSION, "required": true}],
             "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User")},
         }),
         json!({
@@ -335,24 +362,24 @@ pub fn schemas(base: &str) -> Vec<Value> {
     ref_attr["referenceTypes"] = json!(["User"]);
     let mut budget = attr("budget", "decimal", false, "readWrite", "none", "Monthly budget in US dollars; null: no limit");
     budget["type"] = json!("string");
-    let mut usage = attr("usage", "string", false, "readOnly", "none", "Spend this month in US dollars");
-    usage["returned"] = json!("default");
-    let mut role = attr("role", "string", false, "readWrite", "none", "user or collaborator (provisioning never grants administrator)");
+    let mut emails = multi("emails", "The email (the userName; read-only here)", vec![
+        attr("value", "string", false, "readOnly", "none", "The email"),
+        attr("type", "string", false, "readOnly", "none", "work"),
+        attr("primary", "boolean", false, "readOnly", "none", "true"),
+    ]);
+    emails["mutability"] = json!("readOnly");
+    let mut role = attr("role", "string", true, "readWrite", "none", "user or collaborator (provisioning never grants administrator); user when not sent");
     role["canonicalValues"] = json!(["user", "collaborator", "administrator"]);
     vec![
         schema(USER_SCHEMA, "User", "A person of the organization", vec![
             attr("userName", "string", true, "readWrite", "server", "The person's email, their Entra ID sign-in name"),
             external,
-            attr("active", "boolean", false, "readWrite", "none", "false: deactivated (deleted, restorable, their seat back to the pool)"),
-            multi("emails", "The email (the userName; read-only here)", vec![
-                attr("value", "string", false, "readOnly", "none", "The email"),
-                attr("type", "string", false, "readOnly", "none", "work"),
-                attr("primary", "boolean", false, "readOnly", "none", "true"),
-            ]),
-            multi("phoneNumbers", "The phone number (the first, or the primary), E.164", vec![
+            attr("active", "boolean", true, "readWrite", "none", "false: deactivated (deleted, restorable, their seat back to the pool); true when not sent"),
+            emails,
+            multi("phoneNumbers", "The phone number (the primary, or the first), E.164; only the number is kept", vec![
                 attr("value", "string", false, "readWrite", "none", "E.164, e.g. +5511987654321"),
-                attr("type", "string", false, "readWrite", "none", "work, mobile, ..."),
-                attr("primary", "boolean", false, "readWrite", "none", "The one kept"),
+                attr("type", "string", false, "readOnly", "none", "work, mobile, ... (not kept)"),
+                attr("primary", "boolean", false, "readOnly", "none", "Which number is kept when several come (not kept)"),
             ]),
         ]),
         schema(GROUP_SCHEMA, "Group", "A group of the organization", vec![
@@ -360,15 +387,12 @@ pub fn schemas(base: &str) -> Vec<Value> {
             multi("members", "The users in the group", vec![
                 attr("value", "string", false, "immutable", "none", "The user's id"),
                 ref_attr,
-                attr("display", "string", false, "readOnly", "none", "The user's email"),
-                attr("type", "string", false, "immutable", "none", "User"),
             ]),
         ]),
         schema(EXTENSION, "PowerOmniUser", "Power Omni: role, license and budget", vec![
             role,
-            attr("licensed", "boolean", false, "readWrite", "none", "Holds one of the organization's seats"),
+            attr("licensed", "boolean", true, "readWrite", "none", "Holds one of the organization's seats; as the organization's settings say when not sent"),
             budget,
-            usage,
         ]),
     ]
 }
@@ -398,7 +422,7 @@ mod tests {
             "active": "False",
             "phoneNumbers": [{"type": "mobile", "value": "+55 11 98765-4321"}],
         });
-        let s = user_state(&body).unwrap();
+        let s = user_state(&body, false).unwrap();
         assert_eq!(s.email.as_str(), "ana.souza@acme.com");
         assert_eq!(s.phone.unwrap().e164(), "+5511987654321");
         assert_eq!(s.external_id.as_deref(), Some("0a1b"));
@@ -408,9 +432,9 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_an_email_or_a_phone() {
-        let e = user_state(&json!({"userName": "not-an-email"})).unwrap_err();
+        let e = user_state(&json!({"userName": "not-an-email"}), false).unwrap_err();
         assert_eq!((e.status.as_u16(), e.scim_type), (400, Some("invalidValue")));
-        let e = user_state(&json!({"userName": "a@acme.com", "phoneNumbers": [{"value": "12"}]})).unwrap_err();
+        let e = user_state(&json!({"userName": "a@acme.com", "phoneNumbers": [{"value": "12"}]}), false).unwrap_err();
         assert_eq!(e.scim_type, Some("invalidValue"));
     }
 

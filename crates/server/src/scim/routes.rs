@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, MethodRouter};
 use omni_core::model::Id;
-use omni_store::scim::{Members, ScimFilter};
+use omni_store::scim::{GroupChange, Members, ScimFilter};
 use serde_json::Value;
 
 use super::error::{ScimError, ScimResult, SCIM_JSON};
@@ -242,7 +242,7 @@ async fn get_user(
 }
 
 async fn create_user(State(s): State<AppState>, ctx: ScimCtx, body: Bytes) -> ScimResult<Response> {
-    let state = res::user_state(&body_json(&body)?)?;
+    let state = res::user_state(&body_json(&body)?, false)?;
     let u = s.store.scim_create_user(&ctx.caller, state, ctx.now).await?;
     Ok(answer(StatusCode::CREATED, &res::user_json(&u, &ctx.base), Some(u.user.version)))
 }
@@ -255,7 +255,7 @@ async fn replace_user(
     body: Bytes,
 ) -> ScimResult<Response> {
     let id = id_of(&id, "user")?;
-    let state = res::user_state(&body_json(&body)?)?;
+    let state = res::user_state(&body_json(&body)?, false)?;
     let u = s
         .store
         .scim_update_user(&ctx.caller, id, state, if_match(&headers), ctx.now)
@@ -287,7 +287,7 @@ async fn patch_user(
         }
         let mut resource = res::user_json(&before, &ctx.base);
         patch::apply(&mut resource, &ops, &[EXTENSION])?;
-        let state = res::user_state(&resource)?;
+        let state = res::user_state(&resource, true)?;
         match s
             .store
             .scim_update_user(&ctx.caller, id, state, Some(before.user.version), ctx.now)
@@ -351,7 +351,7 @@ async fn create_group(State(s): State<AppState>, ctx: ScimCtx, body: Bytes) -> S
     let members = res::member_ids(&body)?;
     let g = s
         .store
-        .scim_create_group(&ctx.caller, &name, &members, ctx.now)
+        .scim_create_group(&ctx.caller, &name, res::external_id(&body), &members, ctx.now)
         .await?;
     Ok(answer(StatusCode::CREATED, &res::group_json(&g, &ctx.base), Some(g.group.version)))
 }
@@ -369,7 +369,17 @@ async fn replace_group(
     let members = res::member_ids(&body)?;
     let g = s
         .store
-        .scim_update_group(&ctx.caller, id, Some(&name), Members::Set(members), if_match(&headers), ctx.now)
+        .scim_update_group(
+            &ctx.caller,
+            id,
+            GroupChange {
+                name: Some(name),
+                external_id: Some(res::external_id(&body)),
+                members: Members::Set(members),
+            },
+            if_match(&headers),
+            ctx.now,
+        )
         .await?;
     Ok(answer(StatusCode::OK, &res::group_json(&g, &ctx.base), Some(g.group.version)))
 }
@@ -403,7 +413,17 @@ async fn patch_group(
     let remove = was.iter().filter(|i| !after.contains(i)).copied().collect();
     let g = s
         .store
-        .scim_update_group(&ctx.caller, id, Some(&name), Members::Change { add, remove }, asked, ctx.now)
+        .scim_update_group(
+            &ctx.caller,
+            id,
+            GroupChange {
+                name: Some(name),
+                external_id: Some(res::external_id(&resource)),
+                members: Members::Change { add, remove },
+            },
+            asked,
+            ctx.now,
+        )
         .await?;
     // Entra ID takes a 204 or the group; the group says what it became.
     Ok(answer(StatusCode::OK, &res::group_json(&g, &ctx.base), Some(g.group.version)))

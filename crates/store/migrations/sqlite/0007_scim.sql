@@ -25,3 +25,6 @@ ALTER TABLE users ADD COLUMN scim_deleted INTEGER NOT NULL DEFAULT 0;
 -- the product's extension attributes (role, license, budget): applied, ignored or refused.
 ALTER TABLE orgs ADD COLUMN scim_license_new INTEGER NOT NULL DEFAULT 0 CHECK (scim_license_new IN (0, 1));
 ALTER TABLE orgs ADD COLUMN scim_extension TEXT NOT NULL DEFAULT 'ignore' CHECK (scim_extension IN ('apply', 'ignore', 'refuse'));
+
+-- The identity provider's own id for a group (SCIM externalId).
+ALTER TABLE directory ADD COLUMN external_id TEXT;
