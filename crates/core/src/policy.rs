@@ -281,8 +281,16 @@ mod tests {
         ] {
             assert_eq!(authorize(&p, &ok), Ok(()), "{ok:?}");
         }
-        assert!(authorize(&Actor::user(1, Role::Collaborator), &Action::ManageProvisioning).is_err());
-        assert!(authorize(&Actor::user(1, Role::Administrator), &Action::ManageProvisioning).is_ok());
+        assert!(authorize(
+            &Actor::user(1, Role::Collaborator),
+            &Action::ManageProvisioning
+        )
+        .is_err());
+        assert!(authorize(
+            &Actor::user(1, Role::Administrator),
+            &Action::ManageProvisioning
+        )
+        .is_ok());
     }
 
     #[test]

@@ -500,6 +500,7 @@ mod tests {
         ("only_admin_sets_budgets", "Only an Administrator can set budgets."),
         ("only_admin_imports_admins", "Only an Administrator can import users as Administrators; choose User or Collaborator."),
         ("only_admin_imports_licenses", "Only an Administrator can assign licenses during an import; import without licenses."),
+        ("only_admin_manages_provisioning", "Only an Administrator can manage provisioning (SCIM) tokens and settings."),
         ("not_registered", "Your account is not a registered user of this organization (it may have been deleted)."),
         ("last_administrator", "This is the organization's last Administrator: make someone else an Administrator first."),
         ("no_seats", "No license seat available: the organization has 0 seats. Add seats first."),

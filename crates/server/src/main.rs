@@ -248,7 +248,10 @@ async fn scim(store: &Store, command: ScimCommand, now: omni_core::model::Timest
             extension,
         } => {
             let caller = owner_of(store, org).await;
-            let mut settings = store.scim_settings(&caller).await.unwrap_or_else(|e| fail(e));
+            let mut settings = store
+                .scim_settings(&caller)
+                .await
+                .unwrap_or_else(|e| fail(e));
             if license_new_users.is_none() && extension.is_none() {
                 print(serde_json::to_value(settings).unwrap_or_default());
                 return;

@@ -353,7 +353,10 @@ impl Store {
             .await
             .map_err(internal)?;
         let token = token_of(row.ok_or_else(|| {
-            Error::new(ErrorCode::NotFound, format!("There is no provisioning token {id}."))
+            Error::new(
+                ErrorCode::NotFound,
+                format!("There is no provisioning token {id}."),
+            )
         })?);
         w.audit(
             "scim_token.revoke",
@@ -425,9 +428,7 @@ impl Store {
             .execute(&mut *w.tx)
             .await
             .map_err(internal)?;
-        let as_json = |s: &ScimSettings| {
-            json!({"license_new_users": s.license_new_users, "extension": s.extension.as_str()})
-        };
+        let as_json = |s: &ScimSettings| json!({"license_new_users": s.license_new_users, "extension": s.extension.as_str()});
         w.audit(
             "scim.settings",
             "provisioning",
@@ -572,8 +573,13 @@ impl Store {
             w.feed(FeedEntity::User, id, ChangeOp::Upsert).await?;
         }
         let (user, _) = load_any(&mut w.tx, caller.org, id, now).await?;
-        w.audit("user.create", new.email.as_str(), None, Some(snapshot(&user)))
-            .await?;
+        w.audit(
+            "user.create",
+            new.email.as_str(),
+            None,
+            Some(snapshot(&user)),
+        )
+        .await?;
         w.commit().await?;
         Ok(user)
     }
@@ -718,8 +724,13 @@ impl Store {
             _ => "user.edit",
         };
         let email = before.user.email.to_string();
-        w.audit(action, &email, Some(snapshot(&before)), Some(snapshot(&after)))
-            .await?;
+        w.audit(
+            action,
+            &email,
+            Some(snapshot(&before)),
+            Some(snapshot(&after)),
+        )
+        .await?;
         let (saved, _) = load_any(&mut w.tx, caller.org, id, now).await?;
         w.commit().await?;
         Ok(saved)
@@ -876,8 +887,15 @@ impl Store {
         let current: Vec<Id> = before.members.iter().map(|m| m.0).collect();
         let (add, remove): (Vec<Id>, Vec<Id>) = match members {
             Members::Set(ids) => (
-                ids.iter().filter(|i| !current.contains(i)).copied().collect(),
-                current.iter().filter(|i| !ids.contains(i)).copied().collect(),
+                ids.iter()
+                    .filter(|i| !current.contains(i))
+                    .copied()
+                    .collect(),
+                current
+                    .iter()
+                    .filter(|i| !ids.contains(i))
+                    .copied()
+                    .collect(),
             ),
             Members::Change { add, remove } => (add, remove),
         };
@@ -891,7 +909,11 @@ impl Store {
                 .map_err(internal)?;
             changed = true;
         }
-        if let Some(name) = name.as_deref().map(str::trim).filter(|n| *n != before.group.name) {
+        if let Some(name) = name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| *n != before.group.name)
+        {
             if name.is_empty() {
                 return Err(Error::because(
                     ErrorCode::InvalidInput,

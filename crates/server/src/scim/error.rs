@@ -26,7 +26,11 @@ pub struct ScimError {
 pub type ScimResult<T> = std::result::Result<T, ScimError>;
 
 impl ScimError {
-    pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        scim_type: Option<&'static str>,
+        detail: impl Into<String>,
+    ) -> Self {
         ScimError {
             status,
             scim_type,

@@ -101,10 +101,9 @@ fn value(s: &str) -> ScimResult<(Value, &str)> {
         }
         return Err(invalid("A string in the filter has no closing quote."));
     }
-    let (w, rest) = word(s);
+    let (w, _) = word(s);
     let w = w.trim_end_matches(']');
     let consumed = &s[w.len()..];
-    let _ = rest;
     match serde_json::from_str::<Value>(&w.to_ascii_lowercase()) {
         Ok(v @ (Value::Bool(_) | Value::Null | Value::Number(_))) => Ok((v, consumed)),
         _ => Err(invalid(format!("{w:?} is not a value: quote strings."))),
@@ -137,18 +136,31 @@ mod tests {
     #[test]
     fn reads_what_entra_sends() {
         let f = parse("userName eq \"Ana@Acme.com\"").unwrap();
-        assert_eq!(f, vec![Condition { attr: "username".into(), value: json!("Ana@Acme.com") }]);
+        assert_eq!(
+            f,
+            vec![Condition {
+                attr: "username".into(),
+                value: json!("Ana@Acme.com")
+            }]
+        );
         let f = parse("externalId eq \"a\\\"b\" and userName eq \"x@y.com\"").unwrap();
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].value, json!("a\"b"));
-        let f = parse("urn:ietf:params:scim:schemas:core:2.0:User:userName EQ \"x@y.com\"").unwrap();
+        let f =
+            parse("urn:ietf:params:scim:schemas:core:2.0:User:userName EQ \"x@y.com\"").unwrap();
         assert_eq!(f[0].attr, "username");
         assert_eq!(parse("active eq true").unwrap()[0].value, json!(true));
     }
 
     #[test]
     fn refuses_what_it_does_not_support() {
-        for bad in ["userName co \"a\"", "userName eq \"a\" or id eq \"1\"", "userName eq a", "", "userName eq \"open"] {
+        for bad in [
+            "userName co \"a\"",
+            "userName eq \"a\" or id eq \"1\"",
+            "userName eq a",
+            "",
+            "userName eq \"open",
+        ] {
             let e = parse(bad).unwrap_err();
             assert_eq!(e.scim_type, Some("invalidFilter"), "{bad}");
         }

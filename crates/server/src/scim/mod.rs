@@ -19,8 +19,8 @@ pub mod resources;
 pub mod routes;
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use omni_core::model::{Id, Timestamp};
 use omni_store::Caller;
 use rand::RngCore;
@@ -89,7 +89,11 @@ impl FromRequestParts<AppState> for ScimCtx {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim())
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ScimError::unauthorized("Send the organization's provisioning token as a Bearer token."))?;
+            .ok_or_else(|| {
+                ScimError::unauthorized(
+                    "Send the organization's provisioning token as a Bearer token.",
+                )
+            })?;
         let caller = state
             .store
             .scim_authenticate(org, &token_hash(token), now)

@@ -69,10 +69,16 @@ fn one(resource: &mut Value, op: &Value, extensions: &[&str]) -> ScimResult<()> 
         }
     };
     let value = op.get("value").cloned();
-    let path = op.get("path").and_then(Value::as_str).filter(|p| !p.trim().is_empty());
+    let path = op
+        .get("path")
+        .and_then(Value::as_str)
+        .filter(|p| !p.trim().is_empty());
     let Some(path) = path else {
         if kind == Op::Remove {
-            return Err(ScimError::bad("noTarget", "A remove operation needs a path."));
+            return Err(ScimError::bad(
+                "noTarget",
+                "A remove operation needs a path.",
+            ));
         }
         let Some(Value::Object(values)) = value else {
             return Err(ScimError::bad(
@@ -102,7 +108,10 @@ fn one(resource: &mut Value, op: &Value, extensions: &[&str]) -> ScimResult<()> 
 
 fn resolve(path: &str, extensions: &[&str]) -> ScimResult<Target> {
     // An extension's whole object (its URN has dots: never read as `attr.sub`).
-    if let Some(ext) = extensions.iter().find(|e| e.eq_ignore_ascii_case(path.trim())) {
+    if let Some(ext) = extensions
+        .iter()
+        .find(|e| e.eq_ignore_ascii_case(path.trim()))
+    {
         return Ok(Target {
             extension: None,
             attr: (*ext).to_string(),
@@ -139,7 +148,10 @@ fn resolve(path: &str, extensions: &[&str]) -> ScimResult<Target> {
         },
     };
     if head.is_empty() {
-        return Err(ScimError::bad("invalidPath", format!("{path:?} names no attribute.")));
+        return Err(ScimError::bad(
+            "invalidPath",
+            format!("{path:?} names no attribute."),
+        ));
     }
     Ok(Target {
         extension,
@@ -190,7 +202,10 @@ fn key_of(map: &Map<String, Value>, name: &str) -> String {
 
 fn set(resource: &mut Value, target: &Target, op: Op, value: Option<Value>) -> ScimResult<()> {
     if op != Op::Remove && value.is_none() {
-        return Err(ScimError::bad("invalidValue", "An add or replace operation needs a value."));
+        return Err(ScimError::bad(
+            "invalidValue",
+            "An add or replace operation needs a value.",
+        ));
     }
     let map = holder(resource, target)?;
     let key = key_of(map, &target.attr);
@@ -373,7 +388,10 @@ mod tests {
             {"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+351912345678"},
         ]));
         apply(&mut r, &body, &[EXT]).unwrap();
-        assert_eq!(r["phoneNumbers"], json!([{"type": "mobile", "value": "+351912345678"}]));
+        assert_eq!(
+            r["phoneNumbers"],
+            json!([{"type": "mobile", "value": "+351912345678"}])
+        );
         let body = patch(json!([
             {"op": "replace", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+351912345679"},
         ]));

@@ -3,7 +3,7 @@
 //! `Schemas`) that say honestly what this server keeps and supports.
 //!
 //! A user's `userName` is their email (read by the same rule as everywhere: [`Email::parse`]);
-//! their phone is the first (or primary) of `phoneNumbers`, in E.164 ([`Phone::parse`]);
+//! their phone is the primary (or else the last) of `phoneNumbers`, in E.164 ([`Phone::parse`]);
 //! `active` may come as a string (Entra ID sends `"False"`). The product's own attributes
 //! (role, license, budget) live in [`EXTENSION`].
 
@@ -112,7 +112,10 @@ fn boolean(v: &Value, what: &str) -> ScimResult<bool> {
         Value::Bool(b) => Ok(*b),
         Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
         Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
-        _ => Err(ScimError::bad("invalidValue", format!("{what} must be true or false."))),
+        _ => Err(ScimError::bad(
+            "invalidValue",
+            format!("{what} must be true or false."),
+        )),
     }
 }
 
@@ -125,11 +128,16 @@ fn invalid(e: impl Into<omni_core::Error>) -> ScimError {
 /// removed is cleared).
 pub fn user_state(body: &Value, patched: bool) -> ScimResult<ScimUserState> {
     if !body.is_object() {
-        return Err(ScimError::bad("invalidSyntax", "The body must be a JSON object."));
+        return Err(ScimError::bad(
+            "invalidSyntax",
+            "The body must be a JSON object.",
+        ));
     }
     let name = get(body, "userName")
         .and_then(Value::as_str)
-        .ok_or_else(|| ScimError::bad("invalidValue", "userName (the person's email) is required."))?;
+        .ok_or_else(|| {
+            ScimError::bad("invalidValue", "userName (the person's email) is required.")
+        })?;
     let email = Email::parse(name).map_err(invalid)?;
     let external_id = external_id(body);
     let active = match get(body, "active") {
@@ -142,7 +150,9 @@ pub fn user_state(body: &Value, patched: bool) -> ScimResult<ScimUserState> {
             let chosen = items
                 .iter()
                 .find(|i| get(i, "primary").is_some_and(|p| boolean(p, "primary").unwrap_or(false)))
-                .or_else(|| items.first());
+                // Else the last: what a PATCH like `phoneNumbers[type eq "mobile"].value`
+                // adds beside the number kept (which is stored without its type).
+                .or_else(|| items.last());
             match chosen.and_then(|i| get(i, "value")).and_then(Value::as_str) {
                 Some(v) if !v.trim().is_empty() => {
                     let v = v.trim().strip_prefix("tel:").unwrap_or(v.trim());
@@ -151,7 +161,12 @@ pub fn user_state(body: &Value, patched: bool) -> ScimResult<ScimUserState> {
                 _ => None,
             }
         }
-        Some(_) => return Err(ScimError::bad("invalidValue", "phoneNumbers must be a list.")),
+        Some(_) => {
+            return Err(ScimError::bad(
+                "invalidValue",
+                "phoneNumbers must be a list.",
+            ))
+        }
         None => None,
     };
     let extension = match get(body, EXTENSION) {
@@ -177,7 +192,12 @@ fn cannot_remove(attr: &str) -> ScimError {
 
 fn extension(ext: &Value, patched: bool) -> ScimResult<ScimExtension> {
     let role = match get(ext, "role") {
-        Some(Value::String(s)) => Some(s.trim().to_ascii_lowercase().parse::<Role>().map_err(invalid)?),
+        Some(Value::String(s)) => Some(
+            s.trim()
+                .to_ascii_lowercase()
+                .parse::<Role>()
+                .map_err(invalid)?,
+        ),
         Some(_) => return Err(ScimError::bad("invalidValue", "role must be a string.")),
         None if patched => return Err(cannot_remove("role")),
         None => None,
@@ -187,14 +207,22 @@ fn extension(ext: &Value, patched: bool) -> ScimResult<ScimExtension> {
         None if patched => return Err(cannot_remove("licensed")),
         None => None,
     };
-    let budget = match ext.as_object().and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("budget"))) {
+    let budget = match ext
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("budget")))
+    {
         None if patched => Some(None),
         None => None,
         Some((_, Value::Null)) => Some(None),
         Some((_, Value::String(s))) if s.trim().is_empty() => Some(None),
         Some((_, Value::String(s))) => Some(Some(Usd::parse(s).map_err(invalid)?)),
         Some((_, Value::Number(n))) => Some(Some(Usd::parse(&n.to_string()).map_err(invalid)?)),
-        Some(_) => return Err(ScimError::bad("invalidValue", "budget must be an amount in US dollars.")),
+        Some(_) => {
+            return Err(ScimError::bad(
+                "invalidValue",
+                "budget must be an amount in US dollars.",
+            ))
+        }
     };
     Ok(ScimExtension {
         role,
@@ -213,7 +241,9 @@ pub fn member_ids(group: &Value) -> ScimResult<Vec<i64>> {
     };
     let mut out = Vec::new();
     for m in items {
-        let v = get(m, "value").ok_or_else(|| ScimError::bad("invalidValue", "Each member needs a value (a user id)."))?;
+        let v = get(m, "value").ok_or_else(|| {
+            ScimError::bad("invalidValue", "Each member needs a value (a user id).")
+        })?;
         let id = match v {
             Value::String(s) => s.trim().parse().ok(),
             Value::Number(n) => n.as_i64(),
@@ -260,11 +290,17 @@ pub fn project(resource: &mut Value, attributes: Option<&str>, excluded: Option<
     let ext_lower = EXTENSION.to_ascii_lowercase();
     if let Some(attrs) = attributes.filter(|a| !a.trim().is_empty()) {
         let wanted = names(attrs);
-        let top = |k: &str| wanted.iter().map(|w| w.split('.').next().unwrap_or(w).to_string()).any(|w| w == k.to_ascii_lowercase());
+        let top = |k: &str| {
+            wanted
+                .iter()
+                .map(|w| w.split('.').next().unwrap_or(w).to_string())
+                .any(|w| w == k.to_ascii_lowercase())
+        };
         obj.retain(|k, _| {
             always.contains(&k.as_str())
                 || top(k)
-                || k.eq_ignore_ascii_case(EXTENSION) && wanted.iter().any(|w| w.starts_with(&ext_lower))
+                || k.eq_ignore_ascii_case(EXTENSION)
+                    && wanted.iter().any(|w| w.starts_with(&ext_lower))
         });
         if let Some(Value::Object(ext)) = obj.get_mut(EXTENSION) {
             let inner: Vec<String> = wanted
@@ -331,7 +367,14 @@ pub fn resource_types(base: &str) -> Vec<Value> {
     ]
 }
 
-fn attr(name: &str, kind: &str, required: bool, mutability: &str, uniqueness: &str, description: &str) -> Value {
+fn attr(
+    name: &str,
+    kind: &str,
+    required: bool,
+    mutability: &str,
+    uniqueness: &str,
+    description: &str,
+) -> Value {
     json!({
         "name": name, "type": kind, "multiValued": false, "description": description,
         "required": required, "caseExact": false, "mutability": mutability,
@@ -356,19 +399,51 @@ pub fn schemas(base: &str) -> Vec<Value> {
             "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{id}")},
         })
     };
-    let mut external = attr("externalId", "string", false, "readWrite", "none", "The identity provider's id of the person");
+    let mut external = attr(
+        "externalId",
+        "string",
+        false,
+        "readWrite",
+        "none",
+        "The identity provider's id of the person",
+    );
     external["caseExact"] = json!(true);
-    let mut ref_attr = attr("$ref", "reference", false, "immutable", "none", "The member's address");
+    let mut ref_attr = attr(
+        "$ref",
+        "reference",
+        false,
+        "immutable",
+        "none",
+        "The member's address",
+    );
     ref_attr["referenceTypes"] = json!(["User"]);
-    let mut budget = attr("budget", "decimal", false, "readWrite", "none", "Monthly budget in US dollars; null: no limit");
+    let mut budget = attr(
+        "budget",
+        "decimal",
+        false,
+        "readWrite",
+        "none",
+        "Monthly budget in US dollars; null: no limit",
+    );
     budget["type"] = json!("string");
-    let mut emails = multi("emails", "The email (the userName; read-only here)", vec![
-        attr("value", "string", false, "readOnly", "none", "The email"),
-        attr("type", "string", false, "readOnly", "none", "work"),
-        attr("primary", "boolean", false, "readOnly", "none", "true"),
-    ]);
+    let mut emails = multi(
+        "emails",
+        "The email (the userName; read-only here)",
+        vec![
+            attr("value", "string", false, "readOnly", "none", "The email"),
+            attr("type", "string", false, "readOnly", "none", "work"),
+            attr("primary", "boolean", false, "readOnly", "none", "true"),
+        ],
+    );
     emails["mutability"] = json!("readOnly");
-    let mut role = attr("role", "string", true, "readWrite", "none", "user or collaborator (provisioning never grants administrator); user when not sent");
+    let mut role = attr(
+        "role",
+        "string",
+        true,
+        "readWrite",
+        "none",
+        "user or collaborator (provisioning never grants administrator); user when not sent",
+    );
     role["canonicalValues"] = json!(["user", "collaborator", "administrator"]);
     vec![
         schema(USER_SCHEMA, "User", "A person of the organization", vec![
@@ -376,7 +451,7 @@ pub fn schemas(base: &str) -> Vec<Value> {
             external,
             attr("active", "boolean", true, "readWrite", "none", "false: deactivated (deleted, restorable, their seat back to the pool); true when not sent"),
             emails,
-            multi("phoneNumbers", "The phone number (the primary, or the first), E.164; only the number is kept", vec![
+            multi("phoneNumbers", "The phone number (the primary, or else the last sent), E.164; only the number is kept", vec![
                 attr("value", "string", false, "readWrite", "none", "E.164, e.g. +5511987654321"),
                 attr("type", "string", false, "readOnly", "none", "work, mobile, ... (not kept)"),
                 attr("primary", "boolean", false, "readOnly", "none", "Which number is kept when several come (not kept)"),
@@ -433,8 +508,15 @@ mod tests {
     #[test]
     fn refuses_what_is_not_an_email_or_a_phone() {
         let e = user_state(&json!({"userName": "not-an-email"}), false).unwrap_err();
-        assert_eq!((e.status.as_u16(), e.scim_type), (400, Some("invalidValue")));
-        let e = user_state(&json!({"userName": "a@acme.com", "phoneNumbers": [{"value": "12"}]}), false).unwrap_err();
+        assert_eq!(
+            (e.status.as_u16(), e.scim_type),
+            (400, Some("invalidValue"))
+        );
+        let e = user_state(
+            &json!({"userName": "a@acme.com", "phoneNumbers": [{"value": "12"}]}),
+            false,
+        )
+        .unwrap_err();
         assert_eq!(e.scim_type, Some("invalidValue"));
     }
 

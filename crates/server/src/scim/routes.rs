@@ -24,12 +24,24 @@ type Params = Query<HashMap<String, String>>;
 pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
     let at = |p: &str| format!("/scim/v2/{{org}}{p}");
     vec![
-        (at("/ServiceProviderConfig"), get(service_provider_config).fallback(not_allowed)),
-        (at("/ResourceTypes"), get(resource_types).fallback(not_allowed)),
-        (at("/ResourceTypes/{id}"), get(resource_type).fallback(not_allowed)),
+        (
+            at("/ServiceProviderConfig"),
+            get(service_provider_config).fallback(not_allowed),
+        ),
+        (
+            at("/ResourceTypes"),
+            get(resource_types).fallback(not_allowed),
+        ),
+        (
+            at("/ResourceTypes/{id}"),
+            get(resource_type).fallback(not_allowed),
+        ),
         (at("/Schemas"), get(schemas).fallback(not_allowed)),
         (at("/Schemas/{id}"), get(schema).fallback(not_allowed)),
-        (at("/Users"), get(list_users).post(create_user).fallback(not_allowed)),
+        (
+            at("/Users"),
+            get(list_users).post(create_user).fallback(not_allowed),
+        ),
         (
             at("/Users/{id}"),
             get(get_user)
@@ -38,7 +50,10 @@ pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
                 .delete(delete_user)
                 .fallback(not_allowed),
         ),
-        (at("/Groups"), get(list_groups).post(create_group).fallback(not_allowed)),
+        (
+            at("/Groups"),
+            get(list_groups).post(create_group).fallback(not_allowed),
+        ),
         (
             at("/Groups/{id}"),
             get(get_group)
@@ -82,7 +97,10 @@ fn answer(status: StatusCode, body: &Value, version: Option<i64>) -> Response {
         h.insert(header::ETAG, v);
     }
     if status == StatusCode::CREATED {
-        if let Some(loc) = body["meta"]["location"].as_str().and_then(|l| HeaderValue::from_str(l).ok()) {
+        if let Some(loc) = body["meta"]["location"]
+            .as_str()
+            .and_then(|l| HeaderValue::from_str(l).ok())
+        {
             h.insert(header::LOCATION, loc);
         }
     }
@@ -148,7 +166,11 @@ fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
 
 /// A query's filter as the store reads it; `None`: it selects nothing (an id that is not a
 /// number).
-fn store_filter(q: &HashMap<String, String>, name_attr: &str, external: bool) -> ScimResult<Option<ScimFilter>> {
+fn store_filter(
+    q: &HashMap<String, String>,
+    name_attr: &str,
+    external: bool,
+) -> ScimResult<Option<ScimFilter>> {
     let mut f = ScimFilter::default();
     let Some(text) = param(q, "filter") else {
         return Ok(Some(f));
@@ -177,12 +199,20 @@ fn store_filter(q: &HashMap<String, String>, name_attr: &str, external: bool) ->
 }
 
 fn projected(mut v: Value, q: &HashMap<String, String>) -> Value {
-    res::project(&mut v, param(q, "attributes"), param(q, "excludedAttributes"));
+    res::project(
+        &mut v,
+        param(q, "attributes"),
+        param(q, "excludedAttributes"),
+    );
     v
 }
 
 async fn service_provider_config(ctx: ScimCtx) -> Response {
-    answer(StatusCode::OK, &res::service_provider_config(&ctx.base), None)
+    answer(
+        StatusCode::OK,
+        &res::service_provider_config(&ctx.base),
+        None,
+    )
 }
 
 async fn resource_types(ctx: ScimCtx) -> Response {
@@ -191,7 +221,10 @@ async fn resource_types(ctx: ScimCtx) -> Response {
     answer(StatusCode::OK, &res::list(all, n, 1), None)
 }
 
-async fn resource_type(ctx: ScimCtx, Path((_, id)): Path<(String, String)>) -> ScimResult<Response> {
+async fn resource_type(
+    ctx: ScimCtx,
+    Path((_, id)): Path<(String, String)>,
+) -> ScimResult<Response> {
     res::resource_types(&ctx.base)
         .into_iter()
         .find(|t| t["id"].as_str() == Some(id.as_str()))
@@ -213,17 +246,29 @@ async fn schema(ctx: ScimCtx, Path((_, id)): Path<(String, String)>) -> ScimResu
         .ok_or_else(|| ScimError::not_found(format!("There is no schema {id}.")))
 }
 
-async fn list_users(State(s): State<AppState>, ctx: ScimCtx, Query(q): Params) -> ScimResult<Response> {
+async fn list_users(
+    State(s): State<AppState>,
+    ctx: ScimCtx,
+    Query(q): Params,
+) -> ScimResult<Response> {
     let (start, count) = paging(&q)?;
     let (total, users) = match store_filter(&q, "username", true)? {
-        Some(f) => s.store.scim_users(&ctx.caller, &f, start - 1, count, ctx.now).await?,
+        Some(f) => {
+            s.store
+                .scim_users(&ctx.caller, &f, start - 1, count, ctx.now)
+                .await?
+        }
         None => (0, Vec::new()),
     };
     let items = users
         .iter()
         .map(|u| projected(res::user_json(u, &ctx.base), &q))
         .collect();
-    Ok(answer(StatusCode::OK, &res::list(items, total, start), None))
+    Ok(answer(
+        StatusCode::OK,
+        &res::list(items, total, start),
+        None,
+    ))
 }
 
 async fn get_user(
@@ -233,7 +278,10 @@ async fn get_user(
     Query(q): Params,
     headers: HeaderMap,
 ) -> ScimResult<Response> {
-    let u = s.store.scim_user(&ctx.caller, id_of(&id, "user")?, ctx.now).await?;
+    let u = s
+        .store
+        .scim_user(&ctx.caller, id_of(&id, "user")?, ctx.now)
+        .await?;
     if not_modified(&headers, u.user.version) {
         return Ok(unmodified(u.user.version));
     }
@@ -243,8 +291,15 @@ async fn get_user(
 
 async fn create_user(State(s): State<AppState>, ctx: ScimCtx, body: Bytes) -> ScimResult<Response> {
     let state = res::user_state(&body_json(&body)?, false)?;
-    let u = s.store.scim_create_user(&ctx.caller, state, ctx.now).await?;
-    Ok(answer(StatusCode::CREATED, &res::user_json(&u, &ctx.base), Some(u.user.version)))
+    let u = s
+        .store
+        .scim_create_user(&ctx.caller, state, ctx.now)
+        .await?;
+    Ok(answer(
+        StatusCode::CREATED,
+        &res::user_json(&u, &ctx.base),
+        Some(u.user.version),
+    ))
 }
 
 async fn replace_user(
@@ -260,7 +315,11 @@ async fn replace_user(
         .store
         .scim_update_user(&ctx.caller, id, state, if_match(&headers), ctx.now)
         .await?;
-    Ok(answer(StatusCode::OK, &res::user_json(&u, &ctx.base), Some(u.user.version)))
+    Ok(answer(
+        StatusCode::OK,
+        &res::user_json(&u, &ctx.base),
+        Some(u.user.version),
+    ))
 }
 
 async fn patch_user(
@@ -294,9 +353,15 @@ async fn patch_user(
             .await
         {
             Ok(u) => {
-                return Ok(answer(StatusCode::OK, &res::user_json(&u, &ctx.base), Some(u.user.version)))
+                return Ok(answer(
+                    StatusCode::OK,
+                    &res::user_json(&u, &ctx.base),
+                    Some(u.user.version),
+                ))
             }
-            Err(e) if e.code == omni_core::ErrorCode::StaleVersion && asked.is_none() && tries < 3 => {
+            Err(e)
+                if e.code == omni_core::ErrorCode::StaleVersion && asked.is_none() && tries < 3 =>
+            {
                 tries += 1;
             }
             Err(e) => return Err(e.into()),
@@ -317,17 +382,29 @@ async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_groups(State(s): State<AppState>, ctx: ScimCtx, Query(q): Params) -> ScimResult<Response> {
+async fn list_groups(
+    State(s): State<AppState>,
+    ctx: ScimCtx,
+    Query(q): Params,
+) -> ScimResult<Response> {
     let (start, count) = paging(&q)?;
     let (total, groups) = match store_filter(&q, "displayname", true)? {
-        Some(f) => s.store.scim_groups(&ctx.caller, &f, start - 1, count).await?,
+        Some(f) => {
+            s.store
+                .scim_groups(&ctx.caller, &f, start - 1, count)
+                .await?
+        }
         None => (0, Vec::new()),
     };
     let items = groups
         .iter()
         .map(|g| projected(res::group_json(g, &ctx.base), &q))
         .collect();
-    Ok(answer(StatusCode::OK, &res::list(items, total, start), None))
+    Ok(answer(
+        StatusCode::OK,
+        &res::list(items, total, start),
+        None,
+    ))
 }
 
 async fn get_group(
@@ -337,7 +414,10 @@ async fn get_group(
     Query(q): Params,
     headers: HeaderMap,
 ) -> ScimResult<Response> {
-    let g = s.store.scim_group(&ctx.caller, id_of(&id, "group")?).await?;
+    let g = s
+        .store
+        .scim_group(&ctx.caller, id_of(&id, "group")?)
+        .await?;
     if not_modified(&headers, g.group.version) {
         return Ok(unmodified(g.group.version));
     }
@@ -345,15 +425,29 @@ async fn get_group(
     Ok(answer(StatusCode::OK, &body, Some(g.group.version)))
 }
 
-async fn create_group(State(s): State<AppState>, ctx: ScimCtx, body: Bytes) -> ScimResult<Response> {
+async fn create_group(
+    State(s): State<AppState>,
+    ctx: ScimCtx,
+    body: Bytes,
+) -> ScimResult<Response> {
     let body = body_json(&body)?;
     let name = res::display_name(&body)?;
     let members = res::member_ids(&body)?;
     let g = s
         .store
-        .scim_create_group(&ctx.caller, &name, res::external_id(&body), &members, ctx.now)
+        .scim_create_group(
+            &ctx.caller,
+            &name,
+            res::external_id(&body),
+            &members,
+            ctx.now,
+        )
         .await?;
-    Ok(answer(StatusCode::CREATED, &res::group_json(&g, &ctx.base), Some(g.group.version)))
+    Ok(answer(
+        StatusCode::CREATED,
+        &res::group_json(&g, &ctx.base),
+        Some(g.group.version),
+    ))
 }
 
 async fn replace_group(
@@ -381,7 +475,11 @@ async fn replace_group(
             ctx.now,
         )
         .await?;
-    Ok(answer(StatusCode::OK, &res::group_json(&g, &ctx.base), Some(g.group.version)))
+    Ok(answer(
+        StatusCode::OK,
+        &res::group_json(&g, &ctx.base),
+        Some(g.group.version),
+    ))
 }
 
 async fn patch_group(
@@ -426,7 +524,11 @@ async fn patch_group(
         )
         .await?;
     // Entra ID takes a 204 or the group; the group says what it became.
-    Ok(answer(StatusCode::OK, &res::group_json(&g, &ctx.base), Some(g.group.version)))
+    Ok(answer(
+        StatusCode::OK,
+        &res::group_json(&g, &ctx.base),
+        Some(g.group.version),
+    ))
 }
 
 async fn delete_group(
