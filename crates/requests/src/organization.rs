@@ -25,7 +25,8 @@ use omni_store::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use crate::wire::OrgRef;
+pub use crate::wire::{NewScimToken, OrgRef};
+pub use omni_store::scim::ScimToken;
 
 /// An answer to come.
 pub type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
@@ -56,6 +57,14 @@ pub trait Organization: Send + Sync {
     fn set_seats(&self, seats: i64) -> Answer<'_, Summary>;
     /// Newest first; `before` is the id of the last entry already shown.
     fn audit(&self, limit: u32, before: Option<Id>) -> Answer<'_, Vec<AuditEntry>>;
+
+    /// SCIM provisioning tokens (docs/scim.md), newest first; Administrators only. Only an
+    /// organization on an omni-server has them.
+    fn scim_tokens(&self) -> Answer<'_, Vec<ScimToken>>;
+    /// Creates a provisioning token: its secret is in the answer, and nowhere after.
+    fn create_scim_token(&self, name: String) -> Answer<'_, NewScimToken>;
+    /// Revokes a provisioning token.
+    fn revoke_scim_token(&self, id: Id) -> Answer<'_, ScimToken>;
 
     fn list_users(&self, query: UserQuery) -> Answer<'_, UserPage>;
     fn create_user(&self, new: NewUser) -> Answer<'_, User>;
@@ -176,6 +185,14 @@ fn open(path: &std::path::Path) -> Result<(std::io::BufReader<std::fs::File>, u6
     Ok((std::io::BufReader::with_capacity(1 << 20, file), bytes))
 }
 
+/// A local organization has no server for an identity provider to reach.
+fn provisioning_needs_a_server() -> Error {
+    Error::new(
+        ErrorCode::InvalidInput,
+        "Provisioning (SCIM) needs an omni-server: connect this app to your organization's server.",
+    )
+}
+
 impl Organization for LocalOrganization {
     fn whoami(&self) -> Answer<'_, Identity> {
         Box::pin(async move {
@@ -215,6 +232,18 @@ impl Organization for LocalOrganization {
             let caller = self.caller().await?;
             self.store.audit(&caller, limit, before).await
         })
+    }
+
+    fn scim_tokens(&self) -> Answer<'_, Vec<ScimToken>> {
+        Box::pin(async { Err(provisioning_needs_a_server()) })
+    }
+
+    fn create_scim_token(&self, _name: String) -> Answer<'_, NewScimToken> {
+        Box::pin(async { Err(provisioning_needs_a_server()) })
+    }
+
+    fn revoke_scim_token(&self, _id: Id) -> Answer<'_, ScimToken> {
+        Box::pin(async { Err(provisioning_needs_a_server()) })
     }
 
     fn list_users(&self, query: UserQuery) -> Answer<'_, UserPage> {

@@ -463,6 +463,14 @@ pub fn router(state: AppState) -> App {
         (org("/imports/{upload}/commit"), post(api::import_commit)),
         (org("/export"), get(api::export)),
         (org("/usage"), post(api::record_usage)),
+        (
+            org("/scim/tokens"),
+            get(api::scim_tokens).post(api::create_scim_token),
+        ),
+        (
+            org("/scim/tokens/{id}"),
+            axum::routing::delete(api::revoke_scim_token),
+        ),
     ];
     let routes: Vec<_> = routes
         .into_iter()

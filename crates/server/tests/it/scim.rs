@@ -796,3 +796,45 @@ async fn a_scim_change_reaches_a_desktop_copy_through_the_feed() {
     copy.apply_changes(s.org(), &page, s.now()).await.unwrap();
     assert!(copy.user(&s.owner, id, s.now()).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_create_list_and_revoke_tokens_over_the_api() {
+    let s = Server::start(3).await;
+    let admin = cached_token(&admin_a()).await;
+    let collab = cached_token(&collab_a()).await;
+    let path = format!("/v1/orgs/{}/scim/tokens", s.org());
+    let (st, _, made) = s
+        .call(
+            "POST",
+            &path,
+            Some(&admin),
+            Some(json!({"name": "Entra ID"})),
+            None,
+        )
+        .await;
+    assert_eq!(st, 201, "{made}");
+    let secret = made["secret"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("omni_scim_"));
+    // The secret works for SCIM, and is never shown again.
+    let (st, _, _) = scim(&s, &secret, "GET", "/Users?count=1", None, &[]).await;
+    assert_eq!(st, 200);
+    let (st, _, list) = s.call("GET", &path, Some(&admin), None, None).await;
+    assert_eq!(st, 200);
+    assert_eq!(list[0]["name"], "Entra ID");
+    assert!(list[0]["last_used_at"].is_number(), "{list}");
+    assert!(!list.to_string().contains(&secret));
+    // A Collaborator may not.
+    for (method, body) in [("GET", None), ("POST", Some(json!({"name": "mine"})))] {
+        let (st, _, b) = s.call(method, &path, Some(&collab), body, None).await;
+        assert_eq!(st, 403, "{b}");
+        assert_eq!(b["reason"]["key"], "only_admin_manages_provisioning");
+    }
+    let id = made["token"]["id"].as_i64().unwrap();
+    let (st, _, revoked) = s
+        .call("DELETE", &format!("{path}/{id}"), Some(&admin), None, None)
+        .await;
+    assert_eq!(st, 200);
+    assert!(revoked["revoked_at"].is_number());
+    let (st, _, _) = scim(&s, &secret, "GET", "/Users", None, &[]).await;
+    assert_eq!(st, 401);
+}
