@@ -60,6 +60,8 @@ pub fn render() -> String {
     use crate::commands::directory::LinkedItem;
     use crate::commands::files::{ChosenFile, ExportDone, ImportPreview};
     use crate::commands::org::{AppInfo, CallerInfo, OrgShown};
+    use crate::commands::scim::ScimTokenCreated;
+    use omni_store::scim::ScimToken;
     use crate::commands::users::{DeletedUser, UserForm};
     use crate::handles::{ExportId, FileId, PreviewId};
     use crate::places::{Account, PlaceKey, ServerShown, SyncShown, SyncState};
@@ -70,6 +72,7 @@ pub fn render() -> String {
         AgentAccess, UserReach, LineIssue, SortField, UserQuery, UserPage, ImportOptions, PhoneChange, ImportReport, Progress,
         ExportScope, DirectoryItem, LinkKind, AuditEntry, OrgShown, CallerInfo, PlaceKey, Account, ServerShown, SyncState, SyncShown, AppInfo, UserForm, DeletedUser,
         LinkedItem, FileId, ChosenFile, PreviewId, ImportPreview, ExportId, ExportDone, ChangeKind, DataChanged,
+        ScimToken, ScimTokenCreated,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\

@@ -81,6 +81,8 @@ mod types {
     pub use crate::commands::directory::LinkedItem;
     pub use crate::commands::files::{ChosenFile, ExportDone, ImportPreview};
     pub use crate::commands::org::AppInfo;
+    pub use crate::commands::scim::ScimTokenCreated;
+    pub use omni_requests::ScimToken;
     pub use crate::commands::users::{DeletedUser, UserForm};
     pub use crate::handles::{ExportId, FileId, PreviewId};
     pub use crate::places::{PlaceKey, ServerShown};
@@ -102,6 +104,9 @@ command_table! {
     summary() -> Summary;
     set_seats(seats: i64) -> Summary;
     audit(limit: u32, before: Option<i64>) -> Vec<AuditEntry>;
+    scim_tokens() -> Vec<ScimToken>;
+    create_scim_token(name: String) -> ScimTokenCreated;
+    revoke_scim_token(id: Id) -> ScimToken;
     list_users(query: UserQuery) -> UserPage;
     create_user(form: UserForm) -> User;
     edit_user(id: Id, form: UserForm) -> User;

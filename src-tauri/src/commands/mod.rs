@@ -5,6 +5,7 @@ pub mod directory;
 pub mod files;
 pub mod org;
 pub mod places;
+pub mod scim;
 pub mod users;
 
 /// What every command returns: a value, or `{code, message, field?}`.

@@ -31,6 +31,8 @@ import type {
   Progress,
   Reason,
   Role,
+  ScimToken,
+  ScimTokenCreated,
   ServerShown,
   Summary,
   User,
@@ -72,6 +74,11 @@ export interface Backend {
   exportUsers(scope: ExportScope, progress: (p: Progress) => void): Promise<ExportDone | null>;
   revealExport(id: ExportId): Promise<void>;
   audit(limit: number, before: number | null): Promise<AuditEntry[]>;
+  /** SCIM provisioning tokens of the organization on the server in use (Administrators). */
+  scimTokens(): Promise<ScimToken[]>;
+  /** Creates a provisioning token; its secret is in the answer only. */
+  createScimToken(name: string): Promise<ScimTokenCreated>;
+  revokeScimToken(id: number): Promise<ScimToken>;
   /** Calls `handler` whenever the data changes, whoever changed it; returns the unsubscribe. */
   onDataChanged(handler: (kinds: ChangeKind[]) => void): Promise<() => void>;
   /** Reads what the omni-server at `address` says about signing in, and remembers it. */
@@ -174,6 +181,9 @@ export const tauriBackend: Backend = {
   exportUsers: (scope, progress) => call(() => commands.exportUsers(scope, channel(progress))),
   revealExport: (id) => call(async () => void (await commands.revealExport(id))),
   audit: (limit, before) => call(() => commands.audit(limit, before)),
+  scimTokens: () => call(() => commands.scimTokens()),
+  createScimToken: (name) => call(() => commands.createScimToken(name)),
+  revokeScimToken: (id) => call(() => commands.revokeScimToken(id)),
   onDataChanged: (handler) =>
     listen<DataChanged>(DATA_CHANGED, (event) => {
       recorded(event.payload);

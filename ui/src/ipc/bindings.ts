@@ -220,6 +220,10 @@ export type ChangeKind = "users" | "directory" | "org";
 
 export type DataChanged = { kinds: Array<ChangeKind>, };
 
+export type ScimToken = { id: number, name: string, created_at: Timestamp, last_used_at: Timestamp | null, revoked_at: Timestamp | null, };
+
+export type ScimTokenCreated = { token: ScimToken, secret: string, };
+
 /** One reason of each kind (from `Reason::samples()` in Rust). */
 export const REASON_SAMPLES: Reason[] = [
   {"key":"role_is_user"},

@@ -2,7 +2,7 @@
 // run `UPDATE_BINDINGS=1 cargo test -p omni-admin` after changing a command.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AgentAccess, AppInfo, AuditEntry, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, LineIssue, LinkKind, LinkedItem, PlaceKey, PreviewId, Progress, Role, ServerShown, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
+import type { AgentAccess, AppInfo, AuditEntry, ChosenFile, DeletedUser, DirectoryItem, DirectoryKind, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, LineIssue, LinkKind, LinkedItem, PlaceKey, PreviewId, Progress, Role, ScimToken, ScimTokenCreated, ServerShown, Summary, User, UserForm, UserPage, UserQuery, UserReach } from "./bindings";
 
 /** The event the app emits after data changed (payload: DataChanged). */
 export const DATA_CHANGED = "data-changed";
@@ -14,6 +14,9 @@ export const commands = {
   summary: () => invoke<Summary>("summary"),
   setSeats: (seats: number) => invoke<Summary>("set_seats", { seats }),
   audit: (limit: number, before: number | null) => invoke<Array<AuditEntry>>("audit", { limit, before }),
+  scimTokens: () => invoke<Array<ScimToken>>("scim_tokens"),
+  createScimToken: (name: string) => invoke<ScimTokenCreated>("create_scim_token", { name }),
+  revokeScimToken: (id: number) => invoke<ScimToken>("revoke_scim_token", { id }),
   listUsers: (query: UserQuery) => invoke<UserPage>("list_users", { query }),
   createUser: (form: UserForm) => invoke<User>("create_user", { form }),
   editUser: (id: number, form: UserForm) => invoke<User>("edit_user", { id, form }),
