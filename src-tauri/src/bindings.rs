@@ -61,10 +61,10 @@ pub fn render() -> String {
     use crate::commands::files::{ChosenFile, ExportDone, ImportPreview};
     use crate::commands::org::{AppInfo, CallerInfo, OrgShown};
     use crate::commands::scim::ScimTokenCreated;
-    use omni_store::scim::ScimToken;
     use crate::commands::users::{DeletedUser, UserForm};
     use crate::handles::{ExportId, FileId, PreviewId};
     use crate::places::{Account, PlaceKey, ServerShown, SyncShown, SyncState};
+    use omni_store::scim::ScimToken;
 
     let cfg = config();
     let decls = decls![&cfg;

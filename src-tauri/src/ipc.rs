@@ -82,13 +82,13 @@ mod types {
     pub use crate::commands::files::{ChosenFile, ExportDone, ImportPreview};
     pub use crate::commands::org::AppInfo;
     pub use crate::commands::scim::ScimTokenCreated;
-    pub use omni_requests::ScimToken;
     pub use crate::commands::users::{DeletedUser, UserForm};
     pub use crate::handles::{ExportId, FileId, PreviewId};
     pub use crate::places::{PlaceKey, ServerShown};
     pub use omni_core::access::{AgentAccess, UserReach};
     pub use omni_core::csv::LineIssue;
     pub use omni_core::model::{Id, Role, Summary, User};
+    pub use omni_requests::ScimToken;
     pub use omni_store::{
         AuditEntry, DirectoryItem, DirectoryKind, ExportScope, ImportOptions, ImportReport,
         LinkKind, Progress, UserPage, UserQuery,
