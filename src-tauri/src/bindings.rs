@@ -62,10 +62,12 @@ pub fn render() -> String {
     use crate::commands::directory::LinkedItem;
     use crate::commands::files::{ChosenFile, ExportDone, ImportPreview};
     use crate::commands::org::{AppInfo, CallerInfo, OrgShown};
+    use crate::commands::scim::ScimTokenCreated;
     use crate::commands::users::{DeletedUser, UserForm};
     use crate::handles::{ExportId, FileId, PreviewId};
     use crate::outbox::{FieldValue, OutboxItem};
     use crate::places::{Account, PlaceKey, ServerShown, SyncShown, SyncState};
+    use omni_store::scim::ScimToken;
 
     let cfg = config();
     let mut decls = decls![&cfg;
@@ -74,6 +76,7 @@ pub fn render() -> String {
         ExportScope, DirectoryItem, LinkKind, AuditEntry, AuditQuery, AuditPage, OrgShown, CallerInfo, PlaceKey, Account, ServerShown, SyncState, SyncShown, AppInfo, UserForm, DeletedUser,
         LinkedItem, FileId, ChosenFile, PreviewId, ImportPreview, ExportId, ExportDone, ChangeKind, DataChanged, FieldValue, OutboxItem,
         DirectoryQuery, DirectoryEntry, DirectoryPage, ItemQuery, ItemLink, Member, ItemPage,
+        ScimToken, ScimTokenCreated,
     ];
     {
         use crate::commands::users::{Created, ShownPage, ShownUser};

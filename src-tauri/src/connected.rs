@@ -187,6 +187,16 @@ impl Organization for ConnectedOrganization {
         // The audit log is not in the copy: the server's export.
         Box::pin(async move { self.server.export_audit(query, to, progress).await })
     }
+    // Provisioning tokens are not in the copy: asked of the server.
+    fn scim_tokens(&self) -> Answer<'_, Vec<omni_requests::ScimToken>> {
+        Box::pin(async move { self.server.scim_tokens().await })
+    }
+    fn create_scim_token(&self, name: String) -> Answer<'_, omni_requests::NewScimToken> {
+        Box::pin(async move { self.server.create_scim_token(name).await })
+    }
+    fn revoke_scim_token(&self, id: Id) -> Answer<'_, omni_requests::ScimToken> {
+        Box::pin(async move { self.server.revoke_scim_token(id).await })
+    }
     fn list_users(&self, query: UserQuery) -> Answer<'_, UserPage> {
         Box::pin(async move { self.reads().await.list_users(query).await })
     }

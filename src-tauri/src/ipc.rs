@@ -81,6 +81,7 @@ mod types {
     pub use crate::commands::directory::LinkedItem;
     pub use crate::commands::files::{ChosenFile, ExportDone, ImportPreview};
     pub use crate::commands::org::AppInfo;
+    pub use crate::commands::scim::ScimTokenCreated;
     pub use crate::commands::users::{Created, DeletedUser, ShownPage, UserForm};
     pub use crate::handles::{ExportId, FileId, PreviewId};
     pub use crate::outbox::OutboxItem;
@@ -88,6 +89,7 @@ mod types {
     pub use omni_core::access::{AgentAccess, UserReach};
     pub use omni_core::csv::LineIssue;
     pub use omni_core::model::{Id, Role, Summary, User};
+    pub use omni_requests::ScimToken;
     pub use omni_store::{
         AuditPage, AuditQuery, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery,
         ExportScope, ImportOptions, ImportReport, ItemPage, ItemQuery, LinkKind, Progress,
@@ -106,6 +108,9 @@ command_table! {
     audit(query: AuditQuery) -> AuditPage;
     list_users(query: UserQuery) -> ShownPage;
     create_user(form: UserForm) -> Created;
+    scim_tokens() -> Vec<ScimToken>;
+    create_scim_token(name: String) -> ScimTokenCreated;
+    revoke_scim_token(id: Id) -> ScimToken;
     edit_user(id: Id, form: UserForm) -> User;
     set_role(ids: Vec<Id>, role: Role) -> Vec<User>;
     set_licensed(ids: Vec<Id>, licensed: bool) -> Vec<User>;

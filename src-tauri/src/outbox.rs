@@ -364,13 +364,7 @@ impl ConnectedOrganization {
     async fn acting(&self) -> Result<(omni_store::Caller, Actor)> {
         let caller = self.reader.caller().await?;
         let me = self.copy.store.whoami(&caller, now()).await?;
-        Ok((
-            caller,
-            Actor {
-                id: me.id,
-                role: me.role,
-            },
-        ))
+        Ok((caller, Actor::user(me.id, me.role)))
     }
 
     /// Drops an entry: a conflict given up, or a waiting edit taken back.

@@ -319,6 +319,26 @@ impl Organization for ServerOrganization {
         })
     }
 
+    fn scim_tokens(&self) -> Answer<'_, Vec<omni_requests::ScimToken>> {
+        Box::pin(async move { self.conn.get(&self.at("/scim/tokens"), &()).await })
+    }
+
+    fn create_scim_token(&self, name: String) -> Answer<'_, omni_requests::NewScimToken> {
+        Box::pin(async move {
+            let body = omni_requests::wire::ScimTokenBody { name };
+            self.conn
+                .call(Method::POST, &self.at("/scim/tokens"), &body, None)
+                .await
+        })
+    }
+
+    fn revoke_scim_token(&self, id: Id) -> Answer<'_, omni_requests::ScimToken> {
+        Box::pin(async move {
+            let path = self.at(&format!("/scim/tokens/{id}"));
+            self.conn.call(Method::DELETE, &path, &(), None).await
+        })
+    }
+
     fn list_users(&self, query: UserQuery) -> Answer<'_, UserPage> {
         Box::pin(async move {
             let params = ListParams::of_query(&query);

@@ -16,11 +16,37 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::model::{Id, Role};
 use crate::reason::Reason;
 
-/// Who is acting: a registered user of the organization, with their role as stored now.
+/// Who is acting: a registered user of the organization, with their role as stored now; or
+/// the organization's identity provider through a SCIM provisioning token
+/// ([`Actor::provisioning`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor {
     pub id: Id,
     pub role: Role,
+    /// A provisioning token (SCIM) rather than a person: it may do what an Administrator may,
+    /// except anything that makes or changes an Administrator's role, the seats, and the
+    /// provisioning tokens themselves.
+    pub provisioner: bool,
+}
+
+impl Actor {
+    /// A registered user with `role`.
+    pub fn user(id: Id, role: Role) -> Actor {
+        Actor {
+            id,
+            role,
+            provisioner: false,
+        }
+    }
+
+    /// A SCIM provisioning token, acting under its own id (never a user's).
+    pub fn provisioning(id: Id) -> Actor {
+        Actor {
+            id,
+            role: Role::Administrator,
+            provisioner: true,
+        }
+    }
 }
 
 /// Everything a person can ask the product to do, with the facts the decision depends on.
@@ -48,6 +74,8 @@ pub enum Action {
     ManageDirectory,
     /// Import users from CSV giving them `role`, and licenses when `licenses`.
     Import { role: Role, licenses: bool },
+    /// Create, list or revoke SCIM provisioning tokens and change the provisioning settings.
+    ManageProvisioning,
 }
 
 /// Decides whether `actor` may perform `action`. A refusal says why, in a sentence for a person.
@@ -63,6 +91,28 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<()> {
     }
     if role == User {
         return deny(Reason::RoleIsUser);
+    }
+    if actor.provisioner {
+        // An identity provider never makes anyone an Administrator, nor changes one's role.
+        match *action {
+            Action::CreateUser {
+                role: Administrator,
+            } => return deny(Reason::OnlyAdminCreatesAdmin),
+            Action::ChangeRole {
+                to: Administrator, ..
+            } => return deny(Reason::OnlyAdminGrantsAdmin),
+            Action::ChangeRole {
+                from: Administrator,
+                ..
+            } => return deny(Reason::OnlyAdminChangesAdminRole),
+            Action::Import {
+                role: Administrator,
+                ..
+            } => return deny(Reason::OnlyAdminImportsAdmins),
+            Action::SetSeats => return deny(Reason::OnlyAdminSetsSeats),
+            Action::ManageProvisioning => return deny(Reason::OnlyAdminManagesProvisioning),
+            _ => {}
+        }
     }
     let admin = role == Administrator;
     let unless_admin = |reason: Reason| if admin { Ok(()) } else { deny(reason) };
@@ -105,6 +155,7 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<()> {
         } => unless_admin(Reason::OnlyAdminImportsAdmins),
         Action::Import { licenses: true, .. } => unless_admin(Reason::OnlyAdminImportsLicenses),
         Action::Import { .. } => Ok(()),
+        Action::ManageProvisioning => unless_admin(Reason::OnlyAdminManagesProvisioning),
     }
 }
 
@@ -185,7 +236,61 @@ mod tests {
     use super::*;
 
     fn actor(role: Role) -> Actor {
-        Actor { id: 1, role }
+        Actor::user(1, role)
+    }
+
+    #[test]
+    fn a_provisioning_token_never_grants_administrator() {
+        let p = Actor::provisioning(-7);
+        let denied = |a: Action| authorize(&p, &a).map_err(|e| e.code);
+        for from in Role::ALL {
+            let to_admin = Action::ChangeRole {
+                target_id: 2,
+                from,
+                to: Role::Administrator,
+            };
+            assert_eq!(denied(to_admin), Err(ErrorCode::PermissionDenied));
+        }
+        let demote = Action::ChangeRole {
+            target_id: 2,
+            from: Role::Administrator,
+            to: Role::User,
+        };
+        assert_eq!(denied(demote), Err(ErrorCode::PermissionDenied));
+        let create = Action::CreateUser {
+            role: Role::Administrator,
+        };
+        assert_eq!(denied(create), Err(ErrorCode::PermissionDenied));
+        assert_eq!(
+            denied(Action::ManageProvisioning),
+            Err(ErrorCode::PermissionDenied)
+        );
+        assert_eq!(denied(Action::SetSeats), Err(ErrorCode::PermissionDenied));
+        // What it is for: people, their licenses and budgets, groups.
+        let to_collaborator = Action::ChangeRole {
+            target_id: 2,
+            from: Role::User,
+            to: Role::Collaborator,
+        };
+        for ok in [
+            Action::CreateUser { role: Role::User },
+            Action::ManageLicenses,
+            Action::SetBudget,
+            Action::ManageDirectory,
+            to_collaborator,
+        ] {
+            assert_eq!(authorize(&p, &ok), Ok(()), "{ok:?}");
+        }
+        assert!(authorize(
+            &Actor::user(1, Role::Collaborator),
+            &Action::ManageProvisioning
+        )
+        .is_err());
+        assert!(authorize(
+            &Actor::user(1, Role::Administrator),
+            &Action::ManageProvisioning
+        )
+        .is_ok());
     }
 
     #[test]

@@ -28,5 +28,6 @@ pub use fields::{budget, email, phone, role, role_or_user};
 pub use list::ListRequest;
 pub use org::create_local_org;
 pub use organization::{
-    Answer, Identity, LocalOrganization, OrgRef, Organization, ProgressSink, Staged,
+    Answer, Identity, LocalOrganization, NewScimToken, OrgRef, Organization, ProgressSink,
+    ScimToken, Staged,
 };

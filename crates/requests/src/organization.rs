@@ -26,7 +26,8 @@ use omni_store::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use crate::wire::OrgRef;
+pub use crate::wire::{NewScimToken, OrgRef};
+pub use omni_store::scim::ScimToken;
 
 /// An answer to come.
 pub type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
@@ -66,6 +67,14 @@ pub trait Organization: Send + Sync {
         to: PathBuf,
         progress: ProgressSink,
     ) -> Answer<'_, u64>;
+
+    /// SCIM provisioning tokens (docs/scim.md), newest first; Administrators only. Only an
+    /// organization on an omni-server has them.
+    fn scim_tokens(&self) -> Answer<'_, Vec<ScimToken>>;
+    /// Creates a provisioning token: its secret is in the answer, and nowhere after.
+    fn create_scim_token(&self, name: String) -> Answer<'_, NewScimToken>;
+    /// Revokes a provisioning token.
+    fn revoke_scim_token(&self, id: Id) -> Answer<'_, ScimToken>;
 
     fn list_users(&self, query: UserQuery) -> Answer<'_, UserPage>;
     fn create_user(&self, new: NewUser) -> Answer<'_, User>;
@@ -215,6 +224,14 @@ fn finish(writer: std::io::BufWriter<std::fs::File>, to: &std::path::Path) -> Re
     Ok(())
 }
 
+/// A local organization has no server for an identity provider to reach.
+fn provisioning_needs_a_server() -> Error {
+    Error::new(
+        ErrorCode::InvalidInput,
+        "Provisioning (SCIM) needs an omni-server: connect this app to your organization's server.",
+    )
+}
+
 impl Organization for LocalOrganization {
     fn whoami(&self) -> Answer<'_, Identity> {
         Box::pin(async move {
@@ -272,6 +289,18 @@ impl Organization for LocalOrganization {
             finish(writer, &to)?;
             Ok(rows)
         })
+    }
+
+    fn scim_tokens(&self) -> Answer<'_, Vec<ScimToken>> {
+        Box::pin(async { Err(provisioning_needs_a_server()) })
+    }
+
+    fn create_scim_token(&self, _name: String) -> Answer<'_, NewScimToken> {
+        Box::pin(async { Err(provisioning_needs_a_server()) })
+    }
+
+    fn revoke_scim_token(&self, _id: Id) -> Answer<'_, ScimToken> {
+        Box::pin(async { Err(provisioning_needs_a_server()) })
     }
 
     fn list_users(&self, query: UserQuery) -> Answer<'_, UserPage> {

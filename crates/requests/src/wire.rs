@@ -474,6 +474,30 @@ pub struct ErrorBody {
     pub field: Option<String>,
 }
 
+/// `POST /v1/orgs/{org}/scim/tokens`: a provisioning token's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScimTokenBody {
+    pub name: String,
+}
+
+/// A provisioning token just created: the only time its secret is shown (only its hash is
+/// kept). Its `Debug` leaves the secret out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewScimToken {
+    pub token: omni_store::scim::ScimToken,
+    /// The bearer token the identity provider sends.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for NewScimToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewScimToken")
+            .field("token", &self.token)
+            .field("secret", &"<shown once>")
+            .finish()
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

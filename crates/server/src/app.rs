@@ -467,7 +467,19 @@ pub fn router(state: AppState) -> App {
         (org("/export"), get(api::export)),
         (org("/audit/export"), get(api::export_audit)),
         (org("/usage"), post(api::record_usage)),
+        (
+            org("/scim/tokens"),
+            get(api::scim_tokens).post(api::create_scim_token),
+        ),
+        (
+            org("/scim/tokens/{id}"),
+            axum::routing::delete(api::revoke_scim_token),
+        ),
     ];
+    let routes: Vec<_> = routes
+        .into_iter()
+        .chain(crate::scim::routes::routes())
+        .collect();
     let mut templates = RouteTemplates::default();
     let mut router = Router::new();
     for (path, methods) in routes {

@@ -237,7 +237,9 @@ pub async fn structured_errors(res: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(|v| {
+            v.starts_with("application/json") || v.starts_with("application/scim+json")
+        });
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return res;
     }

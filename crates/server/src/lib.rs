@@ -8,6 +8,7 @@
 //! - [`idempotency`]: `Idempotency-Key` on every write, its answer kept with the change.
 //! - [`uploads`]: CSV files spooled to disk between their preview and their commit.
 //! - [`pages`]: rendered pages of the users table, kept while their organization is unchanged.
+//! - [`scim`]: SCIM 2.0 provisioning at `/scim/v2/{org}` (docs/scim.md).
 //! - [`config`], [`clock`]: what the operator sets, and where the time comes from.
 
 pub mod api;
@@ -20,6 +21,7 @@ pub mod error;
 pub mod idempotency;
 pub mod openapi;
 pub mod pages;
+pub mod scim;
 pub mod uploads;
 
 pub use app::{router, AppState};

@@ -33,6 +33,55 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// SCIM provisioning of an organization (docs/scim.md): its tokens and settings.
+    Scim {
+        #[command(subcommand)]
+        command: ScimCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScimCommand {
+    /// Provisioning tokens. Made as the organization's owner (an Administrator).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Shows the provisioning settings, or changes those given.
+    Settings {
+        #[arg(long)]
+        org: i64,
+        /// New users get a license while seats last.
+        #[arg(long)]
+        license_new_users: Option<bool>,
+        /// What becomes of role, license and budget sent by provisioning: apply, ignore or refuse.
+        #[arg(long)]
+        extension: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Creates a token and prints it once: only its hash is kept.
+    Create {
+        #[arg(long)]
+        org: i64,
+        /// What the audit log calls it, e.g. "Entra ID".
+        #[arg(long)]
+        name: String,
+    },
+    /// Lists the tokens (never the tokens themselves), with when each was last used.
+    List {
+        #[arg(long)]
+        org: i64,
+    },
+    /// Revokes a token: it is refused from now on.
+    Revoke {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -80,7 +129,7 @@ async fn run(cli: Cli) {
         .init();
     let config = match cli.command {
         // Organizations can be administered before the API's audience is configured.
-        Command::Org { .. } => {
+        Command::Org { .. } | Command::Scim { .. } => {
             let mut c = match &cli.config {
                 Some(f) => Config::load(Some(f)).unwrap_or_else(|e| fail(e)),
                 None => Config::default(),
@@ -95,7 +144,7 @@ async fn run(cli: Cli) {
     // it is down (docs/database-outage.md); an operator's command may wait its turn.
     let patience = match cli.command {
         Command::Serve => Patience::SERVER,
-        Command::Org { .. } => Patience::PATIENT,
+        Command::Org { .. } | Command::Scim { .. } => Patience::PATIENT,
     };
     let store = Store::connect_bounded(&config.database, config.pool_size, patience)
         .await
@@ -146,5 +195,79 @@ async fn run(cli: Cli) {
                 println!("{}", serde_json::to_string(&orgs).unwrap_or_default());
             }
         },
+        Command::Scim { command } => scim(&store, command, now).await,
+    }
+}
+
+/// The organization's owner, who acts for the operator's SCIM commands.
+async fn owner_of(store: &Store, org: i64) -> omni_store::Caller {
+    let orgs = store.orgs().await.unwrap_or_else(|e| fail(e));
+    let org = orgs
+        .iter()
+        .find(|o| o.id == org)
+        .unwrap_or_else(|| fail(format!("there is no organization {org}")));
+    store.owner(org).await.unwrap_or_else(|e| fail(e))
+}
+
+async fn scim(store: &Store, command: ScimCommand, now: omni_core::model::Timestamp) {
+    use omni_store::scim::{ExtensionPolicy, ScimSettings};
+    let print = |v: serde_json::Value| println!("{v}");
+    match command {
+        ScimCommand::Token { command } => match command {
+            TokenCommand::Create { org, name } => {
+                let caller = owner_of(store, org).await;
+                let (token, hash) = omni_server::scim::new_token();
+                let t = store
+                    .create_scim_token(&caller, &name, &hash, now)
+                    .await
+                    .unwrap_or_else(|e| fail(e));
+                print(serde_json::json!({
+                    "id": t.id,
+                    "name": t.name,
+                    "token": token,
+                    "note": "Shown once: only its hash is kept.",
+                }));
+            }
+            TokenCommand::List { org } => {
+                let caller = owner_of(store, org).await;
+                let tokens = store.scim_tokens(&caller).await.unwrap_or_else(|e| fail(e));
+                print(serde_json::to_value(&tokens).unwrap_or_default());
+            }
+            TokenCommand::Revoke { org, id } => {
+                let caller = owner_of(store, org).await;
+                let t = store
+                    .revoke_scim_token(&caller, id, now)
+                    .await
+                    .unwrap_or_else(|e| fail(e));
+                print(serde_json::to_value(&t).unwrap_or_default());
+            }
+        },
+        ScimCommand::Settings {
+            org,
+            license_new_users,
+            extension,
+        } => {
+            let caller = owner_of(store, org).await;
+            let mut settings = store
+                .scim_settings(&caller)
+                .await
+                .unwrap_or_else(|e| fail(e));
+            if license_new_users.is_none() && extension.is_none() {
+                print(serde_json::to_value(settings).unwrap_or_default());
+                return;
+            }
+            if let Some(l) = license_new_users {
+                settings.license_new_users = l;
+            }
+            if let Some(x) = extension {
+                settings.extension = ExtensionPolicy::parse(&x)
+                    .unwrap_or_else(|| fail("--extension is apply, ignore or refuse"));
+            }
+            let s: ScimSettings = store
+                .set_scim_settings(&caller, settings, now)
+                .await
+                .unwrap_or_else(|e| fail(e));
+            print(serde_json::to_value(s).unwrap_or_default());
+        }
     }
 }

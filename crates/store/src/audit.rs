@@ -119,7 +119,8 @@ pub(crate) async fn record(
     // The actor's email is read by the same statement (one round trip fewer per change).
     sqlx::query(
         "INSERT INTO audit (org_id, at, actor_id, actor_email, action, target, before, after) \
-         VALUES ($1, $2, $3, COALESCE((SELECT email FROM users WHERE id = $3), ''), \
+         VALUES ($1, $2, $3, COALESCE((SELECT email FROM users WHERE id = $3), \
+         (SELECT 'SCIM: ' || name FROM scim_tokens WHERE id = 0 - $3), ''), \
          $4, $5, $6, $7)",
     )
     .bind(caller.org)

@@ -55,8 +55,12 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     }
 }
 
-/// The caller as the policy sees them, with their role as stored now.
+/// The caller as the policy sees them, with their role as stored now. A provisioning token's
+/// caller ([`Caller::provisioning`]) is its token, which must not be revoked.
 pub(crate) async fn actor(conn: &mut AnyConnection, caller: &Caller) -> Result<Actor> {
+    if let Some(token) = caller.token() {
+        return crate::scim::token_actor(conn, caller.org, token).await;
+    }
     let row: Option<(Id, String)> = sqlx::query_as(
         "SELECT id, role FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
     )
@@ -96,10 +100,7 @@ pub(crate) async fn actor_and_counters(
 type CallerRow = (Id, String, i64, i64, i64, i64);
 
 pub(crate) fn actor_of(id: Id, role: &str) -> Result<Actor> {
-    Ok(Actor {
-        id,
-        role: stored_role(role)?,
-    })
+    Ok(Actor::user(id, stored_role(role)?))
 }
 
 fn counters_of(purchased: i64, total: i64, licensed: i64, admins: i64) -> Counters {

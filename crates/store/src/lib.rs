@@ -29,6 +29,7 @@ mod org;
 mod outage;
 mod retention;
 mod rows;
+pub mod scim;
 pub mod sync;
 mod uploads;
 mod users;
@@ -68,6 +69,20 @@ pub use users::{NewUser, UserEdit};
 pub struct Caller {
     pub org: Id,
     pub user: Id,
+}
+
+impl Caller {
+    /// A SCIM provisioning token of `org` acting ([`scim`]). Its id is kept as a negative
+    /// `user`, which no user has: every operation reads it back as the token
+    /// ([`omni_core::policy::Actor::provisioning`]), and the audit log names the token.
+    pub fn provisioning(org: Id, token: Id) -> Caller {
+        Caller { org, user: -token }
+    }
+
+    /// The provisioning token acting, when this caller is one.
+    pub fn token(&self) -> Option<Id> {
+        (self.user < 0).then_some(-self.user)
+    }
 }
 
 /// How much a SQLite store may keep in memory: how many connections it pools for reading (the

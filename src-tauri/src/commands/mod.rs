@@ -6,6 +6,7 @@ pub mod files;
 pub mod org;
 pub mod outbox;
 pub mod places;
+pub mod scim;
 pub mod users;
 
 /// What every command returns: a value, or `{code, message, field?}`.

@@ -38,6 +38,8 @@ import type {
   Progress,
   Reason,
   Role,
+  ScimToken,
+  ScimTokenCreated,
   ServerShown,
   ShownPage,
   Summary,
@@ -93,6 +95,11 @@ export interface Backend {
   audit(query: AuditQuery): Promise<AuditPage>;
   /** Every entry `query` filters, as CSV, to a file chosen in the native save dialog. */
   exportAudit(query: AuditQuery, progress: (p: Progress) => void): Promise<ExportDone | null>;
+  /** SCIM provisioning tokens of the organization on the server in use (Administrators). */
+  scimTokens(): Promise<ScimToken[]>;
+  /** Creates a provisioning token; its secret is in the answer only. */
+  createScimToken(name: string): Promise<ScimTokenCreated>;
+  revokeScimToken(id: number): Promise<ScimToken>;
   /** Calls `handler` whenever the data changes, whoever changed it; returns the unsubscribe. */
   onDataChanged(handler: (kinds: ChangeKind[]) => void): Promise<() => void>;
   /** Reads what the omni-server at `address` says about signing in, and remembers it. */
@@ -209,6 +216,9 @@ export const tauriBackend: Backend = {
   revealExport: (id) => call(async () => void (await commands.revealExport(id))),
   audit: (query) => call(() => commands.audit(query)),
   exportAudit: (query, progress) => call(() => commands.exportAudit(query, channel(progress))),
+  scimTokens: () => call(() => commands.scimTokens()),
+  createScimToken: (name) => call(() => commands.createScimToken(name)),
+  revokeScimToken: (id) => call(() => commands.revokeScimToken(id)),
   onDataChanged: (handler) =>
     listen<DataChanged>(DATA_CHANGED, (event) => {
       recorded(event.payload);

@@ -2,7 +2,7 @@
 // run `UPDATE_BINDINGS=1 cargo test -p omni-admin` after changing a command.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AgentAccess, AppInfo, AuditPage, AuditQuery, ChosenFile, Created, DeletedUser, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, ItemPage, ItemQuery, LineIssue, LinkKind, LinkedItem, OutboxItem, PlaceKey, PreviewId, Progress, Role, ServerShown, ShownPage, Summary, User, UserForm, UserQuery, UserReach } from "./bindings";
+import type { AgentAccess, AppInfo, AuditPage, AuditQuery, ChosenFile, Created, DeletedUser, DirectoryItem, DirectoryKind, DirectoryPage, DirectoryQuery, ExportDone, ExportId, ExportScope, FileId, ImportOptions, ImportPreview, ImportReport, ItemPage, ItemQuery, LineIssue, LinkKind, LinkedItem, OutboxItem, PlaceKey, PreviewId, Progress, Role, ScimToken, ScimTokenCreated, ServerShown, ShownPage, Summary, User, UserForm, UserQuery, UserReach } from "./bindings";
 
 /** The event the app emits after data changed (payload: DataChanged). */
 export const DATA_CHANGED = "data-changed";
@@ -19,6 +19,9 @@ export const commands = {
   audit: (query: AuditQuery) => invoke<AuditPage>("audit", { query }),
   listUsers: (query: UserQuery) => invoke<ShownPage>("list_users", { query }),
   createUser: (form: UserForm) => invoke<Created>("create_user", { form }),
+  scimTokens: () => invoke<Array<ScimToken>>("scim_tokens"),
+  createScimToken: (name: string) => invoke<ScimTokenCreated>("create_scim_token", { name }),
+  revokeScimToken: (id: number) => invoke<ScimToken>("revoke_scim_token", { id }),
   editUser: (id: number, form: UserForm) => invoke<User>("edit_user", { id, form }),
   setRole: (ids: Array<number>, role: Role) => invoke<Array<User>>("set_role", { ids, role }),
   setLicensed: (ids: Array<number>, licensed: boolean) => invoke<Array<User>>("set_licensed", { ids, licensed }),

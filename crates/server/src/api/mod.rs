@@ -10,6 +10,7 @@ mod feed;
 mod imports;
 mod licenses;
 mod org;
+mod scim_tokens;
 mod usage;
 mod users;
 
@@ -19,6 +20,7 @@ pub use feed::*;
 pub use imports::*;
 pub use licenses::*;
 pub use org::*;
+pub use scim_tokens::*;
 pub use usage::*;
 pub use users::*;
 

@@ -13,4 +13,5 @@ mod matrix;
 mod outage;
 mod processes;
 mod requests;
+mod scim;
 mod sync;

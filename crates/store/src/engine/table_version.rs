@@ -89,10 +89,7 @@ impl Store {
                 Ok(_) => match found.get(&(caller.org, caller.user)) {
                     None => Err(not_registered()),
                     Some((role, seq)) => stored_role(role).and_then(|role| {
-                        let actor = Actor {
-                            id: caller.user,
-                            role,
-                        };
+                        let actor = Actor::user(caller.user, role);
                         policy::authorize(&actor, &Action::ViewUsers).map(|()| *seq)
                     }),
                 },
