@@ -64,10 +64,18 @@ fn top_level(list: &str) -> Vec<String> {
 #[test]
 fn the_command_table_reads_as_the_command_functions() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let sources: String = ["org", "users", "directory", "files", "places", "outbox", "scim"]
-        .iter()
-        .map(|m| std::fs::read_to_string(format!("{root}/src/commands/{m}.rs")).unwrap())
-        .collect();
+    let sources: String = [
+        "org",
+        "users",
+        "directory",
+        "files",
+        "places",
+        "outbox",
+        "scim",
+    ]
+    .iter()
+    .map(|m| std::fs::read_to_string(format!("{root}/src/commands/{m}.rs")).unwrap())
+    .collect();
     let table = omni_admin_lib::ipc::table(&omni_admin_lib::bindings::config());
     for c in &table {
         let fun = [
