@@ -8,7 +8,7 @@
 //! ([`crate::outbox`]), sent once the server answers again.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::outbox::needs_server;
@@ -38,6 +38,8 @@ pub struct ConnectedOrganization {
     sending: tokio::sync::Mutex<()>,
     /// Rung when an edit was queued: the follower sends as soon as the server answers.
     pub queued: tokio::sync::Notify,
+    /// The first download's progress, in records: done and out of how many ("Syncing 45 %").
+    downloaded: Arc<(AtomicU64, AtomicU64)>,
 }
 
 fn no_progress() -> ProgressSink {
@@ -57,7 +59,25 @@ impl ConnectedOrganization {
             complete: AtomicBool::new(false),
             sending: tokio::sync::Mutex::new(()),
             queued: tokio::sync::Notify::new(),
+            downloaded: Arc::default(),
         }
+    }
+
+    /// Where the first download reports its progress (read by [`Self::download_percent`]).
+    pub fn download_progress(&self) -> ProgressSink {
+        let downloaded = self.downloaded.clone();
+        Arc::new(move |p: omni_store::Progress| {
+            downloaded.0.store(p.done, Ordering::Relaxed);
+            downloaded.1.store(p.total, Ordering::Relaxed);
+        })
+    }
+
+    /// How far the first download is, in percent, once its size is known (at most 99 until
+    /// the copy is complete).
+    pub fn download_percent(&self) -> Option<u8> {
+        let done = self.downloaded.0.load(Ordering::Relaxed);
+        let total = self.downloaded.1.load(Ordering::Relaxed);
+        (total > 0).then(|| (done.saturating_mul(100) / total).min(99) as u8)
     }
 
     /// Whether the copy holds a complete snapshot (then it answers every read).

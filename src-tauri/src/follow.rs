@@ -68,15 +68,14 @@ pub async fn follow(app: AppHandle, emit: impl Fn(DataChanged)) {
             tokio::time::sleep(REST).await;
             continue;
         };
-        let wait = if org.copy_complete().await {
-            omni_client::LONGEST_POLL
+        let followed = if org.copy_complete().await {
+            // A queued edit ends the wait: it is sent at once when the server answers.
+            tokio::select! {
+                f = org.copy.follow(&org.server, omni_client::LONGEST_POLL, now()) => Some(f),
+                () = org.queued.notified() => None,
+            }
         } else {
-            Duration::ZERO
-        };
-        // A queued edit ends the wait: it is sent at once when the server answers.
-        let followed = tokio::select! {
-            f = org.copy.follow(&org.server, wait, now()) => Some(f),
-            () = org.queued.notified() => None,
+            Some(download(&org, &emit).await)
         };
         let mut kinds: Vec<ChangeKind> = Vec::new();
         match followed {
@@ -119,6 +118,28 @@ pub async fn follow(app: AppHandle, emit: impl Fn(DataChanged)) {
         kinds.dedup();
         if !kinds.is_empty() {
             emit(DataChanged { kinds });
+        }
+    }
+}
+
+/// How often the status line hears of the first download's progress ("Syncing 45 %").
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+/// The copy's first download (or its catching up), telling the screens how far it is.
+async fn download(
+    org: &ConnectedOrganization,
+    emit: &impl Fn(DataChanged),
+) -> omni_core::error::Result<Vec<omni_store::FeedEntity>> {
+    let refresh = org
+        .copy
+        .refresh(&org.server, org.download_progress(), now());
+    tokio::pin!(refresh);
+    let mut tick = tokio::time::interval(PROGRESS_EVERY);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            r = &mut refresh => return r.map(|o| o.changed),
+            _ = tick.tick() => emit(DataChanged { kinds: vec![ChangeKind::Org] }),
         }
     }
 }

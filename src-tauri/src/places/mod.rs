@@ -167,6 +167,7 @@ impl Places {
                 synced_at: None,
                 waiting,
                 needs_attention,
+                percent: org.download_percent(),
             },
             Some(s) => SyncShown {
                 state: if online {
@@ -177,6 +178,7 @@ impl Places {
                 synced_at: s.synced_at,
                 waiting,
                 needs_attention,
+                percent: None,
             },
         })
     }

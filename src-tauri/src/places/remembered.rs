@@ -73,4 +73,6 @@ pub struct SyncShown {
     pub waiting: u32,
     /// Offline edits the server refused or found stale ("1 needs your attention").
     pub needs_attention: u32,
+    /// While downloading: how far, once the snapshot's size is known ("Syncing 45 %").
+    pub percent: Option<u8>,
 }
