@@ -218,7 +218,11 @@ waiting: number,
 /**
  * Offline edits the server refused or found stale ("1 needs your attention").
  */
-needs_attention: number, };
+needs_attention: number, 
+/**
+ * While downloading: how far, once the snapshot's size is known ("Syncing 45 %").
+ */
+percent: number | null, };
 
 export type AppInfo = { place: PlaceKey, 
 /**
