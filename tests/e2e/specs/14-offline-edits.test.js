@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
-import { App, config, e2e, waitFor } from '../lib/app.js';
+import { App, Keys, config, e2e, waitFor } from '../lib/app.js';
 import { expectLicense, inRow, userRow } from '../lib/screens.js';
 import { signIn, startProvider, startServer } from '../lib/connected.js';
 
@@ -89,6 +89,16 @@ e2e('an edit made offline waits, survives a kill -9, and reaches the server once
     await app.waitFor(async () => (await pendingMarks(app, 'bia@acme.test')) === 1, { message: 'the row of bia@acme.test marked pending' });
     await app.find('button', '1 change waiting');
     assert.equal(await pendingMarks(app, 'ana@acme.test'), 0);
+
+    // A user created offline shows at once, pending too.
+    await app.click('button', 'Create');
+    const create = ['dialog', 'Create user'];
+    const email = await app.find('textbox', 'Email', { within: create });
+    await app.session.sendKeys(email, `eva@acme.test${Keys.Enter}`);
+    await app.gone('dialog', 'Create user');
+    await userRow(app, 'eva@acme.test');
+    await app.waitFor(async () => (await pendingMarks(app, 'eva@acme.test')) === 1, { message: 'the row of eva@acme.test marked pending' });
+    await app.find('button', '2 changes waiting');
     await app.shot('pending');
 
     // An edit the outbox cannot hold is refused with a sentence that says to reconnect.
@@ -104,21 +114,31 @@ e2e('an edit made offline waits, survives a kill -9, and reaches the server once
     await again.waitText('status', /Offline/, 'Offline — showing data from', { timeout: 20_000 });
     await expectLicense(again, 'bia@acme.test', true);
     await again.waitFor(async () => (await pendingMarks(again, 'bia@acme.test')) === 1, { message: 'still pending after kill -9' });
-    await again.find('button', '1 change waiting');
+    await again.waitFor(async () => (await pendingMarks(again, 'eva@acme.test')) === 1, { message: 'the new user still pending after kill -9' });
+    await again.find('button', '2 changes waiting');
     await again.shot('pending-after-kill');
   } finally {
     await server.up();
   }
   try {
     await again.waitFor(async () => (await pendingMarks(again, 'bia@acme.test')) === 0, { timeout: 20_000, message: 'the pending mark to clear' });
+    await again.waitFor(async () => (await pendingMarks(again, 'eva@acme.test')) === 0, { timeout: 20_000, message: 'the new user sent' });
     await again.waitText('status', 'Up to date', 'Up to date', { timeout: 20_000 });
-    assert.equal((await again.findAll('button', '1 change waiting')).length, 0);
+    assert.equal((await again.findAll('button', /changes? waiting/)).length, 0);
     await expectLicense(again, 'bia@acme.test', true);
     const { users } = JSON.parse(await server.omni('--json', 'users', 'list'));
     assert.equal(users.find((u) => u.email === 'bia@acme.test')?.licensed, true, 'the server holds the change');
-    const audit = JSON.parse(await server.omni('--json', 'audit'));
+    assert.ok(users.find((u) => u.email === 'eva@acme.test'), 'the server holds the user created offline');
+    const { entries: audit } = JSON.parse(await server.omni('--json', 'audit'));
     const assigned = audit.filter((e) => e.action === 'license.assign' && e.target === 'bia@acme.test');
     assert.equal(assigned.length, 1, `the server's audit log shows the change once: ${JSON.stringify(audit)}`);
+    const created = audit.filter((e) => e.action === 'user.create' && e.target === 'eva@acme.test');
+    assert.equal(created.length, 1, `the server's audit log shows the creation once: ${JSON.stringify(audit)}`);
+    // The row is the server's user now: one row, no provisional twin.
+    await again.fill('searchbox', 'Search users', 'eva@');
+    await again.waitFor(async () => (await again.query('row', /eva@acme\.test/, { within: ['grid', 'Users'] })).length === 1,
+      { message: 'one row for eva@acme.test' });
+    await again.fill('searchbox', 'Search users', '');
     await again.shot('sent');
   } finally {
     await again.close();
