@@ -124,8 +124,8 @@ impl ConnectedOrganization {
         matches!(answer, Err(e) if offline(e)) && self.copy_complete().await
     }
 
-    /// The copy's users after edits queued offline; the follower is told to send them.
-    fn queued_now(&self, queued: Result<Vec<User>>) -> Result<Vec<User>> {
+    /// What edits queued offline answer; the follower is told to send them.
+    fn queued_now<T>(&self, queued: Result<T>) -> Result<T> {
         if queued.is_ok() {
             self.queued.notify_one();
         }
@@ -143,16 +143,13 @@ impl ConnectedOrganization {
         let user_link = matches!(
             edit,
             OfflineEdit::Link { link, .. } | OfflineEdit::Unlink { link, .. }
-                if matches!(link, LinkKind::UserGroup | LinkKind::UserWorkspace | LinkKind::AgentUser)
+                if omni_store::sync::user_at_a(link).is_some()
         );
         if !user_link {
             return Err(needs_server());
         }
         let queued = self.queue_link(edit).await;
-        if queued.is_ok() {
-            self.queued.notify_one();
-        }
-        queued
+        self.queued_now(queued)
     }
 
     /// Offline, an edit the outbox cannot hold is refused with a sentence to reconnect.
@@ -228,10 +225,7 @@ impl Organization for ConnectedOrganization {
                 return self.wrote(answer).await;
             }
             let queued = self.queue_create(new).await;
-            if queued.is_ok() {
-                self.queued.notify_one();
-            }
-            queued
+            self.queued_now(queued)
         })
     }
     fn edit_user(&self, id: Id, edit: UserEdit) -> Answer<'_, User> {

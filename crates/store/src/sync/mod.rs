@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 pub use apply::Applied;
 pub use changes::CopyStatus;
-pub use outbox::{EntryState, OfflineEdit, OutboxEntry, Settled};
+pub use outbox::{user_at_a, EntryState, OfflineEdit, OutboxEntry, Settled};
 pub use read::SnapshotStream;
 
 /// The version of the snapshot's format, in its header.

@@ -86,8 +86,9 @@ pub enum OfflineEdit {
     },
 }
 
-/// Whether `link` has a user at its `a` end (else at `b`); `None` for an item↔item kind.
-fn user_at_a(link: LinkKind) -> Option<bool> {
+/// Whether `link` has a user at its `a` end (else at `b`); `None` for an item↔item kind,
+/// which the outbox cannot hold.
+pub fn user_at_a(link: LinkKind) -> Option<bool> {
     match link {
         LinkKind::UserGroup | LinkKind::UserWorkspace => Some(true),
         LinkKind::AgentUser => Some(false),
