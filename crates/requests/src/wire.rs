@@ -476,6 +476,7 @@ pub struct ErrorBody {
 
 /// `POST /v1/orgs/{org}/scim/tokens`: a provisioning token's name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScimTokenBody {
     pub name: String,
 }

@@ -18,7 +18,7 @@ use crate::{api, app, error};
         api::bulk_license, api::bulk_role, api::delete_users, api::access, api::user_links, api::items, api::create_item,
         api::rename_item, api::delete_item, api::item_links, api::agent_reach, api::link, api::unlink, api::changes, api::snapshot, api::audit,
         api::import_upload, api::import_commit, api::export, api::export_audit, api::record_usage,
-        api::directory_page, api::item_page,
+        api::directory_page, api::item_page, api::scim_tokens, api::create_scim_token, api::revoke_scim_token,
     ),
     components(schemas(error::ErrorBody)),
     modifiers(&Bearer, &Outage, &Idempotent),

@@ -30,6 +30,8 @@ async fn meta_endpoints_headers_and_limits() {
         "/v1/orgs/{org}/changes",
         "/v1/orgs/{org}/imports",
         "/v1/orgs/{org}/usage",
+        "/v1/orgs/{org}/scim/tokens",
+        "/v1/orgs/{org}/scim/tokens/{id}",
     ] {
         assert!(
             doc["paths"][p].is_object(),
