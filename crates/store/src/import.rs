@@ -24,12 +24,10 @@ use sqlx::{AnyConnection, Arguments};
 
 use crate::db::{actor, internal, reserve_seq};
 use crate::dialect::Backend;
+use crate::engine::bulk::BulkWrite;
 use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::org::{bump_counters, counters};
 use crate::{audit, Caller, Store};
-
-/// The page cache of the connection running an import (64 MiB).
-const IMPORT_CACHE: &str = "PRAGMA cache_size = -65536";
 
 /// Rows looked up and inserted per statement. A multi-row INSERT on SQLite keeps a statement
 /// journal (a copy of each page before the statement first changes it); larger statements copy
@@ -427,21 +425,16 @@ impl Store {
         authorize_import(&w.actor, opts)?;
         let max_before = max_user_id(&mut w.tx).await?;
         let tx = &mut w.tx;
-        // A large SQLite page cache for the length of the import (random index inserts), the
-        // small everyday one again afterwards.
+        // A large SQLite page cache for the length of the import (random index inserts), and
+        // the phones' index built again after the rows when the file is large.
         let sqlite = Backend::of(tx) == Backend::Sqlite;
-        let mut set_aside = Vec::new();
-        if sqlite {
-            sqlx::query(IMPORT_CACHE)
-                .execute(&mut **tx)
-                .await
-                .map_err(internal)?;
-            if rebuild_is_cheaper(total_bytes, max_before) {
-                for index in RANDOM_ORDER_INDEXES {
-                    set_aside.extend(set_index_aside(tx, index).await?);
-                }
-            }
-        }
+        let bulk = BulkWrite::begin(
+            tx,
+            self.footprint.cache_pragma(),
+            RANDOM_ORDER_INDEXES,
+            rebuild_is_cheaper(total_bytes, max_before),
+        )
+        .await?;
         let result = run(
             tx,
             caller,
@@ -455,19 +448,9 @@ impl Store {
             now,
         )
         .await;
-        // Built again in one pass over the table, with the import's large cache for the sort (a
-        // failed import rolls the drop back instead).
-        let rebuilt = match result {
-            Ok(report) => rebuild(tx, set_aside).await.map(|()| report),
-            Err(e) => Err(e),
-        };
-        if sqlite {
-            sqlx::query(&self.footprint.cache_pragma())
-                .execute(&mut **tx)
-                .await
-                .map_err(internal)?;
-        }
-        let mut report = rebuilt?;
+        let finished = bulk.finish(tx, result.is_ok()).await;
+        let mut report = result?;
+        finished?;
         w.commit().await?;
         report.committed = true;
         // PostgreSQL plans with statistics that autovacuum refreshes up to a minute later, and
@@ -504,55 +487,12 @@ const RANDOM_ORDER_INDEXES: &[&str] = &["users_phone"];
 const TYPICAL_LINE_BYTES: u64 = 32;
 
 /// Whether a file of `file_bytes` into a table of about `rows_now` users is large enough that setting
-/// [`RANDOM_ORDER_INDEXES`] aside and building them again afterwards is cheaper than keeping
+/// [`RANDOM_ORDER_INDEXES`] aside and building them again afterwards ([`BulkWrite`]) is cheaper than keeping
 /// them up row by row: when it likely brings at least as many rows as the table has, and
 /// enough rows for the difference to matter.
 fn rebuild_is_cheaper(file_bytes: u64, rows_now: i64) -> bool {
     let lines = file_bytes / TYPICAL_LINE_BYTES;
     lines >= 20_000 && lines >= u64::try_from(rows_now).unwrap_or(u64::MAX)
-}
-
-/// Runs the statements [`set_index_aside`] returned, then measures the table again. The import
-/// at least doubled it, and a query planner that still believes the old size (one row, for a
-/// new organization) scans the whole table where it should look rows up by key. The new
-/// statistics reach every connection with the schema change the rebuilt index makes.
-async fn rebuild(conn: &mut AnyConnection, indexes: Vec<String>) -> Result<()> {
-    if indexes.is_empty() {
-        return Ok(());
-    }
-    for sql in indexes {
-        sqlx::query(&sql)
-            .execute(&mut *conn)
-            .await
-            .map_err(internal)?;
-    }
-    // Bounded: about 400 rows of each index are sampled.
-    for sql in ["PRAGMA analysis_limit = 400", "ANALYZE users"] {
-        sqlx::query(sql)
-            .execute(&mut *conn)
-            .await
-            .map_err(internal)?;
-    }
-    Ok(())
-}
-
-/// Drops SQLite index `name` inside the import's transaction and returns the statement that
-/// builds it again, as the schema states it (the migrations stay the one definition).
-async fn set_index_aside(conn: &mut AnyConnection, name: &str) -> Result<Option<String>> {
-    let sql: Option<(String,)> =
-        sqlx::query_as("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = $1")
-            .bind(name)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(internal)?;
-    let Some((sql,)) = sql else {
-        return Ok(None);
-    };
-    sqlx::query(&format!("DROP INDEX {name}"))
-        .execute(&mut *conn)
-        .await
-        .map_err(internal)?;
-    Ok(Some(sql))
 }
 
 /// What a preview starts with, in its transaction: the caller's right to import with `opts`,

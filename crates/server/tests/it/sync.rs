@@ -216,6 +216,88 @@ async fn a_cut_snapshot_is_refused_and_leaves_the_copy_as_it_was() {
     assert_eq!(copy.summary(&s.owner).await.unwrap().total_users, 4);
 }
 
+/// The copy's indexes of the users table, by name, as its schema states them.
+async fn user_indexes(copy_file: &std::path::Path) -> Vec<(String, String)> {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", copy_file.display()))
+        .await
+        .unwrap();
+    sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' \
+         AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_first_download_builds_the_copys_indexes_again() {
+    // Large enough for the copy to build its random-order indexes after the rows.
+    let s = Server::start(10).await;
+    let csv: String = (0..25_000)
+        .map(|i| {
+            format!(
+                "person{:05}@{}.example,55,119{:08}\n",
+                (i * 7919) % 25_000,
+                i % 40,
+                i * 37
+            )
+        })
+        .collect();
+    let len = csv.len() as u64;
+    s.store
+        .import_commit(
+            &s.owner,
+            std::io::Cursor::new(csv.into_bytes()),
+            omni_store::ImportOptions::default(),
+            len,
+            &|_| {},
+            None,
+            s.now(),
+        )
+        .await
+        .unwrap();
+    let (_, text) = snapshot_bytes(&s).await;
+    let fresh = tempfile::tempdir().unwrap();
+    Store::open(&fresh.path().join("fresh.db")).await.unwrap();
+    let schema = user_indexes(&fresh.path().join("fresh.db")).await;
+    assert!(schema.iter().any(|(n, _)| n == "users_email"), "{schema:?}");
+
+    // A cut download leaves the copy's indexes as they were.
+    let lines: Vec<&str> = text.lines().collect();
+    let cut = lines[..lines.len() - 1].join("\n") + "\n";
+    let (copy, dir, applied) = copy_of(&cut).await;
+    assert!(applied.is_err());
+    drop(copy);
+    assert_eq!(user_indexes(&dir.path().join("copy.db")).await, schema);
+
+    // A whole one: every index is there again, and the copy answers through them.
+    let (copy, dir, applied) = copy_of(&text).await;
+    applied.unwrap();
+    let now = s.now();
+    let q = UserQuery {
+        search: Some("person12345@".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let found = copy.list_users(&s.owner, &q, now).await.unwrap();
+    assert_eq!(
+        format!("{:?}", found.users),
+        format!(
+            "{:?}",
+            s.store.list_users(&s.owner, &q, now).await.unwrap().users
+        )
+    );
+    assert_eq!(found.users.len(), 1);
+    assert_eq!(
+        copy.summary(&s.owner).await.unwrap(),
+        s.store.summary(&s.owner).await.unwrap()
+    );
+    drop(copy);
+    assert_eq!(user_indexes(&dir.path().join("copy.db")).await, schema);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_snapshot_taken_during_writes_is_one_moment_of_the_organization() {
     let s = Server::start(1_000).await;

@@ -5,9 +5,10 @@
 //! and safe on SQLite and PostgreSQL: the write transaction and its turn ([`WriteTx`]), license
 //! changes committed in groups ([`license_groups`]), the SQLite statements run on the caller's
 //! own thread ([`direct_sqlite`]), checkpoints of the write-ahead log off the write path
-//! ([`checkpoints`]), organizations' feed positions read for many requests at once
+//! ([`checkpoints`]), large writes' indexes set aside and built again ([`bulk`]), organizations' feed positions read for many requests at once
 //! ([`table_version`]), and the queue-or-take-the-turn wait both of those use ([`turns`]).
 
+pub(crate) mod bulk;
 pub(crate) mod checkpoints;
 pub(crate) mod direct_sqlite;
 pub(crate) mod license_groups;
