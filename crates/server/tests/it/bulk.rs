@@ -354,19 +354,7 @@ async fn an_export_of_many_chunks_streams_to_its_end() {
     let csv: String = (0..3_000)
         .map(|i| format!("person{i:05}@a.example\n"))
         .collect();
-    let len = csv.len() as u64;
-    s.store
-        .import_commit(
-            &s.owner,
-            std::io::Cursor::new(csv.into_bytes()),
-            omni_store::ImportOptions::default(),
-            len,
-            &|_| {},
-            None,
-            s.now(),
-        )
-        .await
-        .unwrap();
+    s.import_csv(csv).await;
     let t = cached_token(&admin_a()).await;
     let res = s
         .http

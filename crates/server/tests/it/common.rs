@@ -339,6 +339,24 @@ impl Server {
         self.clock.now()
     }
 
+    /// Imports `csv` into the organization as its owner, straight through the store (a
+    /// test's set-up, not the upload it may be testing).
+    pub async fn import_csv(&self, csv: String) {
+        let len = csv.len() as u64;
+        self.store
+            .import_commit(
+                &self.owner,
+                std::io::Cursor::new(csv.into_bytes()),
+                omni_store::ImportOptions::default(),
+                len,
+                &|_| {},
+                None,
+                self.now(),
+            )
+            .await
+            .unwrap();
+    }
+
     /// Sends a request; returns the status, headers and JSON body (Null when none).
     pub async fn call(
         &self,

@@ -245,19 +245,7 @@ async fn a_large_first_download_builds_the_copys_indexes_again() {
             )
         })
         .collect();
-    let len = csv.len() as u64;
-    s.store
-        .import_commit(
-            &s.owner,
-            std::io::Cursor::new(csv.into_bytes()),
-            omni_store::ImportOptions::default(),
-            len,
-            &|_| {},
-            None,
-            s.now(),
-        )
-        .await
-        .unwrap();
+    s.import_csv(csv).await;
     let (_, text) = snapshot_bytes(&s).await;
     let fresh = tempfile::tempdir().unwrap();
     Store::open(&fresh.path().join("fresh.db")).await.unwrap();
