@@ -14,6 +14,9 @@ use crate::db::internal;
 pub(crate) const USER_COLUMNS: &str = "id, email, phone, role, licensed, budget_micros, \
      CASE WHEN usage_month = $1 THEN usage_micros ELSE 0 END, created_at, updated_at, version";
 
+/// How many values [`USER_COLUMNS`] selects.
+pub(crate) const USER_WIDTH: usize = 10;
+
 /// One user packed by the database as a JSON array of [`USER_COLUMNS`].
 type PackedUser = (
     Id,

@@ -878,6 +878,32 @@ pub(crate) async fn fit_seats(tx: &mut WriteTx, org: Id) -> Result<()> {
 /// Lays the pending entries of `users` over their rows again, in order, after a server's state
 /// was written to them. An entry that no longer fits is left out of the row (it stays pending).
 pub(crate) async fn overlay(tx: &mut WriteTx, org: Id, users: &[Id]) -> Result<()> {
+    // Most pages write users without pending entries: ask once which have some.
+    let pending: std::collections::HashSet<Id> =
+        pending_targets(tx, org).await?.into_iter().collect();
+    let users: Vec<Id> = users
+        .iter()
+        .copied()
+        .filter(|u| pending.contains(u))
+        .collect();
+    overlay_in_order(tx, org, &users).await
+}
+
+/// The users of `org` with a pending entry, the one whose first entry came first, first.
+async fn pending_targets(tx: &mut WriteTx, org: Id) -> Result<Vec<Id>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT target FROM outbox WHERE org_id = $1 AND state = 'pending' \
+         GROUP BY target ORDER BY MIN(id)",
+    )
+    .bind(org)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// [`overlay`] of `users`, each of which has pending entries, in that order.
+async fn overlay_in_order(tx: &mut WriteTx, org: Id, users: &[Id]) -> Result<()> {
     for &u in users {
         for (id, edit) in pending_on(tx, org, u).await? {
             let at: (i64,) = sqlx::query_as("SELECT queued_at FROM outbox WHERE id = $1")
@@ -898,16 +924,8 @@ pub(crate) async fn overlay(tx: &mut WriteTx, org: Id, users: &[Id]) -> Result<(
 /// [`overlay`] for every user of `org` with a pending entry (after a snapshot, or a feed page
 /// that wrote links or items).
 pub(crate) async fn overlay_all(tx: &mut WriteTx, org: Id) -> Result<()> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT target FROM outbox WHERE org_id = $1 AND state = 'pending' \
-         GROUP BY target ORDER BY MIN(id)",
-    )
-    .bind(org)
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(internal)?;
-    let users: Vec<Id> = rows.into_iter().map(|r| r.0).collect();
-    overlay(tx, org, &users).await
+    let users = pending_targets(tx, org).await?;
+    overlay_in_order(tx, org, &users).await
 }
 
 /// Applies `edit` (entry `entry`'s, made at `at`) to the copy's rows and counters; returns the
