@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::db::internal;
 use crate::engine::WriteTx;
 use crate::feed::{Change, ChangeOp, ChangePage, FeedEntity};
-use crate::sync::rows::{upsert_item, upsert_link, user, Delta};
+use crate::sync::rows::{upsert_item, upsert_link, user, users_at_once, Delta};
 use crate::sync::OrgRecord;
 use crate::Store;
 
@@ -86,9 +86,22 @@ impl Store {
             ));
         };
         let month = now.month_start().0;
-        let mut delta = (0, 0, 0);
         let mut org_row = None;
-        for c in page.changes.iter().filter(|c| c.seq > position) {
+        let fresh: Vec<&Change> = page.changes.iter().filter(|c| c.seq > position).collect();
+        // The users at once when they allow it (first: the page's links may name them), else
+        // every entry in order.
+        let (mut delta, one_by_one) = match users_at_once(&mut tx, org, &fresh, month).await? {
+            Some(d) => (
+                d,
+                fresh
+                    .iter()
+                    .filter(|c| c.entity != FeedEntity::User)
+                    .copied()
+                    .collect(),
+            ),
+            None => ((0, 0, 0), fresh),
+        };
+        for c in one_by_one {
             let d = apply_one(&mut tx, org, c, month, &mut org_row).await?;
             delta = (delta.0 + d.0, delta.1 + d.1, delta.2 + d.2);
         }
