@@ -24,7 +24,7 @@ use sqlx::{AnyConnection, Arguments};
 
 use crate::db::{actor, internal, reserve_seq};
 use crate::dialect::Backend;
-use crate::engine::bulk::BulkWrite;
+use crate::engine::bulk::{BulkCache, BulkWrite};
 use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::org::{bump_counters, counters};
 use crate::{audit, Caller, Store};
@@ -430,6 +430,7 @@ impl Store {
         let sqlite = Backend::of(tx) == Backend::Sqlite;
         let bulk = BulkWrite::begin(
             tx,
+            BulkCache::Large,
             self.footprint.cache_pragma(),
             RANDOM_ORDER_INDEXES,
             rebuild_is_cheaper(total_bytes, max_before),

@@ -1,6 +1,6 @@
 //! Large writes into the users table on SQLite: a big import, a copy's first download. For
-//! the length of such a write its connection gets a large page cache, and the indexes whose
-//! keys arrive in random order (emails, phones, last updates) can be set aside and built again
+//! the length of such a write its connection gets a larger page cache ([`BulkCache`]), and
+//! the indexes whose keys arrive in random order (emails, phones, last updates) can be set aside and built again
 //! at the end in one sorted pass, which costs a large write less than placing each row's key
 //! at a random spot of the index (at a million rows of a copy, about a fifth of SQLite's
 //! time). Both happen inside the write's transaction: one that fails or is dropped rolls the
@@ -16,8 +16,15 @@ use sqlx::AnyConnection;
 use crate::db::internal;
 use crate::dialect::Backend;
 
-/// The page cache of a connection running a large write (64 MiB).
-const BULK_CACHE: &str = "PRAGMA cache_size = -65536";
+/// The page cache of a connection running a large write, in KiB. SQLite's sorter, which
+/// builds the indexes set aside again, takes about as much again while it runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BulkCache {
+    /// 64 MiB: an import, on a server or from the command line.
+    Large = 65_536,
+    /// 16 MiB: a copy's first download, in the desktop app beside its window's memory.
+    Desktop = 16_384,
+}
 
 /// A large write under way on one SQLite connection; [`BulkWrite::finish`] ends it.
 pub(crate) struct BulkWrite {
@@ -33,6 +40,7 @@ impl BulkWrite {
     /// table: see the callers), drops the `indexes` named. Nothing on PostgreSQL.
     pub(crate) async fn begin(
         conn: &mut AnyConnection,
+        cache: BulkCache,
         everyday_cache: String,
         indexes: &[&str],
         rebuild: bool,
@@ -46,7 +54,7 @@ impl BulkWrite {
         if !sqlite {
             return Ok(bulk);
         }
-        run(conn, BULK_CACHE).await?;
+        run(conn, &format!("PRAGMA cache_size = -{}", cache as i64)).await?;
         if rebuild {
             for name in indexes {
                 bulk.set_aside.extend(set_index_aside(conn, name).await?);

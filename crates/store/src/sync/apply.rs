@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::{Counts, Header, Record, SNAPSHOT_FORMAT};
 use crate::db::internal;
-use crate::engine::bulk::BulkWrite;
+use crate::engine::bulk::{BulkCache, BulkWrite};
 use crate::engine::WriteTx;
 use crate::{Backend, Store};
 
@@ -92,6 +92,7 @@ impl Store {
         let large = others == 0 && header.counts.users >= LARGE;
         let bulk = BulkWrite::begin(
             &mut tx,
+            BulkCache::Desktop,
             self.footprint.cache_pragma(),
             RANDOM_ORDER_INDEXES,
             large,
