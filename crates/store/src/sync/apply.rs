@@ -14,6 +14,7 @@ use super::{Counts, Header, Record, SNAPSHOT_FORMAT};
 use crate::db::internal;
 use crate::engine::bulk::{BulkCache, BulkWrite};
 use crate::engine::WriteTx;
+use crate::sync::rows::USER_ROW;
 use crate::{Backend, Store};
 
 /// Records parsed per chunk.
@@ -253,21 +254,7 @@ async fn write(
         }
     }
     let b = Backend::of(tx);
-    let user_cols = [
-        ("id", true),
-        ("email", false),
-        ("phone", false),
-        ("role", false),
-        ("licensed", true),
-        ("budget_micros", true),
-        ("usage_micros", true),
-        ("usage_month", true),
-        ("created_at", true),
-        ("updated_at", true),
-        ("deleted_at", true),
-        ("version", true),
-    ];
-    insert(tx, b, "users", &user_cols, header.org, users).await?;
+    insert(tx, b, "users", &USER_ROW, header.org, users).await?;
     let item_cols = [
         ("id", true),
         ("kind", false),

@@ -12,6 +12,42 @@ use crate::directory::{DirectoryItem, LinkRow};
 use crate::engine::WriteTx;
 use crate::feed::{Change, ChangeOp, FeedEntity};
 
+/// A copy's user row, as a snapshot's `user` line and a page written at once carry it: each
+/// column and whether it holds an integer ([`crate::dialect::Backend::json_rows`]).
+pub(crate) const USER_ROW: [(&str, bool); 12] = [
+    ("id", true),
+    ("email", false),
+    ("phone", false),
+    ("role", false),
+    ("licensed", true),
+    ("budget_micros", true),
+    ("usage_micros", true),
+    ("usage_month", true),
+    ("created_at", true),
+    ("updated_at", true),
+    ("deleted_at", true),
+    ("version", true),
+];
+
+/// The statement writing a user row from the server over the copy's: `values` (the
+/// [`USER_ROW`] columns after `org_id`), whose usage counts for the month bound at `month`;
+/// a zero keeps the month the copy's row counts.
+fn upsert(values: &str, month: &str) -> String {
+    format!(
+        "INSERT INTO users (id, org_id, email, phone, role, licensed, budget_micros, \
+         usage_micros, usage_month, created_at, updated_at, deleted_at, version) {values} \
+         ON CONFLICT (id) DO UPDATE SET email = excluded.email, phone = excluded.phone, \
+         role = excluded.role, licensed = excluded.licensed, \
+         budget_micros = excluded.budget_micros, \
+         usage_micros = CASE WHEN excluded.usage_micros > 0 OR users.usage_month = {month} \
+         THEN excluded.usage_micros ELSE users.usage_micros END, \
+         usage_month = CASE WHEN excluded.usage_micros > 0 THEN {month} ELSE users.usage_month END, \
+         created_at = excluded.created_at, \
+         updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, \
+         version = excluded.version"
+    )
+}
+
 /// How the users' counters move: (total, licensed, administrators).
 pub(crate) type Delta = (i64, i64, i64);
 
@@ -104,20 +140,10 @@ pub(crate) async fn user(
         .await
         .map_err(internal)?;
     }
-    sqlx::query(
-        "INSERT INTO users (id, org_id, email, phone, role, licensed, budget_micros, \
-         usage_micros, usage_month, created_at, updated_at, deleted_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-         ON CONFLICT (id) DO UPDATE SET email = excluded.email, phone = excluded.phone, \
-         role = excluded.role, licensed = excluded.licensed, \
-         budget_micros = excluded.budget_micros, \
-         usage_micros = CASE WHEN excluded.usage_micros > 0 OR users.usage_month = $14 \
-         THEN excluded.usage_micros ELSE users.usage_micros END, \
-         usage_month = CASE WHEN excluded.usage_micros > 0 THEN $14 ELSE users.usage_month END, \
-         created_at = excluded.created_at, \
-         updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, \
-         version = excluded.version",
-    )
+    sqlx::query(&upsert(
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        "$14",
+    ))
     .bind(id)
     .bind(org)
     .bind(u.email.as_str())
@@ -298,36 +324,14 @@ pub(crate) async fn users_at_once(
     .fetch_one(&mut **tx)
     .await
     .map_err(internal)?;
-    let columns = [
-        ("id", true),
-        ("email", false),
-        ("phone", false),
-        ("role", false),
-        ("licensed", true),
-        ("budget_micros", true),
-        ("usage_micros", true),
-        ("usage_month", true),
-        ("created_at", true),
-        ("updated_at", true),
-        ("deleted_at", true),
-        ("version", true),
-    ];
     // The same row as [`user`] writes, usage included.
-    sqlx::query(&format!(
-        "INSERT INTO users (id, org_id, email, phone, role, licensed, budget_micros, \
-         usage_micros, usage_month, created_at, updated_at, deleted_at, version) \
-         SELECT id, $1, email, phone, role, licensed, budget_micros, usage_micros, usage_month, \
-         created_at, updated_at, deleted_at, version FROM ({}) AS r WHERE true \
-         ON CONFLICT (id) DO UPDATE SET email = excluded.email, phone = excluded.phone, \
-         role = excluded.role, licensed = excluded.licensed, \
-         budget_micros = excluded.budget_micros, \
-         usage_micros = CASE WHEN excluded.usage_micros > 0 OR users.usage_month = $3 \
-         THEN excluded.usage_micros ELSE users.usage_micros END, \
-         usage_month = CASE WHEN excluded.usage_micros > 0 THEN $3 ELSE users.usage_month END, \
-         created_at = excluded.created_at, \
-         updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, \
-         version = excluded.version",
-        b.json_rows("$2", &columns)
+    sqlx::query(&upsert(
+        &format!(
+            "SELECT id, $1, email, phone, role, licensed, budget_micros, usage_micros, \
+             usage_month, created_at, updated_at, deleted_at, version FROM ({}) AS r WHERE true",
+            b.json_rows("$2", &USER_ROW)
+        ),
+        "$3",
     ))
     .bind(org)
     .bind(json_text(&rows)?)
