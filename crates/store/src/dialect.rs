@@ -5,14 +5,12 @@
 //! dialect the two share (numbered `$N` parameters, `RETURNING`, `ON CONFLICT`, window
 //! functions); what differs is chosen here from the connection's backend:
 //!
-//! - bulk statements (import) bind thousands of parameters: SQLite resolves a named `$N` by a
-//!   linear scan, so there they use anonymous `?`; PostgreSQL only knows `$N`;
 //! - the domain part of an email (`instr` on SQLite, `strpos` on PostgreSQL), which must match
 //!   the expression of the domain index in each schema;
 //! - JSON packing of export chunks (`json_group_array` vs `json_agg`), and the other way: a
 //!   JSON array bound as one text parameter read as rows (`json_each` vs
-//!   `json_array_elements`), so a statement over many rows keeps one text and one prepared
-//!   statement whatever their number;
+//!   `json_array_elements`), so a statement over many rows (an import's batch, a page of the
+//!   feed) keeps one text and one prepared statement whatever their number;
 //! - write transactions: `BEGIN IMMEDIATE` vs `BEGIN` + the organization's row `FOR UPDATE`
 //!   (see `Store::begin_write`);
 //! - where NULL sorts: SQLite takes it as the smallest value, PostgreSQL as the largest by
@@ -24,7 +22,10 @@
 //! `licensed` flag is stored, bound and read as 0/1, since `Any` cannot decode a SQLite integer
 //! as a bool), text, and sums cast back to `BIGINT` (PostgreSQL's `SUM` is `NUMERIC`).
 
+use omni_core::error::Result;
 use sqlx::AnyConnection;
+
+use crate::db::internal;
 
 /// The database a [`crate::Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,17 +75,6 @@ impl Backend {
         }
     }
 
-    /// Appends the placeholder of the `n`th (1-based) parameter of a bulk statement.
-    pub(crate) fn push_bulk_param(self, sql: &mut String, n: usize) {
-        match self {
-            Backend::Sqlite => sql.push('?'),
-            Backend::Postgres => {
-                sql.push('$');
-                sql.push_str(&n.to_string());
-            }
-        }
-    }
-
     /// A JSON array of the given SQL array elements, aggregated over rows in `order`, as text
     /// (`[]` when there are none). SQLite aggregates its (ordered) subquery's rows in order
     /// without an ORDER BY of its own, which would re-sort every chunk through a temporary
@@ -129,5 +119,32 @@ impl Backend {
             Backend::Postgres => format!("json_array_elements({param}::json)"),
         };
         format!("SELECT {} FROM {from}", select.join(", "))
+    }
+}
+
+/// A JSON array of rows (each an array of a table's columns), written as the rows come: the
+/// text [`Backend::json_rows`] reads them from, bound as one parameter.
+pub(crate) struct JsonRows {
+    text: Vec<u8>,
+}
+
+impl JsonRows {
+    pub(crate) fn new() -> Self {
+        JsonRows { text: Vec::new() }
+    }
+
+    pub(crate) fn push<T: serde::Serialize>(&mut self, row: &T) -> Result<()> {
+        self.text
+            .push(if self.text.is_empty() { b'[' } else { b',' });
+        serde_json::to_writer(&mut self.text, row).map_err(internal)
+    }
+
+    /// The array's text; `None` when it holds no row.
+    pub(crate) fn finish(mut self) -> Result<Option<String>> {
+        if self.text.is_empty() {
+            return Ok(None);
+        }
+        self.text.push(b']');
+        String::from_utf8(self.text).map(Some).map_err(internal)
     }
 }

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use super::{Counts, Header, Record, SNAPSHOT_FORMAT};
 use crate::db::internal;
+use crate::dialect::JsonRows;
 use crate::engine::bulk::{BulkCache, BulkWrite};
 use crate::engine::WriteTx;
 use crate::sync::rows::USER_ROW;
@@ -273,33 +274,6 @@ async fn write(
     ];
     insert(tx, b, "links", &link_cols, header.org, links).await?;
     Ok(end)
-}
-
-/// A JSON array of rows (each an array of a table's columns), written as the records come:
-/// the text SQLite's `json_each` (PostgreSQL's `json_array_elements`) reads them from.
-struct JsonRows {
-    text: Vec<u8>,
-}
-
-impl JsonRows {
-    fn new() -> Self {
-        JsonRows { text: Vec::new() }
-    }
-
-    fn push<T: serde::Serialize>(&mut self, row: &T) -> Result<()> {
-        self.text
-            .push(if self.text.is_empty() { b'[' } else { b',' });
-        serde_json::to_writer(&mut self.text, row).map_err(internal)
-    }
-
-    /// The array's text; `None` when it holds no row.
-    fn finish(mut self) -> Result<Option<String>> {
-        if self.text.is_empty() {
-            return Ok(None);
-        }
-        self.text.push(b']');
-        String::from_utf8(self.text).map(Some).map_err(internal)
-    }
 }
 
 /// Inserts `rows` (arrays of `columns`, in order) into `table` for `org`, in one statement.

@@ -207,6 +207,81 @@ fn a_large_import_leaves_the_phone_index_whole_whether_it_commits_or_not() {
 }
 
 #[test]
+fn an_import_of_several_batches_finds_the_users_it_has_in_each() {
+    rt().block_on(async {
+        let db = db(0).await;
+        let late = db.add("late@acme.com", Role::User).await;
+        db.add("early@acme.com", Role::User).await;
+        // More lines than one statement writes (50,000), with users the organization has, a
+        // duplicate of the first batch and an invalid line in the second.
+        let mut lines: Vec<String> = (0..60_000).map(|i| format!("n{i}@acme.com")).collect();
+        lines[2] = "early@acme.com".into();
+        lines[52_000] = "n10@acme.com".into();
+        lines[55_000] = "late@acme.com,55,11987654321".into();
+        lines[58_000] = "not-an-email".into();
+        let file = lines.join("\n");
+        let counts = |r: &omni_store::ImportReport| {
+            let c = (r.created, r.updated, r.unchanged, r.invalid);
+            (c, r.duplicates_in_file)
+        };
+        let expected = ((59_996, 1, 1, 1), 1);
+        let preview = db
+            .store
+            .import_preview(
+                &db.owner,
+                std::io::Cursor::new(file.clone()),
+                Default::default(),
+                0,
+                &|_| {},
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert_eq!(counts(&preview), expected);
+        let lines: Vec<u64> = preview.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [52_001, 58_001]);
+        assert!(
+            preview.errors[0].reason.contains("line 11"),
+            "{}",
+            preview.errors[0].reason
+        );
+        let changes: Vec<(u64, &str)> = preview
+            .updates
+            .iter()
+            .map(|u| (u.line, u.email.as_str()))
+            .collect();
+        assert_eq!(changes, [(55_001, "late@acme.com")]);
+
+        let report = db
+            .store
+            .import_commit(
+                &db.owner,
+                std::io::Cursor::new(file),
+                Default::default(),
+                0,
+                &|_| {},
+                None,
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert_eq!(counts(&report), expected);
+        assert_eq!(report.updates, preview.updates);
+        let s = db.store.summary(&db.owner).await.unwrap();
+        assert_eq!(
+            s.total_users,
+            3 + 59_996,
+            "the owner, the two users, the new ones"
+        );
+        let user = db.store.user(&db.owner, late, NOW).await.unwrap();
+        assert_eq!(
+            user.phone.map(|p| p.e164()).as_deref(),
+            Some("+5511987654321")
+        );
+    });
+}
+
+#[test]
 fn export_round_trips_and_neutralises_formulas() {
     rt().block_on(async {
         let db = db(5).await;
