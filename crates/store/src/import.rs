@@ -29,6 +29,9 @@ use crate::feed::{self, ChangeOp, FeedEntity};
 use crate::org::{bump_counters, counters};
 use crate::{audit, Caller, Store};
 
+mod seen;
+use seen::SeenEmails;
+
 /// Rows looked up and inserted per statement (bound as one JSON text, so any number fits). A
 /// multi-row INSERT on SQLite keeps a statement journal (a copy of each page before the
 /// statement first changes it), and a file in random order changes pages all over the emails'
@@ -165,7 +168,7 @@ fn spawn_parser<R: Read + Send + 'static>(
         if first.send(Ok((f.encoding.to_string(), delimiter))).is_err() {
             return;
         }
-        let mut seen: HashMap<Box<str>, u64> = HashMap::default();
+        let mut seen = SeenEmails::new();
         let mut batch = Batch::new();
         let mut rows = 0;
         while let Some(record) = reader.next() {
@@ -174,26 +177,31 @@ fn spawn_parser<R: Read + Send + 'static>(
                     let _ = tx.blocking_send(Chunk::Failed(e.into()));
                     return;
                 }
-                Ok(ImportRecord::Row { line, row }) => match seen.get(row.email.as_str()) {
-                    Some(first) => Parsed::Duplicate(LineIssue {
-                        line,
-                        value: row.email.to_string(),
-                        reason: format!(
-                            "duplicate: {} is already on line {first} of this file",
-                            row.email
-                        ),
-                    }),
-                    None => {
-                        seen.insert(row.email.as_str().into(), line);
-                        let phone = row.phone.as_ref().map(Phone::e164);
-                        if let Err(e) = batch.rows.push(&(row.email.as_str(), phone)) {
+                Ok(ImportRecord::Row { line, row }) => {
+                    match seen.first_line(row.email.as_str(), line) {
+                        Err(e) => {
                             let _ = tx.blocking_send(Chunk::Failed(e));
                             return;
                         }
-                        rows += 1;
-                        Parsed::Row(Pending { line, row })
+                        Ok(Some(first)) => Parsed::Duplicate(LineIssue {
+                            line,
+                            value: row.email.to_string(),
+                            reason: format!(
+                                "duplicate: {} is already on line {first} of this file",
+                                row.email
+                            ),
+                        }),
+                        Ok(None) => {
+                            let phone = row.phone.as_ref().map(Phone::e164);
+                            if let Err(e) = batch.rows.push(&(row.email.as_str(), phone)) {
+                                let _ = tx.blocking_send(Chunk::Failed(e));
+                                return;
+                            }
+                            rows += 1;
+                            Parsed::Row(Pending { line, row })
+                        }
                     }
-                },
+                }
                 Ok(ImportRecord::Invalid(issue)) => Parsed::Invalid(issue),
                 Ok(ImportRecord::HeaderSkipped(issue)) => Parsed::Header(issue),
             };
