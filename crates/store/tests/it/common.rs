@@ -189,6 +189,28 @@ impl Db {
         }
     }
 
+    /// `file` imported by the owner with the default options (role User, no license).
+    pub async fn import(&self, file: &str) -> omni_store::ImportReport {
+        let file = std::io::Cursor::new(file.to_string());
+        let opts = Default::default();
+        let store = &self.store;
+        store
+            .import_commit(&self.owner, file, opts, 0, &|_| {}, None, NOW)
+            .await
+            .unwrap()
+    }
+
+    /// What [`Db::import`] of `file` would do, written nowhere.
+    pub async fn import_preview(&self, file: &str) -> omni_store::ImportReport {
+        let file = std::io::Cursor::new(file.to_string());
+        let opts = Default::default();
+        let store = &self.store;
+        store
+            .import_preview(&self.owner, file, opts, 0, &|_| {}, NOW)
+            .await
+            .unwrap()
+    }
+
     pub async fn add(&self, e: &str, role: Role) -> Id {
         let u = NewUser {
             email: email(e),

@@ -225,18 +225,7 @@ fn an_import_of_several_batches_finds_the_users_it_has_in_each() {
             (c, r.duplicates_in_file)
         };
         let expected = ((59_996, 1, 1, 1), 1);
-        let preview = db
-            .store
-            .import_preview(
-                &db.owner,
-                std::io::Cursor::new(file.clone()),
-                Default::default(),
-                0,
-                &|_| {},
-                NOW,
-            )
-            .await
-            .unwrap();
+        let preview = db.import_preview(&file).await;
         assert_eq!(counts(&preview), expected);
         let lines: Vec<u64> = preview.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [52_001, 58_001]);
@@ -252,19 +241,7 @@ fn an_import_of_several_batches_finds_the_users_it_has_in_each() {
             .collect();
         assert_eq!(changes, [(55_001, "late@acme.com")]);
 
-        let report = db
-            .store
-            .import_commit(
-                &db.owner,
-                std::io::Cursor::new(file),
-                Default::default(),
-                0,
-                &|_| {},
-                None,
-                NOW,
-            )
-            .await
-            .unwrap();
+        let report = db.import(&file).await;
         assert_eq!(counts(&report), expected);
         assert_eq!(report.updates, preview.updates);
         let s = db.store.summary(&db.owner).await.unwrap();
@@ -286,7 +263,7 @@ fn export_round_trips_and_neutralises_formulas() {
     rt().block_on(async {
         let db = db(5).await;
         let file = "=1+2@acme.com,55,11987654321\n+sum@acme.com\n-x@acme.com,1,2125550100\njoão@exemplo.com.br\n";
-        db.store.import_commit(&db.owner, file.as_bytes(), Default::default(), 0, &|_| {}, None, NOW).await.unwrap();
+        db.import(file).await;
         let (bytes, n) = db.store.export(&db.owner, &ExportScope::All, Vec::new(), &|_| {}, NOW).await.unwrap();
         assert_eq!(n, 5);
         let text = String::from_utf8(bytes.clone()).unwrap();
