@@ -253,9 +253,7 @@ pub async fn export_users(
     let rows = org
         .export(scope, path.clone(), forward(on_progress))
         .await?;
-    let file = path.display().to_string();
-    let id = AppState::lock(&state.exports)?.insert(path);
-    Ok(Some(ExportDone { id, file, rows }))
+    exported(&state, path, rows)
 }
 
 #[tauri::command]
@@ -272,6 +270,12 @@ pub async fn export_audit(
     let rows = org
         .export_audit(query, path.clone(), forward(on_progress))
         .await?;
+    exported(&state, path, rows)
+}
+
+/// The answer to an export of `rows` written to `path`, which the app remembers under the
+/// answer's id so that [`reveal_export`] can show it in its folder.
+fn exported(state: &AppState, path: PathBuf, rows: u64) -> Reply<Option<ExportDone>> {
     let file = path.display().to_string();
     let id = AppState::lock(&state.exports)?.insert(path);
     Ok(Some(ExportDone { id, file, rows }))
