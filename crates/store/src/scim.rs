@@ -24,6 +24,7 @@ use crate::directory::{item_by_id, DirectoryItem};
 use crate::feed::{ChangeOp, FeedEntity};
 use crate::org::{bump_counters, counters};
 use crate::rows::{user_from_row, USER_COLUMNS};
+use crate::users::{self, NewRow};
 use crate::write::Write;
 use crate::{Caller, Store};
 
@@ -545,28 +546,16 @@ impl Store {
             let c = counters(&mut w.tx, caller.org).await?;
             policy::ensure_seats(c.purchased, c.licensed + 1)?;
         }
-        let deleted_at = (!new.active).then_some(now.0);
-        let (id,): (Id,) = sqlx::query_as(
-            "INSERT INTO users (org_id, email, phone, role, licensed, budget_micros, external_id, \
-             created_at, updated_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
-        )
-        .bind(caller.org)
-        .bind(new.email.as_str())
-        .bind(new.phone.as_ref().map(Phone::e164))
-        .bind(role.as_str())
-        .bind(i64::from(licensed))
-        .bind(budget.map(|b| b.0))
-        .bind(new.external_id.clone())
-        .bind(now.0)
-        .bind(deleted_at)
-        .fetch_one(&mut *w.tx)
-        .await
-        .map_err(|e| {
-            taken_or_internal(e, || {
-                let email = new.email.to_string();
-                Error::because(ErrorCode::AlreadyExists, Reason::UserExists { email })
-            })
-        })?;
+        let row = NewRow {
+            email: &new.email,
+            phone: new.phone.as_ref(),
+            role,
+            licensed,
+            budget,
+            external_id: new.external_id.as_deref(),
+            deleted_at: (!new.active).then_some(now),
+        };
+        let id = users::insert(&mut w, &row).await?;
         if new.active {
             let admins = policy::administrators_delta(None, Some(role));
             bump_counters(&mut w.tx, caller.org, 1, i64::from(licensed), admins).await?;

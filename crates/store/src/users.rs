@@ -120,6 +120,61 @@ fn snapshot(u: &User) -> serde_json::Value {
     })
 }
 
+/// A user's row as it is first written: live, unlicensed and without a budget when the app, the
+/// CLI or the server creates them; as provisioning states it otherwise ([`crate::scim`]).
+pub(crate) struct NewRow<'a> {
+    pub email: &'a Email,
+    pub phone: Option<&'a Phone>,
+    pub role: Role,
+    pub licensed: bool,
+    pub budget: Option<Usd>,
+    pub external_id: Option<&'a str>,
+    /// Provisioning may create a user deactivated: deleted from the start.
+    pub deleted_at: Option<Timestamp>,
+}
+
+impl<'a> NewRow<'a> {
+    /// The row of a user created in the app, the CLI or through the server's API.
+    fn plain(new: &'a NewUser) -> Self {
+        NewRow {
+            email: &new.email,
+            phone: new.phone.as_ref(),
+            role: new.role,
+            licensed: false,
+            budget: None,
+            external_id: None,
+            deleted_at: None,
+        }
+    }
+}
+
+/// Inserts `row` into the writer's organization and returns its id: `already_exists` when a
+/// live user has its email. The caller has asked the policy, and counts the user when live.
+pub(crate) async fn insert(w: &mut Write, row: &NewRow<'_>) -> Result<Id> {
+    let (id,): (Id,) = sqlx::query_as(
+        "INSERT INTO users (org_id, email, phone, role, licensed, budget_micros, external_id, \
+         created_at, updated_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
+    )
+    .bind(w.caller.org)
+    .bind(row.email.as_str())
+    .bind(row.phone.map(Phone::e164))
+    .bind(row.role.as_str())
+    .bind(i64::from(row.licensed))
+    .bind(row.budget.map(|b| b.0))
+    .bind(row.external_id)
+    .bind(w.now.0)
+    .bind(row.deleted_at.map(|t| t.0))
+    .fetch_one(&mut *w.tx)
+    .await
+    .map_err(|e| {
+        taken_or_internal(e, || {
+            let email = row.email.to_string();
+            Error::because(ErrorCode::AlreadyExists, Reason::UserExists { email })
+        })
+    })?;
+    Ok(id)
+}
+
 /// Writes the user's row from `u` (bumping its version) and records the change in the feed.
 async fn save(w: &mut Write, u: &User) -> Result<User> {
     let (org, now) = (w.caller.org, w.now);
@@ -176,22 +231,7 @@ impl Store {
     pub async fn create_user(&self, caller: &Caller, new: NewUser, now: Timestamp) -> Result<User> {
         let mut w = self.write(caller, now).await?;
         w.authorize(&Action::CreateUser { role: new.role })?;
-        let (id,): (Id,) = sqlx::query_as(
-            "INSERT INTO users (org_id, email, phone, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-        )
-        .bind(caller.org)
-        .bind(new.email.as_str())
-        .bind(new.phone.as_ref().map(Phone::e164))
-        .bind(new.role.as_str())
-        .bind(now.0)
-        .fetch_one(&mut *w.tx)
-        .await
-        .map_err(|e| {
-            taken_or_internal(e, || {
-                let email = new.email.to_string();
-                Error::because(ErrorCode::AlreadyExists, Reason::UserExists { email })
-            })
-        })?;
+        let id = insert(&mut w, &NewRow::plain(&new)).await?;
         let user = went_live(&mut w, id, new.role).await?;
         w.audit(
             "user.create",
