@@ -4,7 +4,7 @@
 //! A parser thread decodes and validates the file through [`omni_core::csv::ImportReader`], finds
 //! duplicates inside it and writes each batch's rows as the JSON text the database reads them
 //! from, while the database task classifies and writes the previous batch: the two overlap on
-//! two cores. Memory holds two batches, the set of emails seen so far and the per-line issues,
+//! two cores. Memory holds three batches at most, the emails seen so far and the per-line issues,
 //! never the file. A batch's new users are inserted by one statement; their change-feed
 //! entries, the counters and one audit entry are written in the same transaction.
 
