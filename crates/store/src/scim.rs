@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
-use crate::db::{actor, internal, is_unique_violation, not_registered, taken_or_internal};
+use crate::db::{actor, internal, not_registered, taken_or_internal};
 use crate::directory::{item_by_id, DirectoryItem};
 use crate::feed::{ChangeOp, FeedEntity};
 use crate::org::{bump_counters, counters};
@@ -688,14 +688,7 @@ impl Store {
         .bind(caller.org)
         .execute(&mut *w.tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                let email = after.user.email.to_string();
-                Error::because(ErrorCode::AlreadyExists, Reason::UserExists { email })
-            } else {
-                internal(e)
-            }
-        })?;
+        .map_err(|e| taken_or_internal(e, || users::email_taken(&after.user.email)))?;
         bump_counters(&mut w.tx, caller.org, total, licensed, admins).await?;
         let op = if after.active {
             ChangeOp::Upsert

@@ -166,13 +166,14 @@ pub(crate) async fn insert(w: &mut Write, row: &NewRow<'_>) -> Result<Id> {
     .bind(row.deleted_at.map(|t| t.0))
     .fetch_one(&mut *w.tx)
     .await
-    .map_err(|e| {
-        taken_or_internal(e, || {
-            let email = row.email.to_string();
-            Error::because(ErrorCode::AlreadyExists, Reason::UserExists { email })
-        })
-    })?;
+    .map_err(|e| taken_or_internal(e, || email_taken(row.email)))?;
     Ok(id)
+}
+
+/// `already_exists`: a live user of the organization has `email`.
+pub(crate) fn email_taken(email: &Email) -> Error {
+    let email = email.to_string();
+    Error::because(ErrorCode::AlreadyExists, Reason::UserExists { email })
 }
 
 /// Writes the user's row from `u` (bumping its version) and records the change in the feed.

@@ -1,9 +1,9 @@
 //! Large writes into the users table on SQLite: a big import, a copy's first download. For
 //! the length of such a write its connection gets a larger page cache ([`BulkCache`]), and
-//! the indexes whose keys arrive in random order (emails, phones, last updates) can be set aside and built again
-//! at the end in one sorted pass, which costs a large write less than placing each row's key
-//! at a random spot of the index (at a million rows of a copy, about a fifth of SQLite's
-//! time). Both happen inside the write's transaction: one that fails or is dropped rolls the
+//! the indexes whose keys arrive in random order (emails, phones, last updates) can be set
+//! aside and built again at the end in one sorted pass, which costs a large write less than
+//! placing each row's key at a random spot of the index (at a million rows of a copy, about a
+//! fifth of SQLite's time). Both happen inside the write's transaction: one that fails or is dropped rolls the
 //! dropped indexes back with everything else.
 //!
 //! Which indexes to set aside is the caller's choice (an import still needs the emails' index

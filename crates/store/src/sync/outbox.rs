@@ -27,7 +27,6 @@
 use omni_core::error::Result;
 use omni_core::model::{DirectoryKind, Id, Role, Timestamp, Usd, User};
 use omni_core::policy::{ensure_administrator_remains, ensure_seats};
-use omni_core::Reason;
 use omni_core::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -1110,14 +1109,7 @@ async fn create_provisional(
     .map_err(internal)?;
     match holder {
         Some((h,)) if h == id => return Ok(Value::Null),
-        Some(_) => {
-            return Err(Error::because(
-                ErrorCode::AlreadyExists,
-                Reason::UserExists {
-                    email: new.email.to_string(),
-                },
-            ))
-        }
+        Some(_) => return Err(crate::users::email_taken(&new.email)),
         None => {}
     }
     sqlx::query(
